@@ -1,0 +1,95 @@
+"""Import.txt: one ``<absolute url>|<hash>`` line per product file."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from promosync_pipeline.promidata.models import (
+    IndexEntry,
+    IndexProblem,
+    IndexProblemKind,
+    IndexReport,
+)
+
+_HASH = re.compile(r"^[0-9A-Za-z]{8,128}$")
+_MAX_SHOWN = 200
+
+
+def _problem(line_no: int, kind: IndexProblemKind, message: str, text: str) -> IndexProblem:
+    return IndexProblem(line=line_no, kind=kind, message=message, text=text[:_MAX_SHOWN])
+
+
+def split_product_path(url: str) -> tuple[str, str] | None:
+    """``…/<code>/<code>-<sku>.json`` -> ``(code, "<code>-<sku>")``; None if it disagrees."""
+    parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
+    if len(parts) < 2:
+        return None
+    code, file_name = parts[-2], parts[-1]
+    if not file_name.lower().endswith(".json"):
+        return None
+    stem = file_name[: -len(".json")]
+    supplier_sku = stem[len(code) + 1 :] if stem.startswith(f"{code}-") else ""
+    if not code or not supplier_sku:
+        return None
+    return code, stem
+
+
+def parse_index(data: bytes | str) -> IndexReport:
+    """Parse Import.txt; never raises on bad content.
+
+    Blank lines, a BOM, CRLF and surrounding spaces are tolerated; the CAT.csv line is remembered
+    as ``categories_url``; every other unusable line becomes an :class:`IndexProblem` with its
+    line number. Of two lines naming the same family SKU the first wins.
+    """
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = text.lstrip("\ufeff")
+    entries: list[IndexEntry] = []
+    problems: list[IndexProblem] = []
+    first_line_of: dict[str, int] = {}
+    categories_url: str | None = None
+    line_no = 0
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        url, sep, hash_ = (part.strip() for part in line.partition("|"))
+        if urlsplit(url).path.lower().endswith("/cat.csv"):
+            categories_url = url
+            continue
+        scheme = urlsplit(url).scheme.lower()
+        if not sep or not url or scheme not in ("http", "https") or not urlsplit(url).netloc:
+            problems.append(_problem(line_no, "malformed", "expected '<http(s) url>|<hash>'", raw))
+            continue
+        if not _HASH.match(hash_):
+            problems.append(_problem(line_no, "bad_hash", "missing or malformed hash", raw))
+            continue
+        named = split_product_path(url)
+        if named is None:
+            problems.append(
+                _problem(
+                    line_no,
+                    "url_mismatch",
+                    "URL path is not '<code>/<code>-<supplier sku>.json'",
+                    raw,
+                )
+            )
+            continue
+        code, sku = named
+        if sku in first_line_of:
+            problems.append(
+                _problem(
+                    line_no,
+                    "duplicate_sku",
+                    f"SKU {sku} already listed on line {first_line_of[sku]}",
+                    raw,
+                )
+            )
+            continue
+        first_line_of[sku] = line_no
+        entries.append(
+            IndexEntry(supplier_code=code, sku=sku, url=url, hash=hash_.upper(), line=line_no)
+        )
+    return IndexReport(
+        entries=entries, problems=problems, categories_url=categories_url, lines_read=line_no
+    )
