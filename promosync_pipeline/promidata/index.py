@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -93,3 +94,12 @@ def parse_index(data: bytes | str) -> IndexReport:
     return IndexReport(
         entries=entries, problems=problems, categories_url=categories_url, lines_read=line_no
     )
+
+
+def slice_hash(entries: list[IndexEntry]) -> str:
+    """Fingerprint of one supplier's index entries: changes iff a file is added, removed or
+    re-hashed, whatever the line order."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for sku, url, hash_ in sorted((e.sku, e.url, e.hash) for e in entries):
+        digest.update(f"{sku}|{url}|{hash_}\n".encode())
+    return digest.hexdigest()
