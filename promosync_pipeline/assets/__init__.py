@@ -1,0 +1,1 @@
+"""Software-defined assets: the feed (unpartitioned) and each supplier's catalog (partitioned)."""

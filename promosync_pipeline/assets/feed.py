@@ -1,0 +1,114 @@
+"""The feed as a whole: Import.txt and CAT.csv, downloaded once per sync."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import dagster as dg
+import pandas as pd
+
+from promosync_pipeline.assets.frames import entries_to_frame
+from promosync_pipeline.http import FetchError
+from promosync_pipeline.promidata import parse_categories, parse_index
+from promosync_pipeline.promidata.index import slice_hash
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+
+MAX_PROBLEMS_SHOWN = 20
+NETWORK_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+async def _conditional_get(
+    promidata: PromidataResource, catalog_db: CatalogDatabaseResource, url: str
+) -> tuple[bytes, bool, str | None]:
+    """GET with If-None-Match / If-Modified-Since from the cached copy; 304 reuses the copy."""
+    store = catalog_db.store()
+    cached = store.cached_feed_file(url)
+    headers: dict[str, str] = {}
+    if cached is not None:
+        if cached.etag:
+            headers["If-None-Match"] = cached.etag
+        if cached.last_modified:
+            headers["If-Modified-Since"] = cached.last_modified
+    async with promidata.client() as client:
+        result = await client.get(url, headers=headers)
+    if result.not_modified and cached is not None:
+        return cached.body, True, cached.etag
+    store.save_feed_file(url, result.etag, result.last_modified, result.content, datetime.now(UTC))
+    return result.content, False, result.etag
+
+
+@dg.asset(
+    group_name="promidata",
+    retry_policy=NETWORK_RETRY,
+    description="Import.txt parsed: one row per product file (supplier_code, sku, url, hash).",
+)
+def promidata_index(
+    context: dg.AssetExecutionContext,
+    promidata: PromidataResource,
+    catalog_db: CatalogDatabaseResource,
+) -> dg.Output[pd.DataFrame]:
+    try:
+        body, not_modified, etag = asyncio.run(
+            _conditional_get(promidata, catalog_db, promidata.index_url)
+        )
+    except FetchError as exc:
+        raise dg.Failure(f"Import.txt could not be downloaded: {exc}") from exc
+    report = parse_index(body)
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        context.log.warning(str(problem))
+    if not report.entries:
+        raise dg.Failure(
+            f"Import.txt at {promidata.index_url} lists no product file "
+            f"({report.lines_read} lines, {len(report.problems)} unusable): refusing to treat "
+            "an empty index as the truth",
+        )
+    by_supplier = report.by_supplier()
+    slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
+    problems_text = "\n".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN])
+    return dg.Output(
+        entries_to_frame(report.entries),
+        data_version=dg.DataVersion(slice_hash(report.entries)),
+        metadata={
+            "dagster/row_count": len(report.entries),
+            "suppliers": len(by_supplier),
+            "index_problems": len(report.problems),
+            "problems_sample": dg.MetadataValue.md(f"```\n{problems_text}\n```")
+            if problems_text
+            else "none",
+            "not_modified": not_modified,
+            "bytes": len(body),
+            "etag": etag or "",
+            "supplier_slices": dg.MetadataValue.json(slices),
+        },
+    )
+
+
+@dg.asset(
+    group_name="promidata",
+    retry_policy=NETWORK_RETRY,
+    description="CAT.csv upserted into the `categories` table: one row per category code.",
+)
+def promidata_categories(
+    context: dg.AssetExecutionContext,
+    promidata: PromidataResource,
+    catalog_db: CatalogDatabaseResource,
+) -> dg.MaterializeResult:
+    try:
+        body, not_modified, _ = asyncio.run(
+            _conditional_get(promidata, catalog_db, promidata.categories_url)
+        )
+    except FetchError as exc:
+        raise dg.Failure(f"CAT.csv could not be downloaded: {exc}") from exc
+    categories, problems = parse_categories(body)
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        context.log.warning(problem)
+    written = catalog_db.store().upsert_categories(categories, datetime.now(UTC))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(categories),
+            "written": written,
+            "problems": len(problems),
+            "not_modified": not_modified,
+        }
+    )

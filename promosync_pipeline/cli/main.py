@@ -1,0 +1,129 @@
+"""``promosync``: sync suppliers through Dagster, run the demo, manage the database and feed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from promosync_pipeline import settings
+
+SUMMARY_COLUMNS = (
+    ("new", "families_new"),
+    ("changed", "families_changed"),
+    ("unchanged", "families_unchanged"),
+    ("removed", "families_removed"),
+    ("failed", "families_failed"),
+    ("variants", "variants_written"),
+    ("images", "images_uploaded"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="promosync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sync = commands.add_parser("sync", help="sync suppliers into the catalog through Dagster")
+    sync.add_argument("codes", nargs="*", metavar="CODE", help="supplier codes to sync")
+    sync.add_argument("--all", action="store_true", help="every supplier in the index")
+    sync.add_argument("--full-refresh", action="store_true", help="download every file")
+    sync.add_argument("--skip-images", action="store_true", help="leave images out")
+
+    demo = commands.add_parser("demo", help="serve a generated feed and sync all of it")
+    demo.add_argument("--suppliers", type=int, default=3)
+    demo.add_argument("--families", type=int, default=60)
+    demo.add_argument("--seed", type=int, default=7)
+
+    db = commands.add_parser("db", help="catalog database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations")
+
+    feed = commands.add_parser("feed", help="the bundled feed simulator")
+    feed_commands = feed.add_subparsers(dest="feed_command", required=True)
+    serve = feed_commands.add_parser("serve", help="serve a generated Promidata feed")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--suppliers", type=int, default=3)
+    serve.add_argument("--families", type=int, default=200)
+    serve.add_argument("--seed", type=int, default=1)
+    serve.add_argument("--fault", action="append", default=[], metavar="SPEC")
+    return parser
+
+
+def _print_summary(rows: dict[str, dict[str, object]]) -> None:
+    header = f"{'supplier':<10}" + "".join(f"{title:>11}" for title, _ in SUMMARY_COLUMNS)
+    print(header)
+    for code, metadata in rows.items():
+        cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
+        print(f"{code:<10}{cells}")
+
+
+def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, full_refresh: bool) -> int:
+    from promosync_pipeline.cli.instance import get_instance
+    from promosync_pipeline.cli.runner import refresh_feed, sync_supplier
+    from promosync_pipeline.resources import CatalogDatabaseResource
+
+    if not codes and not all_suppliers:
+        print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
+        return 2
+    instance = get_instance()
+    feed_run, listed = refresh_feed(instance)
+    if not feed_run.success:
+        print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
+        for error in feed_run.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    wanted = list(codes) if codes else listed
+    if all_suppliers and not codes and (only := settings.supplier_filter()):
+        wanted = [c for c in listed if c in only]
+    store = CatalogDatabaseResource().store()
+    summary: dict[str, dict[str, object]] = {}
+    failed: list[str] = []
+    for code in wanted:
+        outcome = sync_supplier(instance, code, full_refresh=full_refresh)
+        summary[code] = outcome.metadata.get("catalog_products", {})
+        problems = [f"{code}: {e}" for e in outcome.errors]
+        problems += [
+            f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
+        ]
+        if not outcome.success or problems:
+            failed.append(f"{code} (run {outcome.run_id})")
+            for problem in problems:
+                print(f"  FAILED {problem}", file=sys.stderr)
+    _print_summary(summary)
+    if failed:
+        print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_db_upgrade() -> int:
+    from promosync_pipeline.catalog import current_revision, make_engine, redact, upgrade
+    from promosync_pipeline.resources import CatalogDatabaseResource
+
+    url = CatalogDatabaseResource().resolved_url()
+    engine = make_engine(url)
+    upgrade(engine)
+    print(f"{redact(url)}: schema at revision {current_revision(engine)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "sync":
+        return cmd_sync(args.codes, all_suppliers=args.all, full_refresh=args.full_refresh)
+    if args.command == "db":
+        return cmd_db_upgrade()
+    if args.command == "demo":
+        from promosync_pipeline.cli.demo import run_demo
+
+        return run_demo(suppliers=args.suppliers, families=args.families, seed=args.seed)
+    if args.command == "feed":
+        from promosync_pipeline.feedsim.cli import serve_command
+
+        return serve_command(args)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

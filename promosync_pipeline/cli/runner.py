@@ -1,0 +1,79 @@
+"""Run the jobs of the code location through a Dagster instance, as the CLI needs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from promosync_pipeline.partitions import suppliers
+
+
+def _feed_refresh_job() -> dg.JobDefinition:
+    from promosync_pipeline.definitions import defs
+
+    return defs.resolve_job_def("feed_refresh_job")
+
+
+def _supplier_sync_job() -> dg.JobDefinition:
+    from promosync_pipeline.definitions import defs
+
+    return defs.resolve_job_def("supplier_sync_job")
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    errors: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _step_errors(result: dg.ExecuteInProcessResult | Any) -> list[str]:
+    errors = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            message = event.step_failure_data.error.message.strip().splitlines()[0]
+            errors.append(f"{event.step_key}: {message}")
+    return errors
+
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def _execute(
+    job_fn: Any,
+    instance: dg.DagsterInstance,
+    run_config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> RunOutcome:
+    config = {**QUIET_LOGS, **(run_config or {})}
+    job = dg.reconstructable(job_fn)
+    with dg.execute_job(job, instance=instance, run_config=config, **kwargs) as result:
+        metadata: dict[str, Any] = {}
+        for event in result.all_events:
+            if event.is_step_materialization:
+                mat = event.step_materialization_data.materialization
+                metadata[mat.asset_key.to_user_string()] = {
+                    k: v.value for k, v in mat.metadata.items()
+                }
+        return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
+
+
+def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome, list[str]]:
+    """Materialize the index and categories; return the supplier codes the index lists."""
+    outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
+    slices = outcome.metadata.get("promidata_index", {}).get("supplier_slices") or {}
+    return outcome, sorted(slices)
+
+
+def sync_supplier(instance: dg.DagsterInstance, code: str, *, full_refresh: bool) -> RunOutcome:
+    instance.add_dynamic_partitions(suppliers.name, [code])
+    run_config = {"ops": {"parsed_variants": {"config": {"full_refresh": full_refresh}}}}
+    return _execute(
+        _supplier_sync_job,
+        instance,
+        run_config=run_config,
+        tags={"dagster/partition": code, "promosync/trigger": "cli"},
+    )

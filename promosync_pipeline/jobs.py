@@ -1,0 +1,29 @@
+"""Jobs: the per-supplier sync and the feed refresh."""
+
+import dagster as dg
+
+from promosync_pipeline.partitions import suppliers
+
+SUPPLIER_ASSETS = [
+    "supplier_index",
+    "parsed_variants",
+    "changed_product_families",
+    "catalog_products",
+    "catalog_variants",
+]
+FEED_ASSETS = ["promidata_index", "promidata_categories"]
+
+supplier_sync_job = dg.define_asset_job(
+    "supplier_sync_job",
+    selection=dg.AssetSelection.assets(*SUPPLIER_ASSETS),
+    partitions_def=suppliers,
+    description="Sync one supplier partition from its index slice to the catalog tables.",
+    executor_def=dg.in_process_executor,
+)
+
+feed_refresh_job = dg.define_asset_job(
+    "feed_refresh_job",
+    selection=dg.AssetSelection.assets(*FEED_ASSETS),
+    description="Download Import.txt (conditional GET) and CAT.csv.",
+    executor_def=dg.in_process_executor,
+)

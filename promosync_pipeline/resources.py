@@ -1,0 +1,92 @@
+"""Dagster resources: the Promidata source and the catalog database.
+
+A field left at ``None`` is taken from its contract environment variable when a run starts, or
+falls back to the embedded default, so ``dagster dev`` works with no configuration while the
+launchpad can still override every field.
+"""
+
+from typing import Any
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from promosync_pipeline import settings
+from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
+from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
+
+
+class PromidataResource(dg.ConfigurableResource):
+    """The Promidata profile (``PROMIDATA_BASE_URL``) and how politely to fetch from it."""
+
+    base_url: str | None = None
+    allowed_hosts: str | None = None
+    """Comma-separated extra hosts for product and image URLs (``PROMOSYNC_ALLOWED_HOSTS``)."""
+    max_in_flight: int = 16
+    requests_per_second: float = 50.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    max_attempts: int = 5
+    retry_after_cap_s: float = 60.0
+    max_response_mb: float = 32.0
+
+    def resolved_base_url(self) -> str:
+        url = self.base_url or settings.env(settings.PROMIDATA_BASE_URL)
+        if not url:
+            raise dg.Failure(
+                f"{settings.PROMIDATA_BASE_URL} is not set: the Promidata profile URL is required"
+            )
+        return url.rstrip("/")
+
+    @property
+    def index_url(self) -> str:
+        return settings.index_url(self.resolved_base_url())
+
+    @property
+    def categories_url(self) -> str:
+        return settings.categories_url(self.resolved_base_url())
+
+    def host_policy(self) -> HostPolicy:
+        extra = self.allowed_hosts
+        if extra is None:
+            extra = settings.env(settings.ALLOWED_HOSTS)
+        return HostPolicy.for_feed(self.index_url, extra)
+
+    def client_settings(self) -> ClientSettings:
+        return ClientSettings(
+            max_in_flight=self.max_in_flight,
+            requests_per_second=self.requests_per_second,
+            connect_timeout_s=self.connect_timeout_s,
+            read_timeout_s=self.read_timeout_s,
+            max_attempts=self.max_attempts,
+            retry_after_cap_s=self.retry_after_cap_s,
+            max_response_bytes=int(self.max_response_mb * 1024 * 1024),
+        )
+
+    def client(self, stats: ClientStats | None = None) -> FetchClient:
+        return FetchClient(self.client_settings(), self.host_policy(), stats)
+
+
+class CatalogDatabaseResource(dg.ConfigurableResource):
+    """The catalog database (``PROMOSYNC_DATABASE_URL``); migrations run once per process."""
+
+    url: str | None = None
+    _store: CatalogStore | None = PrivateAttr(default=None)
+
+    def resolved_url(self) -> str:
+        return self.url or settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+
+    def store(self) -> CatalogStore:
+        if self._store is None:
+            engine = make_engine(self.resolved_url())
+            upgrade(engine)
+            self._store = CatalogStore(engine)
+        return self._store
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._store is not None:
+            self._store.engine.dispose()
+            self._store = None
+
+
+def default_resources() -> dict[str, Any]:
+    return {"promidata": PromidataResource(), "catalog_db": CatalogDatabaseResource()}
