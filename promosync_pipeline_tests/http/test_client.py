@@ -1,0 +1,103 @@
+"""FetchClient against the feed simulator: what is retried, what is not, what is refused."""
+
+import asyncio
+import time
+
+import pytest
+
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline.http import ClientSettings, FetchClient, FetchError, HostPolicy
+
+FAST = ClientSettings(backoff_base_s=0.01, backoff_max_s=0.05, read_timeout_s=2.0)
+
+
+def fetch(feed, url, settings=FAST, policy=None):
+    client = FetchClient(settings, policy or HostPolicy.for_feed(feed.index_url))
+
+    async def run():
+        async with client:
+            return await client.get(url)
+
+    return asyncio.run(run()), client.stats
+
+
+def url_of(feed, n=0):
+    sku = feed.generator.all_skus()[n]
+    return f"{feed.origin}/Products/{sku.split('-')[0]}/{sku}.json"
+
+
+def test_plain_get_counts_requests_and_bytes(feed):
+    result, stats = fetch(feed, url_of(feed))
+    assert result.status == 200 and result.content == feed.generator.product_bytes(
+        feed.generator.all_skus()[0]
+    )
+    assert (stats.requests, stats.retries, stats.bytes) == (1, 0, len(result.content))
+
+
+def test_429_is_retried_after_retry_after(feed):
+    feed.set_faults([parse_fault("429:times=2,retry_after=0.4")])
+    started = time.monotonic()
+    result, stats = fetch(feed, url_of(feed))
+    assert result.status == 200
+    assert (stats.requests, stats.retries, stats.throttled) == (3, 2, 2)
+    assert time.monotonic() - started >= 0.8
+
+
+def test_retry_after_is_capped(feed):
+    feed.set_faults([parse_fault("429:times=1,retry_after=3600")])
+    settings = ClientSettings(retry_after_cap_s=0.2, backoff_base_s=0.01)
+    started = time.monotonic()
+    result, _ = fetch(feed, url_of(feed), settings)
+    assert result.status == 200 and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("spec", ["5xx:times=3,status=503", "drop:times=2", "slow:times=1,delay=3"])
+def test_transient_faults_are_retried_until_success(feed, spec):
+    feed.set_faults([parse_fault(spec)])
+    result, stats = fetch(feed, url_of(feed))
+    assert result.status == 200 and stats.retries >= 1
+
+
+def test_persistent_5xx_gives_up_after_max_attempts(feed):
+    feed.set_faults([parse_fault("5xx:status=500")])
+    with pytest.raises(FetchError) as err:
+        fetch(feed, url_of(feed), ClientSettings(max_attempts=3, backoff_base_s=0.01))
+    assert err.value.status == 500 and err.value.attempts == 3
+    assert "HTTP 500 after 3 attempts" in str(err.value)
+
+
+def test_404_is_not_retried(feed):
+    feed.set_faults([parse_fault("404")])
+    client = FetchClient(FAST, HostPolicy.for_feed(feed.index_url))
+
+    async def run():
+        async with client:
+            await client.get(url_of(feed))
+
+    with pytest.raises(FetchError, match="HTTP 404"):
+        asyncio.run(run())
+    assert client.stats.requests == 1
+
+
+def test_disallowed_host_is_refused_without_a_request(feed):
+    with pytest.raises(FetchError, match="not in the allowed hosts"):
+        fetch(feed, "http://127.0.0.2:9/Products/A1/A1-1.json")
+    with pytest.raises(FetchError, match="scheme 'file'"):
+        fetch(feed, "file:///etc/passwd")
+
+
+def test_response_over_the_size_cap_is_refused(feed):
+    with pytest.raises(FetchError, match="exceeds the 1000-byte cap"):
+        fetch(feed, url_of(feed), ClientSettings(max_response_bytes=1000))
+
+
+def test_conditional_get_returns_not_modified(feed):
+    first, _ = fetch(feed, feed.index_url)
+    client = FetchClient(FAST, HostPolicy.for_feed(feed.index_url))
+
+    async def run():
+        async with client:
+            return await client.get(feed.index_url, headers={"If-None-Match": first.etag})
+
+    again = asyncio.run(run())
+    assert again.not_modified and again.content == b""
