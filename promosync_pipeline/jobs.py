@@ -2,8 +2,6 @@
 
 import dagster as dg
 
-from promosync_pipeline.partitions import suppliers
-
 SUPPLIER_ASSETS = [
     "supplier_index",
     "parsed_variants",
@@ -16,7 +14,6 @@ FEED_ASSETS = ["promidata_index", "promidata_categories"]
 supplier_sync_job = dg.define_asset_job(
     "supplier_sync_job",
     selection=dg.AssetSelection.assets(*SUPPLIER_ASSETS),
-    partitions_def=suppliers,
     description="Sync one supplier partition from its index slice to the catalog tables.",
     executor_def=dg.in_process_executor,
 )

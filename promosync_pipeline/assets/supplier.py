@@ -104,7 +104,7 @@ def parsed_variants(
     entries = frame_to_entries(supplier_index)
     known = store.known_hashes(code)
     plan = plan_fetch(entries, known, full_refresh=config.full_refresh)
-    sync_run_id = store.start_sync_run(code, context.run_id, _now())
+    sync_run_id = store.start_sync_run(code, context.run.run_id, _now())
     store.clear_staging(code)
     context.log.info(
         f"{code}: {len(entries)} files in the index, {len(plan.to_fetch)} to download, "
@@ -173,6 +173,7 @@ def parsed_variants(
             f"(more than {config.max_failure_share:.0%}); the source looks broken, stopping. "
             f"First: {failures[0].entry.sku} ({failures[0].stage}): {failures[0].reason}",
             metadata=metadata,
+            allow_retries=False,
         )
     for failure in failures[:MAX_FAILURES_SHOWN]:
         context.log.warning(f"{failure.entry.sku} {failure.stage} failed: {failure.reason}")
@@ -331,14 +332,16 @@ def _guarded_removals(
     if changes["files_listed"] == 0 and not config.allow_supplier_removal:
         raise dg.Failure(
             f"{changes['supplier_code']} is no longer in the index: refusing to deactivate its "
-            f"{len(removed)} families (set allow_supplier_removal to confirm)"
+            f"{len(removed)} families (set allow_supplier_removal to confirm)",
+            allow_retries=False,
         )
     share = len(removed) / active if active else 0.0
     if share > config.max_removed_share and not config.allow_supplier_removal:
         raise dg.Failure(
             f"{changes['supplier_code']}: the index no longer lists {len(removed)} of {active} "
             f"active families ({share:.0%} > {config.max_removed_share:.0%}); refusing to "
-            "deactivate them (a truncated index?). Raise max_removed_share to confirm."
+            "deactivate them (a truncated index?). Raise max_removed_share to confirm.",
+            allow_retries=False,
         )
     context.log.info(f"deactivating {len(removed)} families no longer in the index")
     return removed

@@ -8,16 +8,20 @@ import asyncio
 class AdaptiveRateLimiter:
     """Spaces request starts at ``1 / rate`` seconds.
 
-    Additive increase, multiplicative decrease: every 429 halves the rate (down to ``floor``) and
-    a ``Retry-After`` pauses every request, not just the one that got it; each success wins back
-    2 % of the configured ceiling.
+    Additive increase, multiplicative decrease: a 429 halves the rate (down to ``floor``), but
+    only once per congestion window (a burst of 429s to requests already in flight is one
+    signal, not sixteen), and a ``Retry-After`` pauses every request, not just the one that got
+    it; each success wins back 2 % of the configured ceiling.
     """
+
+    WINDOW_S = 1.0
 
     def __init__(self, rate: float, floor: float = 0.5) -> None:
         self.ceiling = max(rate, floor)
         self.floor = floor
         self.rate = self.ceiling
         self._next_slot = 0.0
+        self._decreased_until = 0.0
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
@@ -30,10 +34,12 @@ class AdaptiveRateLimiter:
             await asyncio.sleep(slot - now)
 
     def throttled(self, retry_after_s: float | None) -> None:
-        self.rate = max(self.floor, self.rate / 2)
+        now = asyncio.get_running_loop().time()
+        if now >= self._decreased_until:
+            self.rate = max(self.floor, self.rate / 2)
+            self._decreased_until = now + max(self.WINDOW_S, retry_after_s or 0.0)
         if retry_after_s:
-            resume = asyncio.get_running_loop().time() + retry_after_s
-            self._next_slot = max(self._next_slot, resume)
+            self._next_slot = max(self._next_slot, now + retry_after_s)
 
     def succeeded(self) -> None:
         if self.rate < self.ceiling:

@@ -65,7 +65,8 @@ async def fetch_and_parse(
     """Download and parse every entry; hand outcomes to ``sink`` in batches, in arrival order.
 
     ``sink`` is awaited before more outcomes pile up, so a slow sink slows the fetch instead of
-    growing memory.
+    growing memory; a failure is handed over at once, so the caller can stop a broken source
+    early by raising from ``sink``.
     """
     queue: asyncio.Queue[IndexEntry | None] = asyncio.Queue()
     for entry in entries:
@@ -94,7 +95,7 @@ async def fetch_and_parse(
                 continue
             batch.append(outcome)
             on_done(1)
-            if len(batch) >= batch_size:
+            if len(batch) >= batch_size or isinstance(outcome, Failed):
                 await sink(batch)
                 batch = []
         if batch:

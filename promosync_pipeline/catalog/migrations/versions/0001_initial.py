@@ -166,7 +166,7 @@ def upgrade() -> None:
         "suppliers",
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=True),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_sync_status", sa.String(length=32), nullable=True),
         sa.Column("products_count", sa.Integer(), server_default="0", nullable=False),

@@ -1,0 +1,148 @@
+"""A supplier sync, end to end: feed simulator over HTTP -> Dagster -> real catalog database."""
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.pipeline.harness import (
+    assert_catalog_equals_feed,
+    assert_family_stored,
+    catalog_snapshot,
+    rows,
+    sync,
+)
+
+
+def test_first_sync_writes_every_family_variant_and_tier(instance, feed, env):
+    runs = sync(instance)
+    generator = feed.generator
+    assert all(run.success for run in runs.values())
+    assert_catalog_equals_feed(env, generator)
+    for code, run in runs.items():
+        families = [generator.family(s) for s in generator.family_skus(code)]
+        assert run.metadata["families_new"] == len(families)
+        assert run.metadata["variants_written"] == sum(len(f.variants) for f in families)
+        assert run.metadata["price_tiers_written"] == sum(f.price_tier_count for f in families)
+        assert run.metadata["families_failed"] == 0
+    suppliers = rows(env, t.suppliers)
+    assert {s["code"]: s["products_count"] for s in suppliers} == {
+        c: len(generator.family_skus(c)) for c in generator.supplier_codes()
+    }
+    assert {r["status"] for r in rows(env, t.sync_runs)} == {"success"}
+    assert len(rows(env, t.categories)) == len(generator.categories())
+    assert rows(env, t.staged_families) == []
+
+
+def test_second_sync_without_change_downloads_and_writes_nothing(instance, feed, env):
+    sync(instance)
+    before = rows(env, t.products)
+    feed.stats.reset()
+    runs = sync(instance)
+    assert feed.stats.product_downloads() == 0
+    for run in runs.values():
+        assert run.success
+        assert run.metadata["families_new"] == run.metadata["families_changed"] == 0
+        assert run.metadata["variants_written"] == run.metadata["price_tiers_written"] == 0
+    assert rows(env, t.products) == before
+
+
+def test_one_changed_family_is_the_only_download_and_rewrite(instance, feed, env):
+    sync(instance)
+    generator = feed.generator
+    (sku,) = generator.change_families(1)
+    untouched = {r["sku"]: r["last_synced_at"] for r in rows(env, t.products)}
+    feed.stats.reset()
+    runs = sync(instance)
+    assert feed.stats.product_downloads() == 1
+    code = sku.split("-")[0]
+    assert runs[code].metadata["families_changed"] == 1
+    assert_family_stored(env, generator.family(sku))
+    after = {r["sku"]: r["last_synced_at"] for r in rows(env, t.products)}
+    assert {s for s in after if after[s] != untouched[s]} == {sku}
+
+
+def test_bytes_only_change_is_downloaded_but_not_rewritten(instance, feed, env):
+    sync(instance)
+    generator = feed.generator
+    sku = generator.all_skus()[2]
+    (before,) = rows(env, t.products, t.products.c.sku == sku)
+    generator.change_bytes_only([sku])
+    feed.stats.reset()
+    runs = sync(instance)
+    assert feed.stats.product_downloads() == 1
+    run = runs[sku.split("-")[0]]
+    assert run.metadata["families_changed"] == run.metadata["variants_written"] == 0
+    (after,) = rows(env, t.products, t.products.c.sku == sku)
+    assert after["source_hash"] == generator.file_hash(sku) != before["source_hash"]
+    assert after["content_hash"] == before["content_hash"]
+
+
+def test_removed_family_is_deactivated_not_deleted(instance, feed, env):
+    sync(instance)
+    generator = feed.generator
+    sku = generator.all_skus()[0]
+    generator.remove_families([sku])
+    runs = sync(instance)
+    assert runs[sku.split("-")[0]].metadata["families_removed"] == 1
+    (product,) = rows(env, t.products, t.products.c.sku == sku)
+    assert not product["is_active"] and product["removed_at"] is not None
+    variants = rows(env, t.product_variants, t.product_variants.c.product_sku == sku)
+    assert variants and not any(v["is_active"] for v in variants)
+    assert_catalog_equals_feed(env, generator)
+
+
+def test_new_supplier_is_discovered_and_synced(instance, feed, env):
+    sync(instance)
+    code = feed.generator.add_supplier(4)
+    runs = sync(instance)
+    assert code in runs and runs[code].metadata["families_new"] == 4
+    assert_catalog_equals_feed(env, feed.generator)
+
+
+def test_429_and_5xx_bursts_are_retried_and_the_sync_succeeds(instance, feed, env):
+    feed.set_faults(
+        [parse_fault("429:times=1,retry_after=0.2"), parse_fault("5xx:rate=0.3,status=503")]
+    )
+    runs = sync(instance)
+    assert all(run.success for run in runs.values())
+    assert sum(run.metadata["retries"] for run in runs.values()) > 0
+    assert_catalog_equals_feed(env, feed.generator)
+
+
+def test_truncated_family_is_recorded_and_the_others_commit(instance, feed, env):
+    generator = feed.generator
+    bad = generator.all_skus()[1]
+    feed.set_faults([parse_fault(f"truncate:sku={bad}")])
+    runs = sync(instance)
+    code = bad.split("-")[0]
+    assert runs[code].success and runs[code].metadata["families_failed"] == 1
+    (error,) = rows(env, t.sync_errors, t.sync_errors.c.resolved_at.is_(None))
+    assert (error["sku"], error["stage"]) == (bad, "parse")
+    assert "invalid JSON" in error["error"] and bad in error["error"]
+    active = {r["sku"] for r in rows(env, t.products, t.products.c.is_active)}
+    assert active == set(generator.all_skus()) - {bad}
+    feed.set_faults([])
+    sync(instance)
+    assert_catalog_equals_feed(env, generator)
+    (resolved,) = rows(env, t.sync_errors)
+    assert resolved["resolved_at"] is not None
+
+
+def test_full_refresh_downloads_everything_and_converges(instance, feed, env):
+    sync(instance)
+    first = catalog_snapshot(env)
+    feed.stats.reset()
+    sync(instance, full_refresh=True)
+    assert feed.stats.product_downloads() == len(feed.generator.all_skus())
+    assert catalog_snapshot(env) == first
+
+
+def test_too_many_failures_fail_the_step(instance, feed, env):
+    feed.set_faults([parse_fault("404")])
+    runs = sync(instance)
+    assert not any(run.success for run in runs.values())
+    engine = sa.create_engine(env.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.products)).scalar() == 0
+    engine.dispose()
+    assert {r["status"] for r in rows(env, t.sync_runs)} == {"failed"}
