@@ -20,7 +20,7 @@ def test_a_burst_of_429s_halves_the_rate_once_then_it_recovers():
         for _ in range(1000):
             limiter.succeeded()
         seen.append(limiter.rate)
-        return seen
+        return [round(rate, 6) for rate in seen]
 
     assert asyncio.run(scenario()) == [20.0, 10.0, 18.0, 40.0]
 
