@@ -45,9 +45,13 @@ def insert_tuples(
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
-        names = ", ".join(columns)
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            # raw-driver errors, wrapped so callers handle them like any statement's
+            raise sa.exc.DBAPIError(statement, None, exc) from exc
         return
     conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])

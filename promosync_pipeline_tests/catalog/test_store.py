@@ -1,0 +1,218 @@
+"""The catalog store on real PostgreSQL and SQLite."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import (
+    CatalogStore,
+    FamilyWrite,
+    current_revision,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
+from promosync_pipeline.promidata import PriceTier, content_hash
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CONTRACT = {
+    "suppliers": {"code", "name", "is_active", "last_synced_at", "last_sync_status",
+                  "products_count"},
+    "categories": {"code", "parent_code", "name", "sort_order"},
+    "products": {"sku", "supplier_code", "supplier_sku", "category_code", "brand", "name",
+                 "description", "source_url", "source_hash", "content_hash", "variant_count",
+                 "price_min", "price_max", "currency", "is_active", "first_seen_at",
+                 "last_synced_at", "removed_at"},
+    "product_variants": {"sku", "product_sku", "supplier_sku", "ean", "color", "hex_color",
+                         "size", "weight_g", "length_mm", "width_mm", "height_mm", "diameter_mm",
+                         "is_active"},
+    "price_tiers": {"variant_sku", "region", "kind", "min_quantity", "price", "currency",
+                    "on_request"},
+    "product_images": {"id", "product_sku", "variant_sku", "role", "position", "source_url",
+                       "sha256", "width", "height", "bytes", "storage_key", "status"},
+    "sync_runs": {"id", "supplier_code"},
+    "sync_errors": {"id", "supplier_code", "sku", "stage", "error"},
+}  # fmt: skip
+
+
+@pytest.fixture
+def store(catalog_url):
+    engine = make_engine(catalog_url)
+    upgrade(engine)
+    yield CatalogStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return FeedGenerator(FeedSpec(seed=31, suppliers=1, families=30, exact=True))
+
+
+def write(family, source_hash="H1"):
+    return FamilyWrite(family, f"http://h/{family.sku}.json", source_hash, content_hash(family))
+
+
+def select(store, table, *where):
+    with store.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(table).where(*where))]
+
+
+def test_migrations_create_the_contract_and_are_idempotent(catalog_url):
+    engine = make_engine(catalog_url)
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision() == "0001"
+    inspector = sa.inspect(engine)
+    for table, columns in CONTRACT.items():
+        assert columns <= {c["name"] for c in inspector.get_columns(table)}, table
+    assert {"variant_sku", "region", "kind", "min_quantity"} == set(
+        inspector.get_pk_constraint("price_tiers")["constrained_columns"]
+    )
+    indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("products")}
+    assert ("supplier_code", "is_active") in indexed
+    engine.dispose()
+
+
+def test_families_written_read_back_exactly(store, generator):
+    families = [generator.family(s) for s in generator.all_skus()[:5]]
+    result = store.write_families([write(f) for f in families], T0)
+    assert result.failed == {}
+    assert result.products_written == 5
+    assert result.price_tiers_written == sum(f.price_tier_count for f in families)
+    known = store.known_hashes(families[0].supplier_code)
+    assert {s: k.content_hash for s, k in known.items()} == {
+        f.sku: content_hash(f) for f in families
+    }
+    family = families[0]
+    (product,) = select(store, t.products, t.products.c.sku == family.sku)
+    assert product["name"] == family.name and product["variant_count"] == len(family.variants)
+    assert Decimal(product["price_min"]) == family.price_min
+    tiers = select(store, t.price_tiers, t.price_tiers.c.product_sku == family.sku)
+    assert len(tiers) == family.price_tier_count
+    assert all((r["price"] is None) == r["on_request"] for r in tiers)
+
+
+def test_rewrite_replaces_tiers_and_deactivates_dropped_variants(store, generator):
+    family = next(
+        generator.family(s) for s in generator.all_skus() if len(generator.family(s).variants) > 2
+    )
+    store.write_families([write(family)], T0)
+    first, *rest = family.variants
+    cheaper = tuple(dataclasses.replace(p, price=Decimal("0.42")) for p in rest[0].price_tiers)
+    new_variants = (dataclasses.replace(rest[0], price_tiers=cheaper), *rest[1:])
+    changed = dataclasses.replace(family, variants=new_variants)
+    result = store.write_families([write(changed, "H2")], T0 + timedelta(days=1))
+    assert result.failed == {}
+    variants = {r["sku"]: r for r in select(store, t.product_variants)}
+    assert not variants[first.sku]["is_active"]
+    assert all(variants[v.sku]["is_active"] == v.is_active for v in new_variants)
+    tiers = select(store, t.price_tiers, t.price_tiers.c.product_sku == family.sku)
+    assert {r["variant_sku"] for r in tiers} == {v.sku for v in new_variants}
+    assert {Decimal(r["price"]) for r in tiers if r["variant_sku"] == rest[0].sku} <= {
+        Decimal("0.42")
+    }
+    (product,) = select(store, t.products, t.products.c.sku == family.sku)
+    assert product["first_seen_at"].replace(tzinfo=UTC) == T0
+    assert product["source_hash"] == "H2"
+
+
+def test_a_family_that_cannot_be_written_fails_alone(store, generator):
+    a, b, c = (generator.family(s) for s in generator.all_skus()[:3])
+    thief = dataclasses.replace(c, variants=(*c.variants, a.variants[0]))
+    store.write_families([write(a)], T0)
+    result = store.write_families([write(b), write(thief)], T0)
+    assert set(result.failed) == {c.sku}
+    assert (
+        f"variant SKU {a.variants[0].sku} already belongs to family {a.sku}"
+        in (result.failed[c.sku])
+    )
+    skus = {r["sku"] for r in select(store, t.products)}
+    assert skus == {a.sku, b.sku}
+    owner = select(store, t.product_variants, t.product_variants.c.sku == a.variants[0].sku)
+    assert owner[0]["product_sku"] == a.sku
+
+
+def test_a_database_error_fails_only_its_family(store, generator):
+    a, b = (generator.family(s) for s in generator.all_skus()[3:5])
+    too_long = dataclasses.replace(
+        b,
+        variants=tuple(
+            dataclasses.replace(
+                v,
+                price_tiers=(PriceTier("R" * 300, "selling", 1, Decimal(1), "EUR", False),),
+            )
+            for v in b.variants
+        ),
+    )
+    result = store.write_families([write(a), write(too_long)], T0)
+    if store.engine.dialect.name == "sqlite":
+        assert result.failed == {}  # SQLite does not enforce VARCHAR lengths
+        return
+    assert set(result.failed) == {b.sku}
+    assert "database refused the family" in result.failed[b.sku]
+    assert {r["sku"] for r in select(store, t.products)} == {a.sku}
+    assert select(store, t.price_tiers, t.price_tiers.c.product_sku == b.sku) == []
+
+
+def test_duplicate_variant_sku_within_one_batch(store, generator):
+    a, b = (generator.family(s) for s in generator.all_skus()[5:7])
+    twin = dataclasses.replace(b, variants=(a.variants[0],))
+    result = store.write_families([write(a), write(twin)], T0)
+    assert set(result.failed) == {b.sku}
+
+
+def test_deactivate_keeps_rows_and_a_later_write_reactivates(store, generator):
+    family = generator.family(generator.all_skus()[7])
+    store.write_families([write(family)], T0)
+    assert store.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=1)) == 1
+    assert store.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=2)) == 0
+    (product,) = select(store, t.products, t.products.c.sku == family.sku)
+    assert not product["is_active"]
+    assert product["removed_at"].replace(tzinfo=UTC) == T0 + timedelta(hours=1)
+    assert store.active_variant_count(family.supplier_code) == 0
+    store.write_families([write(family)], T0 + timedelta(days=1))
+    (product,) = select(store, t.products, t.products.c.sku == family.sku)
+    assert product["is_active"] and product["removed_at"] is None
+
+
+def test_touch_unchanged_updates_only_the_source(store, generator):
+    family = generator.family(generator.all_skus()[8])
+    store.write_families([write(family)], T0)
+    tiers_before = select(store, t.price_tiers)
+    store.touch_unchanged(family.supplier_code, {family.sku: ("http://new", "H9")}, T0)
+    (product,) = select(store, t.products, t.products.c.sku == family.sku)
+    assert (product["source_url"], product["source_hash"]) == ("http://new", "H9")
+    assert product["content_hash"] == content_hash(family)
+    assert select(store, t.price_tiers) == tiers_before
+
+
+def test_errors_are_recorded_once_per_family_and_resolved(store):
+    run = store.start_sync_run("A1", "run-1", T0)
+    store.record_errors("A1", run, [("A1-1", "u", "parse", "bad json")], T0)
+    again = [("A1-1", "u", "parse", "still bad"), ("A1-2", None, "download", "404")]
+    store.record_errors("A1", run, again, T0)
+    assert [(e.sku, e.stage, e.error) for e in store.open_errors("A1")] == [
+        ("A1-1", "parse", "still bad"),
+        ("A1-2", "download", "404"),
+    ]
+    store.resolve_errors("A1", ["A1-1"], T0, stages=["parse"])
+    assert [e.sku for e in store.open_errors("A1")] == ["A1-2"]
+    store.finish_sync_run(run, "failed", T0 + timedelta(seconds=5), {"families_failed": 2})
+    (row,) = select(store, t.sync_runs)
+    assert (row["status"], row["families_failed"], row["duration_s"]) == ("failed", 2, 5.0)
+
+
+def test_staging_round_trip(store, generator):
+    family = generator.family(generator.all_skus()[9])
+    store.stage_families(family.supplier_code, 7, [write(family)])
+    staged = store.staged_hashes(7)
+    assert staged[family.sku].content_hash == content_hash(family)
+    result = store.write_staged(7, [family.sku], T0)
+    assert result.products_written == 1
+    store.clear_staging(family.supplier_code)
+    assert store.staged_hashes(7) == {}
