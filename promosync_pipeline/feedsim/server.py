@@ -157,6 +157,10 @@ class FeedServer:
             return "index", None, self._conditional(body, headers, "text/plain; charset=utf-8")
         if path == f"{PROFILE}/Import/CAT.csv":
             return "categories", None, _Response(200, g.categories_csv(), "text/csv; charset=utf-8")
+        if path == "/_feedsim/change":
+            count = int(headers.get("x-count", "1"))
+            changed = g.change_families(count)
+            return "other", None, _Response(200, json.dumps(changed).encode(), "application/json")
         if path == "/_feedsim/stats":
             body = json.dumps(self.stats.as_dict()).encode()
             return "other", None, _Response(200, body, "application/json")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class ClientSettings:
     max_in_flight: int = 16
     """Requests open at once."""
-    requests_per_second: float = 50.0
+    requests_per_second: float = 200.0
     """Upper bound on the request rate; halved on every 429, recovered slowly on success."""
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0

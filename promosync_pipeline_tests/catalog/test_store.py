@@ -216,3 +216,11 @@ def test_staging_round_trip(store, generator):
     assert result.products_written == 1
     store.clear_staging(family.supplier_code)
     assert store.staged_hashes(7) == {}
+
+
+def test_urls_are_redacted_and_bare_postgresql_means_psycopg3():
+    from promosync_pipeline.catalog import normalize_url, redact
+
+    assert normalize_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert redact("postgresql://user:s3cret@h:5432/db") == "postgresql+psycopg://user:***@h:5432/db"

@@ -1,0 +1,38 @@
+"""Run the installed ``promosync`` command as a separate process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from promosync_pipeline import settings
+
+PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
+
+
+def cli_env(base_url: str, database_url: str, dagster_home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        settings.PROMIDATA_BASE_URL: base_url,
+        settings.DATABASE_URL: database_url,
+        "DAGSTER_HOME": str(dagster_home),
+    }
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PROMOSYNC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def start_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [PROMOSYNC, *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
