@@ -9,7 +9,7 @@ from promosync_pipeline import settings
 
 
 def run_demo(*, suppliers: int, families: int, seed: int) -> int:
-    from promosync_pipeline.cli.instance import dagster_home
+    from promosync_pipeline.cli.instance import describe_instance
     from promosync_pipeline.cli.main import cmd_sync
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 
@@ -17,14 +17,14 @@ def run_demo(*, suppliers: int, families: int, seed: int) -> int:
     started = time.monotonic()
     with FeedServer(FeedGenerator(spec)) as server:
         os.environ[settings.PROMIDATA_BASE_URL] = server.base_url
-        home = dagster_home()
         print(f"feed simulator: {server.base_url} ({suppliers} suppliers x ~{families} families)")
         code = cmd_sync([], all_suppliers=True, full_refresh=False)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "
         + settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
-        + "\nopen the runs in the web UI:\n"
-        + f"  DAGSTER_HOME={home} .venv/bin/dagster dev   # then http://127.0.0.1:3000"
+        + f"\nDagster instance: {describe_instance()}"
+        + "\nsee the runs in the web UI: .venv/bin/dagster dev  (from this folder), then open"
+        + " http://127.0.0.1:3000"
     )
     return code

@@ -1,4 +1,9 @@
-"""The Dagster instance the CLI records its runs in (the one ``dagster dev`` shows)."""
+"""The Dagster instance the CLI records its runs in: the one ``dagster dev`` shows.
+
+With ``DAGSTER_HOME`` set, that instance. Without it, the embedded default: ``dagster.yaml`` of
+the working directory (as ``dagster dev`` run from the repository root reads it), with
+``.promosync/dagster`` as the instance folder.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,27 @@ import os
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 
 from promosync_pipeline import settings
 
 
-def dagster_home() -> Path:
-    """``DAGSTER_HOME``, or ``.promosync/dagster`` under the working directory when unset."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(Path(settings.STATE_DIR, "dagster").resolve())
-        os.environ["DAGSTER_HOME"] = home
-    path = Path(home)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def embedded_home() -> Path:
+    home = Path(settings.STATE_DIR, "dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
 
 
 def get_instance() -> dg.DagsterInstance:
-    dagster_home()
-    return dg.DagsterInstance.get()
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    home = embedded_home()
+    config_dir = Path.cwd() if Path("dagster.yaml").exists() else home
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_dir=str(config_dir)))
+
+
+def describe_instance() -> str:
+    if os.environ.get("DAGSTER_HOME"):
+        return f"DAGSTER_HOME={os.environ['DAGSTER_HOME']}"
+    config = "./dagster.yaml" if Path("dagster.yaml").exists() else "Dagster defaults"
+    return f"{embedded_home()} ({config})"
