@@ -8,6 +8,7 @@ import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame
 from promosync_pipeline.http import FetchError
+from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_categories, parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
@@ -65,6 +66,10 @@ def promidata_index(
         )
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
+    new_codes = sorted(set(slices) - set(context.instance.get_dynamic_partitions(suppliers.name)))
+    if new_codes:
+        context.instance.add_dynamic_partitions(suppliers.name, new_codes)
+        context.log.info(f"registered supplier partitions: {', '.join(new_codes)}")
     problems_text = "\n".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN])
     return dg.Output(
         entries_to_frame(report.entries),
@@ -80,6 +85,7 @@ def promidata_index(
             "bytes": len(body),
             "etag": etag or "",
             "supplier_slices": dg.MetadataValue.json(slices),
+            "suppliers_registered": len(new_codes),
         },
     )
 

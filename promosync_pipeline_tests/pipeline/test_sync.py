@@ -31,6 +31,9 @@ def test_first_sync_writes_every_family_variant_and_tier(instance, feed, env):
     assert {r["status"] for r in rows(env, t.sync_runs)} == {"success"}
     assert len(rows(env, t.categories)) == len(generator.categories())
     assert rows(env, t.staged_families) == []
+    assert sorted(instance.get_dynamic_partitions("suppliers")) == sorted(
+        generator.supplier_codes()
+    )
 
 
 def test_second_sync_without_change_downloads_and_writes_nothing(instance, feed, env):
