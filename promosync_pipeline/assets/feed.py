@@ -63,6 +63,7 @@ def promidata_index(
             f"Import.txt at {promidata.index_url} lists no product file "
             f"({report.lines_read} lines, {len(report.problems)} unusable): refusing to treat "
             "an empty index as the truth",
+            allow_retries=False,
         )
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline_tests.pipeline.harness import (
     assert_catalog_equals_feed,
@@ -149,3 +150,40 @@ def test_too_many_failures_fail_the_step(instance, feed, env):
         assert conn.execute(sa.select(sa.func.count()).select_from(t.products)).scalar() == 0
     engine.dispose()
     assert {r["status"] for r in rows(env, t.sync_runs)} == {"failed"}
+
+
+def _active(url):
+    return {r["sku"] for r in rows(url, t.products, t.products.c.is_active)}
+
+
+def test_empty_index_is_refused_and_deactivates_nothing(instance, feed, env):
+    sync(instance)
+    before = _active(env)
+    feed.generator.remove_families(feed.generator.all_skus())
+    result = defs.resolve_job_def("feed_refresh_job").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "lists no product file" in failure.step_failure_data.error.message
+    assert _active(env) == before
+
+
+def test_index_that_lost_most_of_a_supplier_is_refused(instance, feed, env):
+    sync(instance)
+    before = _active(env)
+    code = feed.generator.supplier_codes()[0]
+    feed.generator.remove_families(feed.generator.family_skus(code)[:8])
+    runs = sync(instance, [code])
+    assert not runs[code].success
+    assert _active(env) == before
+
+
+def test_supplier_missing_from_the_index_keeps_its_catalog(instance, feed, env):
+    sync(instance)
+    before = _active(env)
+    code = feed.generator.supplier_codes()[0]
+    feed.generator.remove_supplier(code)
+    runs = sync(instance, [code])
+    assert not runs[code].success
+    assert _active(env) == before
