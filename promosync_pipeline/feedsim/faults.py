@@ -11,10 +11,12 @@ is ``KIND[:key=value,key=value…]``, for example::
     corrupt_image:rate=0.05
 
 Kinds: ``429``, ``5xx``, ``slow``, ``drop``, ``truncate``, ``invalid_utf8``, ``404``,
-``corrupt_image``, ``huge_image``. Keys: ``target`` (product, image, index, categories, any; the
-default is product, or image for the image kinds), ``sku`` (``+``-separated family SKUs),
+``corrupt_image``, ``huge_image``, ``redirect`` (302 to ``location``). Keys: ``target``
+(product, image, index, categories, any; the default is product, or image for the image
+kinds), ``sku`` (``+``-separated family SKUs),
 ``path`` (a glob on the request path), ``times`` (the first N matching requests of each path),
-``rate`` (a probability, from a seeded RNG), ``status``, ``retry_after``, ``delay`` (seconds).
+``rate`` (a probability, from a seeded RNG), ``status``, ``retry_after``, ``delay`` (seconds),
+``location``.
 Hosts that are not allowed are data, not faults: see ``FeedGenerator.point_to_host``.
 """
 
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 
 KINDS = {
     "429", "5xx", "slow", "drop", "truncate", "invalid_utf8", "404",
-    "corrupt_image", "huge_image",
+    "corrupt_image", "huge_image", "redirect",
 }  # fmt: skip
 IMAGE_KINDS = {"corrupt_image", "huge_image"}
 
@@ -44,6 +46,8 @@ class Fault:
     status: int = 503
     retry_after: float = 1.0
     delay: float = 2.0
+    location: str = ""
+    """Where a ``redirect`` points (absolute URL, or a path on the simulator)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -74,7 +78,7 @@ def parse_fault(spec: str) -> Fault:
             values[key] = int(value)
         elif key in ("rate", "retry_after", "delay"):
             values[key] = float(value)
-        elif key in ("target", "path"):
+        elif key in ("target", "path", "location"):
             values[key] = value
         else:
             raise ValueError(f"unknown fault option {key!r} in {spec!r}")

@@ -23,7 +23,7 @@ from promosync_pipeline.feedsim.images import bomb_png, corrupt, render_image
 
 PROFILE = "/Profiles/Live/5f2c1a40-7d1e-4c55-9e53-0d3b2a9c8e11"
 REASONS = {
-    200: "OK", 304: "Not Modified", 404: "Not Found", 429: "Too Many Requests",
+    200: "OK", 302: "Found", 304: "Not Modified", 404: "Not Found", 429: "Too Many Requests",
     500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
 }  # fmt: skip
 
@@ -262,6 +262,8 @@ class FeedServer:
             return _Response(200, body[:at] + b"\xff\xfe" + body[at:], response.content_type), None
         if fault.kind == "corrupt_image":
             return _Response(200, corrupt(body), response.content_type), None
+        if fault.kind == "redirect":
+            return _Response(302, b"", "text/plain", {"Location": fault.location}), None
         if fault.kind == "huge_image":
             return _Response(200, bomb_png(), "image/png"), None
         raise AssertionError(fault.kind)

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -101,3 +102,26 @@ def test_conditional_get_returns_not_modified(feed):
 
     again = asyncio.run(run())
     assert again.not_modified and again.content == b""
+
+
+def test_redirect_within_the_allowed_origin_is_followed(feed):
+    target = url_of(feed, 1)
+    first = feed.generator.all_skus()[0]
+    feed.set_faults([parse_fault(f"redirect:sku={first},location={urlsplit(target).path}")])
+    result, stats = fetch(feed, url_of(feed, 0))
+    assert result.final_url == target and result.status == 200
+    assert stats.requests == 2
+
+
+def test_redirect_to_another_loopback_port_or_host_is_refused(feed):
+    for location in ("http://127.0.0.1:1/secret", "http://127.0.0.2:8080/x", "file:///etc/passwd"):
+        feed.set_faults([parse_fault(f"redirect:location={location}")])
+        client = FetchClient(FAST, HostPolicy.for_feed(feed.index_url))
+
+        async def run(c=client):
+            async with c:
+                await c.get(url_of(feed))
+
+        with pytest.raises(FetchError, match=r"not allowed|not in the allowed hosts"):
+            asyncio.run(run())
+        assert client.stats.requests == 1
