@@ -2,24 +2,30 @@
 
 from promosync_pipeline.catalog.engine import is_postgres, make_engine, normalize_url, redact
 from promosync_pipeline.catalog.migrate import current_revision, head_revision, upgrade
-from promosync_pipeline.catalog.store import (
+from promosync_pipeline.catalog.records import (
     CachedFile,
-    CatalogStore,
+    ErrorRecord,
     FamilyWrite,
     KnownProduct,
     OpenError,
     StagedFamily,
+    SyncRun,
     WriteResult,
+    WriteStats,
 )
+from promosync_pipeline.catalog.store import CatalogStore
 
 __all__ = [
     "CachedFile",
     "CatalogStore",
+    "ErrorRecord",
     "FamilyWrite",
     "KnownProduct",
     "OpenError",
     "StagedFamily",
+    "SyncRun",
     "WriteResult",
+    "WriteStats",
     "current_revision",
     "head_revision",
     "is_postgres",

@@ -1,64 +1,63 @@
-"""Catalog rows of a parsed family."""
+"""Catalog rows of a parsed family, and the checks that keep one bad family out of a batch.
+
+Rows are plain tuples in the column order below: cheap to build for hundreds of thousands of
+price tiers and what COPY wants. The checks mirror the schema's limits, so a value the database
+would refuse fails its family with a readable reason, on PostgreSQL and SQLite alike (SQLite
+enforces no string lengths).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from promosync_pipeline.promidata import Family
+import sqlalchemy as sa
 
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.records import FamilyWrite
 
-def product_row(
-    family: Family, source_url: str, source_hash: str, content_hash: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "sku": family.sku,
-        "supplier_code": family.supplier_code,
-        "supplier_sku": family.supplier_sku,
-        "ean": family.ean,
-        "category_code": family.category_code,
-        "category_path": family.category_path,
-        "brand": family.brand,
-        "name": family.name,
-        "description": family.description,
-        "short_description": family.short_description,
-        "material": family.material,
-        "source_url": source_url,
-        "source_hash": source_hash,
-        "content_hash": content_hash,
-        "variant_count": len(family.variants),
-        "price_min": family.price_min,
-        "price_max": family.price_max,
-        "currency": family.currency,
-        "is_active": True,
-        "first_seen_at": now,
-        "last_synced_at": now,
-        "removed_at": None,
-    }
-
-
-def variant_rows(family: Family) -> list[dict[str, Any]]:
-    return [
-        {
-            "sku": v.sku,
-            "product_sku": family.sku,
-            "supplier_sku": v.supplier_sku,
-            "ean": v.ean,
-            "color": v.color,
-            "color_label": v.color_label,
-            "hex_color": v.hex_color,
-            "size": v.size,
-            "weight_g": v.weight_g,
-            "length_mm": v.length_mm,
-            "width_mm": v.width_mm,
-            "height_mm": v.height_mm,
-            "diameter_mm": v.diameter_mm,
-            "is_active": v.is_active,
-        }
-        for v in family.variants
-    ]
-
-
+PRODUCT_COLUMNS = (
+    "sku",
+    "supplier_code",
+    "supplier_sku",
+    "ean",
+    "category_code",
+    "category_path",
+    "brand",
+    "name",
+    "description",
+    "short_description",
+    "material",
+    "source_url",
+    "source_hash",
+    "content_hash",
+    "variant_count",
+    "price_min",
+    "price_max",
+    "currency",
+    "is_active",
+    "first_seen_at",
+    "last_synced_at",
+    "removed_at",
+)
+VARIANT_COLUMNS = (
+    "sku",
+    "product_sku",
+    "supplier_sku",
+    "ean",
+    "color",
+    "color_label",
+    "hex_color",
+    "size",
+    "weight_g",
+    "length_mm",
+    "width_mm",
+    "height_mm",
+    "diameter_mm",
+    "is_active",
+)
 TIER_COLUMNS = (
     "variant_sku",
     "region",
@@ -69,11 +68,151 @@ TIER_COLUMNS = (
     "on_request",
     "product_sku",
 )
+INT32 = 2**31
+
+Row = tuple[Any, ...]
 
 
-def tier_rows(family: Family) -> list[tuple[Any, ...]]:
-    return [
-        (v.sku, t.region, t.kind, t.min_quantity, t.price, t.currency, t.on_request, family.sku)
+@dataclass(frozen=True, slots=True)
+class FamilyRows:
+    """One family as the rows of ``products``, ``product_variants`` and ``price_tiers``."""
+
+    sku: str
+    is_new: bool
+    product: Row
+    variants: list[Row]
+    tiers: list[Row]
+
+    @property
+    def variant_skus(self) -> list[str]:
+        return [row[0] for row in self.variants]
+
+
+def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyRows:
+    family = item.family
+    product = (
+        family.sku,
+        supplier_code,
+        family.supplier_sku,
+        family.ean,
+        family.category_code,
+        family.category_path,
+        family.brand,
+        family.name,
+        family.description,
+        family.short_description,
+        family.material,
+        item.source_url,
+        item.source_hash,
+        item.content_hash,
+        len(family.variants),
+        family.price_min,
+        family.price_max,
+        family.currency,
+        True,
+        now,
+        now,
+        None,
+    )
+    variants = [
+        (
+            v.sku,
+            family.sku,
+            v.supplier_sku,
+            v.ean,
+            v.color,
+            v.color_label,
+            v.hex_color,
+            v.size,
+            v.weight_g,
+            v.length_mm,
+            v.width_mm,
+            v.height_mm,
+            v.diameter_mm,
+            v.is_active,
+        )
         for v in family.variants
-        for t in v.price_tiers
     ]
+    tiers = [
+        (v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request, family.sku)
+        for v in family.variants
+        for p in v.price_tiers
+    ]
+    return FamilyRows(family.sku, item.is_new, product, variants, tiers)
+
+
+def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int]]:
+    """(position, column, max length) of the length-limited columns among ``columns``."""
+    out = []
+    for position, name in enumerate(columns):
+        length = getattr(table.c[name].type, "length", None)
+        if length:
+            out.append((position, name, length))
+    return out
+
+
+_PRODUCT_LIMITS = _limits(t.products, PRODUCT_COLUMNS)
+_VARIANT_LIMITS = _limits(t.product_variants, VARIANT_COLUMNS)
+_TIER_LIMITS = _limits(t.price_tiers, TIER_COLUMNS)
+
+
+def _too_long(table: str, row: Row, limits: list[tuple[int, str, int]]) -> str | None:
+    for position, name, limit in limits:
+        value = row[position]
+        if value is not None and len(value) > limit:
+            return f"{table}.{name} of {row[0]!r:.80} is {len(value)} characters long (max {limit})"
+    return None
+
+
+def problem(rows: FamilyRows, family_supplier: str, supplier_code: str) -> str | None:
+    """Why the database would refuse this family, or None when it can be written."""
+    if family_supplier != supplier_code:
+        return f"family {rows.sku} belongs to supplier {family_supplier}, not {supplier_code}"
+    if not rows.sku:
+        return "family without a SKU"
+    reason = _too_long("products", rows.product, _PRODUCT_LIMITS)
+    if reason:
+        return reason
+    seen: set[str] = set()
+    for variant in rows.variants:
+        sku = variant[0]
+        if not sku:
+            return "variant without a SKU"
+        if sku in seen:
+            return f"variant SKU {sku} occurs twice in the family"
+        seen.add(sku)
+        reason = _too_long("product_variants", variant, _VARIANT_LIMITS)
+        if reason:
+            return reason
+    return _tiers_problem(rows.tiers) if rows.tiers else None
+
+
+def _tiers_problem(tiers: list[Row]) -> str | None:
+    """Checked per distinct value: a family has thousands of tiers but few regions."""
+    kinds = {tier[2] for tier in tiers}
+    if not kinds <= set(t.PRICE_KINDS):
+        odd = sorted(map(repr, kinds - set(t.PRICE_KINDS)))
+        return f"price tier kind {', '.join(odd)} is neither selling nor buying"
+    for position, name, limit in _TIER_LIMITS:
+        if name in ("variant_sku", "product_sku", "kind"):
+            continue  # checked with the variant and the product
+        values = {tier[position] for tier in tiers}
+        if name == "region" and None in values:
+            return "price tier without a region"
+        longest = max((v for v in values if v is not None), key=len, default="")
+        if len(longest) > limit:
+            size = len(longest)
+            return f"price_tiers.{name} {longest!r:.80} is {size} characters long (max {limit})"
+    quantities = [tier[3] for tier in tiers]
+    if None in quantities:
+        return "price tier without a minimum quantity"
+    if min(quantities) < -INT32 or max(quantities) >= INT32:
+        return "price tier minimum quantity out of range"
+    prices = [tier[4] for tier in tiers if tier[4] is not None]
+    if prices and not all(p.is_finite() for p in prices):
+        return "price tier price is not a number"
+    if prices and max(max(prices), -min(prices)) >= t.MONEY_LIMIT:
+        return f"price tier price out of range ({min(prices)} … {max(prices)})"
+    if len({tier[:4] for tier in tiers}) != len(tiers):
+        return "a price tier (variant, region, kind, quantity) occurs twice"
+    return None

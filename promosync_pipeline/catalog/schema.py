@@ -1,25 +1,85 @@
-"""The catalog tables. Contract names (DESIGN.md) are fixed; extra columns are ours."""
+"""The catalog tables.
+
+Table and column names of the contract (DESIGN.md, "Catalog schema") are fixed: other
+applications read them. Columns beyond the contract are ours and may grow. Every change here
+needs a migration in ``migrations/versions``; a test compares the two.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = sa.MetaData()
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware timestamp, always handed back in UTC.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so values are converted to UTC
+    before they are stored and get their zone back when read. A naive value is taken as UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
+"""``{language: text}`` objects: JSONB on PostgreSQL, JSON text on SQLite."""
 Money = sa.Numeric(12, 4)
-Stamp = sa.DateTime(timezone=True)
+MONEY_LIMIT = 10**8
+"""Numeric(12, 4) holds absolute values below this."""
+Stamp = UtcDateTime
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""SQLite only auto-increments an ``INTEGER PRIMARY KEY``."""
+
+SKU = 255
+CODE = 64
+PRICE_KINDS = ("selling", "buying")
+IMAGE_ROLES = ("main", "gallery")
+ERROR_STAGES = ("download", "parse", "write", "image")
+"""Stages promosync records; the column takes any short name."""
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _now() -> Any:
+    return sa.func.current_timestamp()
+
 
 suppliers = sa.Table(
     "suppliers",
     metadata,
-    sa.Column("code", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(255)),
+    sa.Column("code", sa.String(CODE), primary_key=True),
+    sa.Column("name", sa.Text),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("last_synced_at", Stamp),
     sa.Column("last_sync_status", sa.String(32)),
     sa.Column("products_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("first_seen_at", Stamp),
+    sa.Column("first_seen_at", Stamp, nullable=False, server_default=_now()),
 )
 
 categories = sa.Table(
@@ -29,140 +89,165 @@ categories = sa.Table(
     sa.Column("parent_code", sa.String(128)),
     sa.Column("name", Json, nullable=False),
     sa.Column("sort_order", sa.Integer),
-    sa.Column("updated_at", Stamp),
+    sa.Column("updated_at", Stamp, nullable=False, server_default=_now()),
 )
 
 products = sa.Table(
     "products",
     metadata,
-    sa.Column("sku", sa.String(255), primary_key=True),
-    sa.Column("supplier_code", sa.String(64), nullable=False),
-    sa.Column("supplier_sku", sa.String(255)),
-    sa.Column("ean", sa.String(64)),
+    sa.Column("sku", sa.String(SKU), primary_key=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False),
+    sa.Column("supplier_sku", sa.String(SKU)),
+    sa.Column("ean", sa.Text),
     sa.Column("category_code", sa.String(128)),
     sa.Column("category_path", sa.Text),
-    sa.Column("brand", sa.String(255)),
+    sa.Column("brand", sa.Text),
     sa.Column("name", Json, nullable=False),
     sa.Column("description", Json, nullable=False),
     sa.Column("short_description", Json, nullable=False),
     sa.Column("material", Json, nullable=False),
     sa.Column("source_url", sa.Text),
     sa.Column("source_hash", sa.String(128)),
-    sa.Column("content_hash", sa.String(64)),
-    sa.Column("variant_count", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(128)),
+    sa.Column("variant_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("price_min", Money),
     sa.Column("price_max", Money),
     sa.Column("currency", sa.String(8)),
-    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("first_seen_at", Stamp, nullable=False),
     sa.Column("last_synced_at", Stamp, nullable=False),
     sa.Column("removed_at", Stamp),
-    sa.Index("ix_products_supplier_active", "supplier_code", "is_active"),
+    # Leading supplier_code also serves the per-supplier hash lookup (known_hashes); a
+    # second index on supplier_code alone would only slow the writes down.
+    sa.Index(None, "supplier_code", "is_active"),
 )
 
 product_variants = sa.Table(
     "product_variants",
     metadata,
-    sa.Column("sku", sa.String(255), primary_key=True),
-    sa.Column("product_sku", sa.String(255), nullable=False, index=True),
-    sa.Column("supplier_sku", sa.String(255)),
-    sa.Column("ean", sa.String(64)),
-    sa.Column("color", sa.String(255)),
+    sa.Column("sku", sa.String(SKU), primary_key=True),
+    sa.Column(
+        "product_sku",
+        sa.String(SKU),
+        sa.ForeignKey("products.sku", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("supplier_sku", sa.String(SKU)),
+    sa.Column("ean", sa.Text),
+    sa.Column("color", sa.Text),
     sa.Column("color_label", Json, nullable=False),
-    sa.Column("hex_color", sa.String(32)),
-    sa.Column("size", sa.String(255)),
+    sa.Column("hex_color", sa.Text),
+    sa.Column("size", sa.Text),
     sa.Column("weight_g", sa.Float),
     sa.Column("length_mm", sa.Float),
     sa.Column("width_mm", sa.Float),
     sa.Column("height_mm", sa.Float),
     sa.Column("diameter_mm", sa.Float),
-    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 price_tiers = sa.Table(
     "price_tiers",
     metadata,
-    sa.Column("variant_sku", sa.String(255), primary_key=True),
-    sa.Column("region", sa.String(64), primary_key=True),
+    # The primary key leads with variant_sku, so it is also the per-variant index. No foreign
+    # key to product_variants: its check on every row costs a third of the write time, and
+    # tiers are only ever written in the transaction that writes their variants.
+    sa.Column("variant_sku", sa.String(SKU), primary_key=True),
+    sa.Column("region", sa.String(CODE), primary_key=True),
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("min_quantity", sa.Integer, primary_key=True),
     sa.Column("price", Money),
     sa.Column("currency", sa.String(8)),
-    sa.Column("on_request", sa.Boolean, nullable=False),
-    sa.Column("product_sku", sa.String(255), nullable=False, index=True),
+    sa.Column("on_request", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+    sa.CheckConstraint("kind IN ('selling', 'buying')", name="kind"),
 )
 
 product_images = sa.Table(
     "product_images",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("product_sku", sa.String(255), nullable=False, index=True),
-    sa.Column("variant_sku", sa.String(255)),
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+    sa.Column("variant_sku", sa.String(SKU)),
     sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rendition", sa.String(32), nullable=False, server_default="original"),
     sa.Column("source_url", sa.Text, nullable=False, index=True),
     sa.Column("sha256", sa.String(64), index=True),
     sa.Column("width", sa.Integer),
     sa.Column("height", sa.Integer),
-    sa.Column("bytes", sa.Integer),
+    sa.Column("bytes", sa.BigInteger),
     sa.Column("storage_key", sa.Text),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),
-    sa.Column("updated_at", Stamp),
+    sa.Column("created_at", Stamp, nullable=False, server_default=_now()),
+    sa.Column("updated_at", Stamp, nullable=False, server_default=_now()),
+    sa.CheckConstraint("role IN ('main', 'gallery')", name="role"),
+)
+
+RUN_COUNTS = (
+    "families_new",
+    "families_changed",
+    "families_unchanged",
+    "families_removed",
+    "families_failed",
+    "variants_written",
+    "price_tiers_written",
+    "images_uploaded",
+    "images_failed",
+    "files_downloaded",
+    "requests",
+    "retries",
 )
 
 sync_runs = sa.Table(
     "sync_runs",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("supplier_code", sa.String(64), nullable=False),
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False),
     sa.Column("run_id", sa.String(64)),
     sa.Column("started_at", Stamp, nullable=False),
     sa.Column("finished_at", Stamp),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("families_new", sa.Integer),
-    sa.Column("families_changed", sa.Integer),
-    sa.Column("families_unchanged", sa.Integer),
-    sa.Column("families_removed", sa.Integer),
-    sa.Column("families_failed", sa.Integer),
-    sa.Column("variants_written", sa.Integer),
-    sa.Column("price_tiers_written", sa.Integer),
-    sa.Column("images_uploaded", sa.Integer),
-    sa.Column("images_failed", sa.Integer),
-    sa.Column("files_downloaded", sa.Integer),
-    sa.Column("bytes_downloaded", sa.BigInteger),
-    sa.Column("requests", sa.Integer),
-    sa.Column("retries", sa.Integer),
+    *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in RUN_COUNTS),
+    sa.Column("bytes_downloaded", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("duration_s", sa.Float),
     sa.Column("error", sa.Text),
-    sa.Index("ix_sync_runs_supplier_started", "supplier_code", "started_at"),
+    sa.Index(None, "supplier_code", "started_at"),
 )
+
+SYNC_RUN_COUNTS = (*RUN_COUNTS, "bytes_downloaded")
+"""The counters ``finish_sync_run`` accepts."""
 
 sync_errors = sa.Table(
     "sync_errors",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("supplier_code", sa.String(64), nullable=False),
-    sa.Column("sync_run_id", sa.Integer),
-    sa.Column("sku", sa.String(255)),
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False),
+    sa.Column("sync_run_id", BigId, sa.ForeignKey("sync_runs.id", ondelete="SET NULL")),
+    sa.Column("sku", sa.String(SKU)),
     sa.Column("source_url", sa.Text),
     sa.Column("stage", sa.String(32), nullable=False),
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("last_seen_at", Stamp, nullable=False),
+    sa.Column("occurrences", sa.Integer, nullable=False, server_default="1"),
     sa.Column("resolved_at", Stamp),
-    sa.Index("ix_sync_errors_supplier_open", "supplier_code", "resolved_at"),
+    sa.Index(None, "supplier_code", "resolved_at"),
 )
+
+# -- promosync's own working tables (not read by other applications) ---------------------------
 
 staged_families = sa.Table(
     "staged_families",
     metadata,
-    sa.Column("sync_run_id", sa.Integer, primary_key=True),
-    sa.Column("sku", sa.String(255), primary_key=True),
-    sa.Column("supplier_code", sa.String(64), nullable=False, index=True),
+    sa.Column("sync_run_id", BigId, primary_key=True),
+    sa.Column("sku", sa.String(SKU), primary_key=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False, index=True),
     sa.Column("source_url", sa.Text, nullable=False),
     sa.Column("source_hash", sa.String(128), nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("content_hash", sa.String(128), nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
 
@@ -175,3 +260,15 @@ feed_cache = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("fetched_at", Stamp, nullable=False),
 )
+
+CONTRACT_TABLES = (
+    "suppliers",
+    "categories",
+    "products",
+    "product_variants",
+    "price_tiers",
+    "product_images",
+    "sync_runs",
+    "sync_errors",
+)
+WORKING_TABLES = ("staged_families", "feed_cache")

@@ -23,7 +23,8 @@ def embedded_home() -> Path:
 
 
 def get_instance() -> dg.DagsterInstance:
-    if os.environ.get("DAGSTER_HOME"):
+    if home := os.environ.get("DAGSTER_HOME"):
+        Path(home).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
     home = embedded_home()
     config_dir = Path.cwd() if Path("dagster.yaml").exists() else home

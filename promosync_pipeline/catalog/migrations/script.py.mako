@@ -2,6 +2,7 @@
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
+Create Date: ${create_date}
 """
 
 import sqlalchemy as sa
@@ -10,8 +11,8 @@ ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
-branch_labels = None
-depends_on = None
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
 
 
 def upgrade() -> None:

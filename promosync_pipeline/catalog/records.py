@@ -1,0 +1,119 @@
+"""What goes into the catalog store and what comes back out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from promosync_pipeline.promidata import Family
+
+
+@dataclass(frozen=True, slots=True)
+class KnownProduct:
+    """What the catalog holds about a family, enough to decide whether to fetch and rewrite."""
+
+    source_hash: str | None
+    content_hash: str | None
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyWrite:
+    """A parsed family to write, with the file it came from."""
+
+    family: Family
+    source_url: str
+    source_hash: str
+    """The index's hash of the product file."""
+    content_hash: str
+    """Our hash of the parsed family."""
+    is_new: bool = False
+    """The caller's classification; only counted (``WriteStats.families_new``)."""
+
+
+@dataclass
+class WriteStats:
+    """Rows written by ``write_families``, and the families that could not be written."""
+
+    products_written: int = 0
+    variants_written: int = 0
+    price_tiers_written: int = 0
+    families_new: int = 0
+    families_changed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    """Family SKU -> why it was not written. Every other family was committed."""
+
+    @property
+    def rows_written(self) -> int:
+        return self.products_written + self.variants_written + self.price_tiers_written
+
+    def add(self, other: WriteStats) -> None:
+        self.products_written += other.products_written
+        self.variants_written += other.variants_written
+        self.price_tiers_written += other.price_tiers_written
+        self.families_new += other.families_new
+        self.families_changed += other.families_changed
+        self.failed.update(other.failed)
+
+
+WriteResult = WriteStats
+"""Former name of :class:`WriteStats`."""
+
+
+class ErrorRecord(NamedTuple):
+    """A failed family or image, as ``record_errors`` takes it (plain tuples work too)."""
+
+    sku: str | None
+    source_url: str | None
+    stage: str
+    """``download``, ``parse``, ``write``, ``image`` …"""
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenError:
+    """An unresolved ``sync_errors`` row."""
+
+    sku: str | None
+    source_url: str | None
+    stage: str
+    error: str
+    created_at: datetime
+    last_seen_at: datetime
+    occurrences: int
+    sync_run_id: int | None
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    """A ``sync_runs`` row."""
+
+    id: int
+    supplier_code: str
+    run_id: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    counts: dict[str, int]
+    duration_s: float | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFamily:
+    """A parsed family parked between pipeline steps (its hashes; the payload stays put)."""
+
+    source_url: str
+    source_hash: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    """The last copy of a feed file, for conditional GETs."""
+
+    etag: str | None
+    last_modified: str | None
+    body: bytes

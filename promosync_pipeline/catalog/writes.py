@@ -1,0 +1,284 @@
+"""Writing families: batched, one transaction per batch, a bad family failing alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.bulk import IN_LIST_SIZE, among, chunks, row_writer
+from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
+from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
+
+BATCH_FAMILIES = 200
+BATCH_VARIANTS = 4000
+"""Caps a batch's IN lists and transaction size whatever the families look like."""
+RESOLVED_BY_WRITE = ("download", "parse", "write")
+"""Open errors of these stages are resolved when their family is committed."""
+FAMILY_FAULTS = (sa.exc.IntegrityError, sa.exc.DataError)
+"""Errors caused by a family's values; anything else (a lost connection …) is raised."""
+
+
+@dataclass
+class _Batch:
+    families: list[FamilyRows] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    """Variant SKU -> family SKU within this batch."""
+    variants: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.families) + len(self.rejected)
+
+
+class FamilyWrites:
+    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`: the catalog writes."""
+
+    engine: sa.Engine
+    batch_families: int = BATCH_FAMILIES
+    batch_variants: int = BATCH_VARIANTS
+
+    def write_families(
+        self,
+        supplier_code: str,
+        items: Iterable[FamilyWrite],
+        now: datetime,
+        *,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> WriteStats:
+        """Upsert families with their variants and price tiers, batch by batch.
+
+        ``items`` is consumed lazily, so a whole supplier never sits in memory. A family is
+        written whole or not at all. A family that cannot be written is reported in
+        ``WriteStats.failed`` with the reason, and every other family is committed: values the
+        schema would refuse and variant SKUs owned by another active family are caught before
+        writing; if the database still refuses a batch, it is split in halves until the bad
+        families are isolated. Variants that left a family become inactive; the family's price
+        tiers are replaced exactly. ``on_batch(n)`` is called after each batch with the number
+        of families it settled (written or failed).
+        """
+        stats = WriteStats()
+        for batch in self._batches(supplier_code, items, now):
+            stats.failed.update(batch.rejected)
+            self._commit(supplier_code, batch.families, now, stats)
+            if on_batch is not None:
+                on_batch(batch.size)
+        return stats
+
+    def _batches(
+        self, supplier_code: str, items: Iterable[FamilyWrite], now: datetime
+    ) -> Iterator[_Batch]:
+        batch = _Batch()
+        in_batch: set[str] = set()
+        for item in items:
+            rows = family_rows(item, supplier_code, now)
+            full = batch.size >= self.batch_families or (
+                batch.variants + len(rows.variants) > self.batch_variants
+            )
+            if batch.size and (full or rows.sku in in_batch):
+                yield batch
+                batch, in_batch = _Batch(), set()
+            in_batch.add(rows.sku)
+            reason = problem(rows, item.family.supplier_code, supplier_code)
+            if reason is None:
+                clash = next((s for s in rows.variant_skus if s in batch.owners), None)
+                if clash is not None:
+                    reason = f"variant SKU {clash} also belongs to family {batch.owners[clash]}"
+            if reason is not None:
+                batch.rejected[rows.sku] = reason
+                continue
+            batch.families.append(rows)
+            batch.owners.update((sku, rows.sku) for sku in rows.variant_skus)
+            batch.variants += len(rows.variants)
+        if batch.size:
+            yield batch
+
+    def _commit(
+        self, supplier_code: str, families: list[FamilyRows], now: datetime, stats: WriteStats
+    ) -> None:
+        """Write ``families`` in one transaction; on a refusal, halve until it is isolated."""
+        if not families:
+            return
+        try:
+            with writer(self.engine).begin() as conn:
+                done = self._write(conn, supplier_code, families, now)
+        except FAMILY_FAULTS as exc:
+            if len(families) == 1:
+                stats.failed[families[0].sku] = _describe(exc)
+                return
+            middle = len(families) // 2
+            self._commit(supplier_code, families[:middle], now, stats)
+            self._commit(supplier_code, families[middle:], now, stats)
+            return
+        stats.add(done)
+
+    def _write(
+        self, conn: sa.Connection, supplier_code: str, families: list[FamilyRows], now: datetime
+    ) -> WriteStats:
+        done = WriteStats()
+        conflicts = _ownership_conflicts(conn, supplier_code, families)
+        if conflicts:
+            done.failed.update(conflicts)
+            families = [f for f in families if f.sku not in conflicts]
+            if not families:
+                return done
+        skus = [f.sku for f in families]
+        variant_skus = [sku for f in families for sku in f.variant_skus]
+        variants = [row for f in families for row in f.variants]
+        tiers = [row for f in families for row in f.tiers]
+        rows = row_writer(conn)
+        rows.upsert_products(conn, [f.product for f in families])
+        rows.upsert_variants(conn, skus, variants)
+        rows.replace_tiers(conn, skus, variant_skus, tiers)
+        resolve_open_errors(conn, supplier_code, skus, now, RESOLVED_BY_WRITE)
+        done.products_written = len(families)
+        done.variants_written = len(variants)
+        done.price_tiers_written = len(tiers)
+        done.families_new = sum(1 for f in families if f.is_new)
+        done.families_changed = len(families) - done.families_new
+        return done
+
+    def touch_unchanged(
+        self,
+        supplier_code: str,
+        sources: Mapping[str, str | tuple[str, str]],
+        now: datetime | None = None,
+    ) -> int:
+        """Record the new hash of files whose bytes changed but whose content did not.
+
+        ``sources`` maps a family SKU to the file's new source hash, or to ``(source_url,
+        source_hash)``. Only those columns change: variants and tiers are not rewritten.
+        Returns the number of products updated. (``now`` is accepted for symmetry; nothing of
+        the product's content was synced, so ``last_synced_at`` stays.)
+        """
+        rows = []
+        for sku, value in sources.items():
+            url, source_hash = (None, value) if isinstance(value, str) else value
+            rows.append((sku, source_hash, url))
+        if not rows:
+            return 0
+        updated = 0
+        with writer(self.engine).begin() as conn:
+            for part in chunks(rows, 5000):
+                updated += _touch(conn, supplier_code, part)
+        return updated
+
+    def deactivate(self, supplier_code: str, skus: Iterable[str], now: datetime) -> int:
+        """Mark families removed: ``is_active`` false and ``removed_at`` set, never deleted.
+
+        Their variants go inactive too; tiers stay for the record. Families already inactive
+        keep their first ``removed_at``. Returns the number of families deactivated now.
+        """
+        p, v = t.products, t.product_variants
+        count = 0
+        with writer(self.engine).begin() as conn:
+            for part in chunks(list(skus)):
+                count += conn.execute(
+                    sa.update(p)
+                    .where(p.c.sku.in_(part), p.c.supplier_code == supplier_code, p.c.is_active)
+                    .values(is_active=False, removed_at=now)
+                ).rowcount
+                owned = sa.select(p.c.sku).where(
+                    p.c.sku.in_(part), p.c.supplier_code == supplier_code
+                )
+                conn.execute(
+                    sa.update(v)
+                    .where(v.c.product_sku.in_(owned), v.c.is_active)
+                    .values(is_active=False)
+                )
+        return count
+
+
+def _ownership_conflicts(
+    conn: sa.Connection, supplier_code: str, families: Sequence[FamilyRows]
+) -> dict[str, str]:
+    """Families that would take rows another family or supplier owns: SKU -> reason.
+
+    A variant SKU may move to this family from an inactive family, or from a family of the
+    same batch; from an active family elsewhere it may not (the feed would have two owners).
+    """
+    p, v = t.products, t.product_variants
+    owners = {f.sku for f in families}
+    owner_of = {sku: f.sku for f in families for sku in f.variant_skus}
+    conflicts: dict[str, str] = {}
+    for part in chunks(list(owner_of), IN_LIST_SIZE * 10):
+        query = (
+            sa.select(v.c.sku, v.c.product_sku)
+            .select_from(v.join(p, p.c.sku == v.c.product_sku))
+            .where(among(conn, v.c.sku, part), p.c.is_active)
+        )
+        for variant, owner in conn.execute(query):
+            if owner in owners:
+                continue  # moves within the batch
+            conflicts.setdefault(
+                owner_of[variant], f"variant SKU {variant} already belongs to family {owner}"
+            )
+    query = sa.select(p.c.sku, p.c.supplier_code).where(
+        among(conn, p.c.sku, list(owners)), p.c.supplier_code != supplier_code
+    )
+    for sku, other in conn.execute(query):
+        conflicts.setdefault(sku, f"product SKU {sku} already belongs to supplier {other}")
+    return conflicts
+
+
+def _touch(conn: sa.Connection, supplier_code: str, rows: Sequence[tuple]) -> int:
+    if conn.dialect.name == "postgresql":
+        return conn.execute(
+            sa.text(
+                "UPDATE products AS p SET source_hash = u.source_hash, "
+                "source_url = COALESCE(u.source_url, p.source_url) "
+                "FROM unnest(CAST(:skus AS text[]), CAST(:hashes AS text[]), "
+                "CAST(:urls AS text[])) AS u(sku, source_hash, source_url) "
+                "WHERE p.sku = u.sku AND p.supplier_code = :supplier"
+            ),
+            {
+                "skus": [r[0] for r in rows],
+                "hashes": [r[1] for r in rows],
+                "urls": [r[2] for r in rows],
+                "supplier": supplier_code,
+            },
+        ).rowcount
+    p = t.products
+    statement = (
+        sa.update(p)
+        .where(p.c.sku == sa.bindparam("b_sku"), p.c.supplier_code == supplier_code)
+        .values(
+            source_hash=sa.bindparam("b_hash"),
+            source_url=sa.func.coalesce(sa.bindparam("b_url", type_=sa.Text), p.c.source_url),
+        )
+    )
+    params = [{"b_sku": s, "b_hash": h, "b_url": u} for s, h, u in rows]
+    return conn.execute(statement, params).rowcount
+
+
+def resolve_open_errors(
+    conn: sa.Connection,
+    supplier_code: str,
+    skus: Sequence[str],
+    now: datetime,
+    stages: Sequence[str] = (),
+) -> int:
+    e = t.sync_errors
+    count = 0
+    for part in chunks(list(skus)):
+        where = [
+            e.c.supplier_code == supplier_code,
+            e.c.resolved_at.is_(None),
+            among(conn, e.c.sku, part),
+        ]
+        if stages:
+            where.append(e.c.stage.in_(list(stages)))
+        count += conn.execute(sa.update(e).where(*where).values(resolved_at=now)).rowcount
+    return count
+
+
+def _describe(exc: Exception) -> str:
+    """One readable line for ``sync_errors``: the driver's message, without the SQL."""
+    orig = getattr(exc, "orig", None) or exc
+    first_line = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"the database refused the family: {type(orig).__name__}: {first_line}"[:1000]
