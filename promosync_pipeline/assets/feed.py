@@ -39,6 +39,15 @@ async def _conditional_get(
     return result.content, False, result.etag
 
 
+def _download(
+    promidata: PromidataResource, catalog_db: CatalogDatabaseResource, url: str, name: str
+) -> tuple[bytes, bool, str | None]:
+    try:
+        return asyncio.run(_conditional_get(promidata, catalog_db, url))
+    except FetchError as exc:
+        raise dg.Failure(f"{name} could not be downloaded: {exc}") from exc
+
+
 @dg.asset(
     group_name="promidata",
     retry_policy=NETWORK_RETRY,
@@ -49,12 +58,7 @@ def promidata_index(
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[pd.DataFrame]:
-    try:
-        body, not_modified, etag = asyncio.run(
-            _conditional_get(promidata, catalog_db, promidata.index_url)
-        )
-    except FetchError as exc:
-        raise dg.Failure(f"Import.txt could not be downloaded: {exc}") from exc
+    body, not_modified, etag = _download(promidata, catalog_db, promidata.index_url, "Import.txt")
     report = parse_index(body)
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(str(problem))
@@ -101,12 +105,7 @@ def promidata_categories(
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.MaterializeResult:
-    try:
-        body, not_modified, _ = asyncio.run(
-            _conditional_get(promidata, catalog_db, promidata.categories_url)
-        )
-    except FetchError as exc:
-        raise dg.Failure(f"CAT.csv could not be downloaded: {exc}") from exc
+    body, not_modified, _ = _download(promidata, catalog_db, promidata.categories_url, "CAT.csv")
     categories, problems = parse_categories(body)
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(problem)

@@ -10,8 +10,6 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import (
     CatalogStore,
     FamilyWrite,
-    current_revision,
-    head_revision,
     make_engine,
     upgrade,
 )
@@ -22,24 +20,6 @@ from promosync_pipeline.promidata import PriceTier, content_hash
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CODE = "A26"
 """The generator's only supplier."""
-CONTRACT = {
-    "suppliers": {"code", "name", "is_active", "last_synced_at", "last_sync_status",
-                  "products_count"},
-    "categories": {"code", "parent_code", "name", "sort_order"},
-    "products": {"sku", "supplier_code", "supplier_sku", "category_code", "brand", "name",
-                 "description", "source_url", "source_hash", "content_hash", "variant_count",
-                 "price_min", "price_max", "currency", "is_active", "first_seen_at",
-                 "last_synced_at", "removed_at"},
-    "product_variants": {"sku", "product_sku", "supplier_sku", "ean", "color", "hex_color",
-                         "size", "weight_g", "length_mm", "width_mm", "height_mm", "diameter_mm",
-                         "is_active"},
-    "price_tiers": {"variant_sku", "region", "kind", "min_quantity", "price", "currency",
-                    "on_request"},
-    "product_images": {"id", "product_sku", "variant_sku", "role", "position", "source_url",
-                       "sha256", "width", "height", "bytes", "storage_key", "status"},
-    "sync_runs": {"id", "supplier_code"},
-    "sync_errors": {"id", "supplier_code", "sku", "stage", "error"},
-}  # fmt: skip
 
 
 @pytest.fixture
@@ -62,22 +42,6 @@ def write(family, source_hash="H1"):
 def select(store, table, *where):
     with store.engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(table).where(*where))]
-
-
-def test_migrations_create_the_contract_and_are_idempotent(catalog_url):
-    engine = make_engine(catalog_url)
-    upgrade(engine)
-    upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0001"
-    inspector = sa.inspect(engine)
-    for table, columns in CONTRACT.items():
-        assert columns <= {c["name"] for c in inspector.get_columns(table)}, table
-    assert {"variant_sku", "region", "kind", "min_quantity"} == set(
-        inspector.get_pk_constraint("price_tiers")["constrained_columns"]
-    )
-    indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("products")}
-    assert ("supplier_code", "is_active") in indexed
-    engine.dispose()
 
 
 def test_families_written_read_back_exactly(store, generator):
