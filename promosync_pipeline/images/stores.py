@@ -1,0 +1,178 @@
+"""Where image objects live: a local folder (the embedded default) or an S3 bucket.
+
+Both take the same calls, so the pipeline never knows which one it writes to. Writes are
+atomic: a folder object appears by rename, an S3 object by a single PUT, so a reader (or a run
+killed halfway) never sees half an image.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from promosync_pipeline import settings
+from promosync_pipeline.images.keys import clean_prefix
+
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+"""Keys are content-addressed: an object under a key never changes."""
+
+
+class ImageStoreError(Exception):
+    """The image store cannot be used (missing bucket, no permission, unreachable …)."""
+
+
+class ImageStore(Protocol):
+    description: str
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def check(self) -> str:
+        """Write, read back and delete a probe object; return a description or raise."""
+        ...
+
+
+def _safe_key(key: str) -> str:
+    parts = key.split("/")
+    if key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
+        raise ValueError(f"unsafe storage key {key!r}")
+    return key
+
+
+class FolderStore:
+    """Objects as files under ``root`` (``root/<key>``)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.description = f"folder {self.root}"
+
+    def path(self, key: str) -> Path:
+        return self.root / _safe_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def check(self) -> str:
+        key = f"_probe/{uuid.uuid4().hex}"
+        try:
+            self.put(key, b"probe", "text/plain")
+            if self.get(key) != b"probe":
+                raise ImageStoreError(f"{self.description}: probe object read back differently")
+            self.path(key).unlink()
+        except OSError as exc:
+            raise ImageStoreError(f"{self.description} is not writable: {exc}") from exc
+        return self.description
+
+
+class S3Store:
+    """Objects in ``bucket`` under ``prefix`` through a boto3 S3 client."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = clean_prefix(prefix)
+        endpoint = getattr(getattr(client, "meta", None), "endpoint_url", None)
+        where = f" at {endpoint}" if endpoint else ""
+        self.description = f"s3://{bucket}/{self.prefix}{where}"
+
+    def _key(self, key: str) -> str:
+        return self.prefix + _safe_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=CACHE_CONTROL,
+        )
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def check(self) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = f"_probe/{uuid.uuid4().hex}"
+        try:
+            self.put(key, b"probe", "text/plain")
+            if self.get(key) != b"probe":
+                raise ImageStoreError(f"{self.description}: probe object read back differently")
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except (BotoCoreError, ClientError) as exc:
+            raise ImageStoreError(f"{self.description} is not usable: {exc}") from exc
+        return self.description
+
+
+def parse_s3_location(location: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` -> ``(bucket, prefix)``."""
+    parts = urlsplit(location)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(f"not an s3://bucket/prefix location: {location!r}")
+    return parts.netloc, clean_prefix(parts.path)
+
+
+def resolved_location(location: str | None = None) -> str:
+    return location or settings.env(settings.IMAGE_STORE, settings.DEFAULT_IMAGE_STORE)
+
+
+def s3_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+    """A boto3 S3 client; credentials, region and ``AWS_ENDPOINT_URL_S3`` as boto3 resolves
+    them unless given here."""
+    import boto3
+
+    endpoint = endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None
+    region = region_name or settings.env("AWS_REGION") or settings.env("AWS_DEFAULT_REGION")
+    return boto3.session.Session().client(
+        "s3", endpoint_url=endpoint, region_name=region or "us-east-1"
+    )
+
+
+def open_image_store(location: str | None = None, client: Any = None) -> ImageStore:
+    """The store named by ``location``, ``PROMOSYNC_IMAGE_STORE`` or the default folder.
+
+    An ``s3://`` location uses ``client`` when given (the Dagster resource passes the one
+    from dagster-aws' ``S3Resource``), else a boto3 client from the environment.
+    """
+    where = resolved_location(location)
+    if where.startswith("s3://"):
+        bucket, prefix = parse_s3_location(where)
+        return S3Store(client if client is not None else s3_client(), bucket, prefix)
+    if "://" in where:
+        raise ValueError(
+            f"{settings.IMAGE_STORE} must be s3://bucket/prefix or a folder: {where!r}"
+        )
+    return FolderStore(where)
