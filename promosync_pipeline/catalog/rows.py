@@ -82,6 +82,8 @@ class FamilyRows:
     product: Row
     variants: list[Row]
     tiers: list[Row]
+    images: list[tuple[str, str | None, str, int, str]]
+    """``(product_sku, variant_sku, role, position, source_url)``: the ``original`` rows."""
 
     @property
     def variant_skus(self) -> list[str]:
@@ -138,7 +140,12 @@ def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyR
         for v in family.variants
         for p in v.price_tiers
     ]
-    return FamilyRows(family.sku, item.is_new, product, variants, tiers)
+    images = [
+        (family.sku, v.sku, image.role, image.position, image.url)
+        for v in family.variants
+        for image in v.images
+    ]
+    return FamilyRows(family.sku, item.is_new, product, variants, tiers, images)
 
 
 def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int]]:

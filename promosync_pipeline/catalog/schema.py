@@ -183,8 +183,12 @@ product_images = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("created_at", Stamp, nullable=False, server_default=_now()),
     sa.Column("updated_at", Stamp, nullable=False, server_default=_now()),
+    # a rendition's ``original`` row; NULL on ``original`` rows
+    sa.Column("parent_id", BigId, index=True),
     sa.CheckConstraint("role IN ('main', 'gallery')", name="role"),
 )
+IMAGE_STATUSES = ("pending", "stored", "failed")
+"""``original`` rows start ``pending`` when their family is written; renditions are ``stored``."""
 
 RUN_COUNTS = (
     "families_new",
@@ -261,6 +265,30 @@ feed_cache = sa.Table(
     sa.Column("fetched_at", Stamp, nullable=False),
 )
 
+image_sources = sa.Table(
+    "image_sources",
+    metadata,
+    sa.Column("source_url", sa.Text, primary_key=True),
+    # ``stored``: never downloaded again; ``failed``: tried again on the next sync
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sha256", sa.String(64), index=True),
+    sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", Stamp, nullable=False),
+)
+
+image_objects = sa.Table(
+    "image_objects",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("rendition", sa.String(32), primary_key=True),
+    sa.Column("storage_key", sa.Text, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("created_at", Stamp, nullable=False),
+)
+
 CONTRACT_TABLES = (
     "suppliers",
     "categories",
@@ -271,4 +299,4 @@ CONTRACT_TABLES = (
     "sync_runs",
     "sync_errors",
 )
-WORKING_TABLES = ("staged_families", "feed_cache")
+WORKING_TABLES = ("staged_families", "feed_cache", "image_sources", "image_objects")

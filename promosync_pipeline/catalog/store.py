@@ -6,7 +6,8 @@ SQLAlchemy Core only, no Dagster, no HTTP. The methods live in small modules by 
   ``open_errors``, ``sync_run``, ``latest_sync_run``;
 - :mod:`.writes`: ``write_families``, ``touch_unchanged``, ``deactivate``;
 - :mod:`.bookkeeping`: suppliers, categories, ``sync_runs`` and ``sync_errors``;
-- :mod:`.staging`: families parked between pipeline steps, cached feed files.
+- :mod:`.staging`: families parked between pipeline steps, cached feed files;
+- :mod:`.images`: image references, stored source URLs and objects.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog.bookkeeping import Bookkeeping
+from promosync_pipeline.catalog.images import ImageRecords
 from promosync_pipeline.catalog.reads import Reads
 from promosync_pipeline.catalog.staging import Staging
 from promosync_pipeline.catalog.writes import BATCH_FAMILIES, BATCH_VARIANTS, FamilyWrites
 
 
-class CatalogStore(FamilyWrites, Reads, Bookkeeping, Staging):
+class CatalogStore(FamilyWrites, Reads, Bookkeeping, Staging, ImageRecords):
     """The catalog database behind one engine (thread-safe as the engine's pool is)."""
 
     def __init__(

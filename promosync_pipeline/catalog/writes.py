@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import IN_LIST_SIZE, among, chunks, row_writer
 from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.image_refs import reconcile_image_refs
 from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
 
@@ -135,6 +136,7 @@ class FamilyWrites:
         rows.upsert_products(conn, [f.product for f in families])
         rows.upsert_variants(conn, skus, variants)
         rows.replace_tiers(conn, skus, variant_skus, tiers)
+        reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
         resolve_open_errors(conn, supplier_code, skus, now, RESOLVED_BY_WRITE)
         done.products_written = len(families)
         done.variants_written = len(variants)

@@ -1,0 +1,58 @@
+"""The image references of families, written in the same transaction as the family."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.bulk import among, chunks
+
+ImageRefRow = tuple[str, str | None, str, int, str]
+"""``(product_sku, variant_sku, role, position, source_url)``."""
+
+
+def reconcile_image_refs(
+    conn: sa.Connection, product_skus: Sequence[str], refs: Iterable[ImageRefRow], now: datetime
+) -> None:
+    """Make the ``original`` rows of these products exactly ``refs`` (inside the family write).
+
+    References that stay keep their status and renditions; new ones start ``pending``; gone
+    ones are deleted with their renditions.
+    """
+    pi = t.product_images
+    wanted = list(dict.fromkeys(refs))
+    existing: dict[ImageRefRow, int] = {}
+    for part in chunks(list(product_skus)):
+        query = sa.select(
+            pi.c.id, pi.c.product_sku, pi.c.variant_sku, pi.c.role, pi.c.position, pi.c.source_url
+        ).where(among(conn, pi.c.product_sku, part), pi.c.parent_id.is_(None))
+        for row in conn.execute(query):
+            existing[(row[1], row[2], row[3], row[4], row[5])] = row[0]
+    keep = set(wanted)
+    stale = [row_id for key, row_id in existing.items() if key not in keep]
+    for part in chunks(stale):
+        conn.execute(
+            sa.delete(pi).where(
+                sa.or_(among(conn, pi.c.id, part), among(conn, pi.c.parent_id, part))
+            )
+        )
+    new = [
+        {
+            "product_sku": ref[0],
+            "variant_sku": ref[1],
+            "role": ref[2],
+            "position": ref[3],
+            "source_url": ref[4],
+            "rendition": "original",
+            "status": "pending",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ref in wanted
+        if ref not in existing
+    ]
+    if new:
+        conn.execute(sa.insert(pi), new)

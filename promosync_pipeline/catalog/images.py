@@ -1,0 +1,335 @@
+"""Image bookkeeping: which image each variant shows, which URLs and objects are stored.
+
+- ``product_images`` ``original`` rows are the feed's image references. They are written
+  with their family (``pending``), so a committed family always lists its images, and an image
+  whose processing never finished (a run killed, a failed download) is still ``pending`` or
+  ``failed`` on the next sync, which picks it up.
+- ``image_sources``: one row per source URL ever tried; a ``stored`` URL is never downloaded
+  again, by any family or supplier.
+- ``image_objects``: one row per stored rendition of a content hash, written only after the
+  object is in the store, so no row ever points at a missing object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.bulk import among, chunks, upsert
+from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.writes import resolve_open_errors
+from promosync_pipeline.images.keys import RENDITIONS
+from promosync_pipeline.images.results import ImageResult, StoredObject
+
+IMAGE_STAGE = "image"
+SETTLE_BATCH = 2000
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class SettleStats:
+    stored: int = 0
+    """``original`` rows that became ``stored``."""
+    failed: int = 0
+    pending: int = 0
+    """References whose URL has no outcome yet (left for the next sync)."""
+    failures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Product SKU -> [(source URL, reason)]."""
+
+
+class ImageRecords:
+    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`: image bookkeeping."""
+
+    engine: sa.Engine
+
+    def unsettled_image_urls(self, supplier_code: str) -> list[str]:
+        """Distinct source URLs of this supplier's active products whose images are
+        ``pending`` or ``failed``, in first-listed order."""
+        pi, p = t.product_images, t.products
+        query = (
+            sa.select(pi.c.source_url, sa.func.min(pi.c.id).label("first"))
+            .join(p, p.c.sku == pi.c.product_sku)
+            .where(
+                p.c.supplier_code == supplier_code,
+                p.c.is_active,
+                pi.c.parent_id.is_(None),
+                pi.c.status.in_(("pending", "failed")),
+            )
+            .group_by(pi.c.source_url)
+            .order_by("first")
+        )
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    def stored_sources(self, urls: Sequence[str]) -> dict[str, str]:
+        """URL -> content SHA-256 for the URLs already stored."""
+        s = t.image_sources
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(list(urls)):
+                query = sa.select(s.c.source_url, s.c.sha256).where(
+                    among(conn, s.c.source_url, part), s.c.status == "stored"
+                )
+                found.update((url, sha) for url, sha in conn.execute(query))
+        return found
+
+    def stored_contents(self, shas: Sequence[str]) -> set[str]:
+        """The content hashes whose every rendition is in the store."""
+        o = t.image_objects
+        complete: set[str] = set()
+        with self.engine.connect() as conn:
+            for part in chunks(sorted(set(shas))):
+                query = (
+                    sa.select(o.c.sha256)
+                    .where(among(conn, o.c.sha256, part))
+                    .group_by(o.c.sha256)
+                    .having(sa.func.count() >= len(RENDITIONS))
+                )
+                complete.update(row[0] for row in conn.execute(query))
+        return complete
+
+    def record_image_results(self, results: Sequence[ImageResult], now: datetime) -> None:
+        """Record uploaded objects, then the URLs' outcomes, in one transaction."""
+        if not results:
+            return
+        objects = [
+            {
+                "sha256": r.sha256,
+                "rendition": o.rendition,
+                "storage_key": o.storage_key,
+                "width": o.width,
+                "height": o.height,
+                "bytes": o.bytes,
+                "created_at": now,
+            }
+            for r in results
+            for o in r.objects
+        ]
+        sources = {
+            r.source_url: {
+                "source_url": r.source_url,
+                "status": "failed" if r.error else "stored",
+                "sha256": r.sha256,
+                "error": None if r.error is None else r.error[:MAX_ERROR_CHARS],
+                "attempts": 1,
+                "updated_at": now,
+            }
+            for r in results
+        }
+        s = t.image_sources
+        with writer(self.engine).begin() as conn:
+            if objects:
+                upsert(conn, t.image_objects, objects, ["sha256", "rendition"])
+            known: set[str] = set()
+            for part in chunks(list(sources)):
+                query = sa.select(s.c.source_url).where(among(conn, s.c.source_url, part))
+                known.update(row[0] for row in conn.execute(query))
+            fresh = [v for url, v in sources.items() if url not in known]
+            again = [v for url, v in sources.items() if url in known]
+            if fresh:
+                conn.execute(sa.insert(s), fresh)
+            if again:
+                conn.execute(
+                    sa.update(s)
+                    .where(s.c.source_url == sa.bindparam("b_url"))
+                    .values(
+                        status=sa.bindparam("b_status"),
+                        sha256=sa.bindparam("b_sha"),
+                        error=sa.bindparam("b_error"),
+                        attempts=s.c.attempts + 1,
+                        updated_at=now,
+                    ),
+                    [
+                        {
+                            "b_url": v["source_url"],
+                            "b_status": v["status"],
+                            "b_sha": v["sha256"],
+                            "b_error": v["error"],
+                        }
+                        for v in again
+                    ],
+                )
+
+    def settle_images(self, supplier_code: str, now: datetime) -> SettleStats:
+        """Bring this supplier's unsettled image rows up to date with ``image_sources``.
+
+        A reference to a stored URL becomes ``stored`` with its renditions as rows of their
+        own; one to a failed URL becomes ``failed`` with the reason; the rest stay ``pending``.
+        """
+        pi, p = t.product_images, t.products
+        stats = SettleStats()
+        query = (
+            sa.select(
+                pi.c.id,
+                pi.c.product_sku,
+                pi.c.variant_sku,
+                pi.c.role,
+                pi.c.position,
+                pi.c.source_url,
+            )
+            .join(p, p.c.sku == pi.c.product_sku)
+            .where(
+                p.c.supplier_code == supplier_code,
+                p.c.is_active,
+                pi.c.parent_id.is_(None),
+                pi.c.status.in_(("pending", "failed")),
+            )
+            .order_by(pi.c.id)
+        )
+        with self.engine.connect() as conn:
+            refs = [tuple(row) for row in conn.execute(query)]
+        for part in chunks(refs, SETTLE_BATCH):
+            self._settle_batch(part, now, stats)
+        return stats
+
+    def _settle_batch(
+        self, refs: Sequence[tuple[Any, ...]], now: datetime, stats: SettleStats
+    ) -> None:
+        pi, s, o = t.product_images, t.image_sources, t.image_objects
+        with writer(self.engine).begin() as conn:
+            urls = sorted({ref[-1] for ref in refs})
+            sources: dict[str, tuple[str, str | None, str | None]] = {}
+            for part in chunks(urls):
+                query = sa.select(s.c.source_url, s.c.status, s.c.sha256, s.c.error).where(
+                    among(conn, s.c.source_url, part)
+                )
+                sources.update((row[0], (row[1], row[2], row[3])) for row in conn.execute(query))
+            shas = sorted({v[1] for v in sources.values() if v[0] == "stored" and v[1]})
+            objects: dict[str, dict[str, StoredObject]] = defaultdict(dict)
+            for part in chunks(shas):
+                query = sa.select(
+                    o.c.sha256, o.c.rendition, o.c.storage_key, o.c.width, o.c.height, o.c.bytes
+                ).where(among(conn, o.c.sha256, part))
+                for row in conn.execute(query):
+                    objects[row[0]][row[1]] = StoredObject(*row[1:])
+            updates: list[dict[str, object]] = []
+            children: list[dict[str, object]] = []
+            settled: list[int] = []
+            for row_id, product_sku, variant_sku, role, position, url in refs:
+                status, sha, error = sources.get(url, ("pending", None, None))
+                renditions = objects.get(sha or "", {})
+                if status == "stored" and len(renditions) >= len(RENDITIONS):
+                    original = renditions["original"]
+                    updates.append(_row_update(row_id, "stored", sha, original, None))
+                    settled.append(row_id)
+                    children.extend(
+                        {
+                            "parent_id": row_id,
+                            "product_sku": product_sku,
+                            "variant_sku": variant_sku,
+                            "role": role,
+                            "position": position,
+                            "source_url": url,
+                            "rendition": name,
+                            "sha256": sha,
+                            "status": "stored",
+                            "error": None,
+                            "created_at": now,
+                            "updated_at": now,
+                            **_object(obj),
+                        }
+                        for name, obj in renditions.items()
+                        if name != "original"
+                    )
+                    stats.stored += 1
+                elif status == "failed":
+                    reason = error or "failed"
+                    updates.append(_row_update(row_id, "failed", None, None, reason))
+                    settled.append(row_id)
+                    stats.failed += 1
+                    stats.failures.setdefault(product_sku, []).append((url, reason))
+                else:
+                    stats.pending += 1
+            for part in chunks(settled):
+                conn.execute(sa.delete(pi).where(among(conn, pi.c.parent_id, part)))
+            if updates:
+                conn.execute(
+                    sa.update(pi)
+                    .where(pi.c.id == sa.bindparam("b_id"))
+                    .values(
+                        status=sa.bindparam("b_status"),
+                        sha256=sa.bindparam("b_sha"),
+                        width=sa.bindparam("b_width"),
+                        height=sa.bindparam("b_height"),
+                        bytes=sa.bindparam("b_bytes"),
+                        storage_key=sa.bindparam("b_key"),
+                        error=sa.bindparam("b_error"),
+                        updated_at=now,
+                    ),
+                    updates,
+                )
+            if children:
+                conn.execute(sa.insert(pi), children)
+
+    def image_counts(self, supplier_code: str) -> dict[str, int]:
+        """``original`` image rows of this supplier's active products by status."""
+        pi, p = t.product_images, t.products
+        query = (
+            sa.select(pi.c.status, sa.func.count())
+            .join(p, p.c.sku == pi.c.product_sku)
+            .where(p.c.supplier_code == supplier_code, p.c.is_active, pi.c.parent_id.is_(None))
+            .group_by(pi.c.status)
+        )
+        with self.engine.connect() as conn:
+            counts = {status: int(n) for status, n in conn.execute(query)}
+        return {status: counts.get(status, 0) for status in t.IMAGE_STATUSES}
+
+    def products_with_settled_images(self, supplier_code: str) -> list[str]:
+        """Active products of this supplier with no ``pending`` or ``failed`` image left."""
+        pi, p = t.product_images, t.products
+        unsettled = sa.select(pi.c.product_sku).where(
+            pi.c.parent_id.is_(None), pi.c.status.in_(("pending", "failed"))
+        )
+        query = sa.select(p.c.sku).where(
+            p.c.supplier_code == supplier_code, p.c.is_active, p.c.sku.not_in(unsettled)
+        )
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    def record_image_counts(self, sync_run_id: int, uploaded: int, failed: int) -> None:
+        """Put the image step's counts on its supplier's sync run."""
+        r = t.sync_runs
+        with writer(self.engine).begin() as conn:
+            conn.execute(
+                sa.update(r)
+                .where(r.c.id == sync_run_id)
+                .values(images_uploaded=uploaded, images_failed=failed)
+            )
+
+    def resolve_image_errors(self, supplier_code: str, skus: Sequence[str], now: datetime) -> int:
+        with writer(self.engine).begin() as conn:
+            return resolve_open_errors(conn, supplier_code, skus, now, (IMAGE_STAGE,))
+
+
+def _object(obj: StoredObject) -> dict[str, object]:
+    return {
+        "storage_key": obj.storage_key,
+        "width": obj.width,
+        "height": obj.height,
+        "bytes": obj.bytes,
+    }
+
+
+def _row_update(
+    row_id: int,
+    status: str,
+    sha: str | None,
+    obj: StoredObject | None,
+    error: str | None,
+) -> dict[str, object]:
+    return {
+        "b_id": row_id,
+        "b_status": status,
+        "b_sha": sha,
+        "b_width": obj.width if obj else None,
+        "b_height": obj.height if obj else None,
+        "b_bytes": obj.bytes if obj else None,
+        "b_key": obj.storage_key if obj else None,
+        "b_error": None if error is None else error[:MAX_ERROR_CHARS],
+    }
