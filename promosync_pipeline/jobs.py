@@ -8,6 +8,7 @@ SUPPLIER_ASSETS = [
     "changed_product_families",
     "catalog_products",
     "catalog_variants",
+    "uploaded_images",
 ]
 FEED_ASSETS = ["promidata_index", "promidata_categories"]
 

@@ -1,4 +1,4 @@
-"""Dagster resources: the Promidata source and the catalog database.
+"""Dagster resources: the Promidata source, the catalog database and the image store.
 
 A field left at ``None`` is taken from its contract environment variable when a run starts, or
 falls back to the embedded default, so ``dagster dev`` works with no configuration while the
@@ -13,6 +13,7 @@ from pydantic import PrivateAttr
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
+from promosync_pipeline.images.stores import ImageStore, open_image_store, resolved_location
 
 
 class PromidataResource(dg.ConfigurableResource):
@@ -88,5 +89,37 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
             self._store = None
 
 
+class ImageStoreResource(dg.ConfigurableResource):
+    """Where images go (``PROMOSYNC_IMAGE_STORE``): ``s3://bucket/prefix`` or a folder.
+
+    S3 goes through dagster-aws' ``S3Resource``; credentials and region come from boto3's
+    usual chain, the endpoint from ``AWS_ENDPOINT_URL_S3`` (R2, MinIO, a test server).
+    """
+
+    location: str | None = None
+    endpoint_url: str | None = None
+    region_name: str | None = None
+
+    def resolved_location(self) -> str:
+        return resolved_location(self.location)
+
+    def store(self) -> ImageStore:
+        location = self.resolved_location()
+        client = None
+        if location.startswith("s3://"):
+            from dagster_aws.s3 import S3Resource
+
+            region = self.region_name or settings.env("AWS_REGION") or None
+            client = S3Resource(
+                endpoint_url=self.endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None,
+                region_name=region or settings.env("AWS_DEFAULT_REGION") or "us-east-1",
+            ).get_client()
+        return open_image_store(location, client)
+
+
 def default_resources() -> dict[str, Any]:
-    return {"promidata": PromidataResource(), "catalog_db": CatalogDatabaseResource()}
+    return {
+        "promidata": PromidataResource(),
+        "catalog_db": CatalogDatabaseResource(),
+        "image_store": ImageStoreResource(),
+    }

@@ -70,7 +70,7 @@ def supplier_index(
     )
 
 
-def _failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:
+def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:
     """(sku, stage, reason) rows as a markdown table for the UI."""
     if not failed:
         return "none"
@@ -162,7 +162,7 @@ def parsed_variants(
         "price_tiers_parsed": tiers,
         "duration_s": round(duration, 3),
         "families_per_s": round(parsed_count / duration, 1) if duration > 0 else 0.0,
-        "failures": _failure_table([(f.entry.sku, f.stage, f.reason) for f in failures]),
+        "failures": failure_table([(f.entry.sku, f.stage, f.reason) for f in failures]),
         "dagster/row_count": variants,
         **stats.as_metadata(),
     }
@@ -308,7 +308,7 @@ def catalog_tables(
         )
         if duration > 0
         else 0.0,
-        "failures": _failure_table(failed),
+        "failures": failure_table(failed),
     }
     yield dg.MaterializeResult(
         asset_key="catalog_products",

@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -14,8 +15,10 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str) -> str:
-    """Point the resources at the simulator and the test catalog; returns the catalog URL."""
+def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path) -> str:
+    """Point the resources at the simulator, the test catalog and an image folder in
+    ``tmp_path / "images"``; returns the catalog URL."""
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
     monkeypatch.setenv(settings.DATABASE_URL, catalog_url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
     return catalog_url
