@@ -78,6 +78,11 @@ def process_image(
             f"decompression bomb refused (limit {max_pixels} pixels): {exc}"
         ) from None
     except UnidentifiedImageError:
+        claimed = _claimed_format(data)
+        if claimed:
+            raise ImageRejected(
+                f"corrupt or truncated image: a {claimed} header, no image"
+            ) from None
         raise ImageRejected(f"not a supported raster image ({', '.join(FORMATS)})") from None
     except MemoryError:
         raise ImageRejected("out of memory decoding the image") from None
@@ -99,14 +104,34 @@ def _process(data: bytes, quality: int) -> ProcessedImage:
             source.draft("RGB", _fit((width, height), MAX_LONG_SIDE))
         source.load()
         image = _to_srgb(ImageOps.exif_transpose(source))
-    original = _resize(image, _fit(image.size, MAX_LONG_SIDE))
+    # Sizes come from the full source (drafting may have decoded it smaller), turned as shown.
+    turned = (width > height) != (image.width > image.height) and width != height
+    shown = (height, width) if turned else (width, height)
+    original = _resize(image, _fit(shown, MAX_LONG_SIDE))
     renditions = [_encode("original", original, quality)]
-    current = original
+    current, made = original, [original]
     for name, side in FIT_SIZES.items():
-        current = _resize(current, _fit(current.size, side))
+        current = _resize(current, _fit(shown, side))
+        made.append(current)
         renditions.append(_encode(name, current, quality))
-    renditions.append(_encode("thumbnail", _cover(current, THUMBNAIL_SIDE), quality))
+    covering = next((i for i in reversed(made) if min(i.size) >= THUMBNAIL_SIDE), original)
+    renditions.append(_encode("thumbnail", _cover(covering, THUMBNAIL_SIDE), quality))
     return ProcessedImage(sha256_hex(data), fmt, width, height, len(data), tuple(renditions))
+
+
+_MAGIC = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+}
+
+
+def _claimed_format(data: bytes) -> str | None:
+    """The format the first bytes announce, if any of ours."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((fmt for magic, fmt in _MAGIC.items() if data.startswith(magic)), None)
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:

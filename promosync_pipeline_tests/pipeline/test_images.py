@@ -1,0 +1,160 @@
+"""Images end to end: the feed simulator over HTTP, the real jobs, a folder or S3 (moto)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from PIL import Image
+
+from promosync_pipeline import settings
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec, parse_fault
+from promosync_pipeline.images.keys import RENDITIONS
+from promosync_pipeline.images.stores import ImageStore, open_image_store
+from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows, sync
+
+BOXES = {"original": 2000, "large": 1600, "medium": 800, "small": 400}
+
+
+@pytest.fixture
+def feed_spec() -> FeedSpec:
+    return FeedSpec(seed=5, suppliers=2, families=5, exact=True, image_size=(900, 600))
+
+
+def _expected_refs(generator: FeedGenerator) -> set[tuple[str, str, str, int, str]]:
+    return {
+        (sku, v.sku, image.role, image.position, image.url)
+        for sku in generator.all_skus()
+        for v in generator.family(sku).variants
+        for image in v.images
+    }
+
+
+def _image_rows(url: str) -> list[dict[str, Any]]:
+    return rows(url, t.product_images)
+
+
+def _assert_every_image_stored(url: str, generator: FeedGenerator, store: ImageStore) -> None:
+    """Every reference of the feed has a stored original and four renditions, each an object
+    that decodes to a JPEG of the recorded size."""
+    image_rows = _image_rows(url)
+    originals = {
+        (r["product_sku"], r["variant_sku"], r["role"], r["position"], r["source_url"]): r
+        for r in image_rows
+        if r["parent_id"] is None
+    }
+    assert set(originals) == _expected_refs(generator)
+    by_parent: dict[int, list[dict[str, Any]]] = {}
+    for r in image_rows:
+        if r["parent_id"] is not None:
+            by_parent.setdefault(r["parent_id"], []).append(r)
+    checked: set[str] = set()
+    for original in originals.values():
+        assert original["status"] == "stored", original
+        assert original["rendition"] == "original"
+        family = by_parent[original["id"]]
+        assert sorted(r["rendition"] for r in [original, *family]) == sorted(RENDITIONS)
+        for r in [original, *family]:
+            assert r["sha256"] == original["sha256"] and r["status"] == "stored"
+            assert (
+                r["storage_key"] == f"images/{r['sha256'][:2]}/{r['sha256']}/{r['rendition']}.jpg"
+            )
+            if r["storage_key"] in checked:
+                continue
+            checked.add(r["storage_key"])
+            data = store.get(r["storage_key"])
+            assert len(data) == r["bytes"]
+            image = Image.open(io.BytesIO(data))
+            image.load()
+            assert (image.format, image.size) == ("JPEG", (r["width"], r["height"]))
+            if r["rendition"] == "thumbnail":
+                assert image.size == (200, 200)
+            else:
+                assert max(image.size) <= BOXES[r["rendition"]]
+                assert max(image.size) == min(900, BOXES[r["rendition"]])
+
+
+def _image_downloads(feed: FeedServer) -> Counter[str]:
+    return Counter({p: n for p, n in feed.stats.paths.items() if p.startswith("/Images/")})
+
+
+@pytest.fixture(params=["folder", "s3"])
+def image_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, env: str) -> str:
+    """Point PROMOSYNC_IMAGE_STORE at a folder or at a bucket on the moto S3 server."""
+    if request.param == "s3":
+        bucket = request.getfixturevalue("s3_bucket")
+        monkeypatch.setenv(settings.IMAGE_STORE, f"s3://{bucket}/shop")
+    return request.param
+
+
+def test_every_image_is_stored_with_renditions(instance, feed, env, image_store) -> None:
+    runs = sync(instance)
+    assert all(run.success for run in runs.values())
+    assert_catalog_equals_feed(env, feed.generator)
+    store = open_image_store()
+    _assert_every_image_stored(env, feed.generator, store)
+    if image_store == "s3":
+        client = boto3.client("s3")
+        bucket = store.bucket  # type: ignore[attr-defined]
+        keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+        assert keys and all(k.startswith("shop/images/") for k in keys)
+        head = client.head_object(Bucket=bucket, Key=keys[0])
+        assert head["ContentType"] == "image/jpeg"
+
+
+def test_each_url_is_downloaded_once_and_a_second_sync_uploads_nothing(
+    instance, feed, env, tmp_path: Path
+) -> None:
+    refs = _expected_refs(feed.generator)
+    urls = {ref[4] for ref in refs}
+    assert len(refs) > len(urls), "the feed shares images across variants and languages"
+    first = sync(instance)
+    downloads = _image_downloads(feed)
+    assert set(downloads.values()) == {1}
+    assert len(downloads) == len(urls)
+    objects = sorted(p.relative_to(tmp_path) for p in (tmp_path / "images").rglob("*.jpg"))
+    new = sum(_images_meta(run)["images_new"] for run in first.values())
+    assert len(objects) == new * len(RENDITIONS)
+
+    second = sync(instance)
+    assert _image_downloads(feed) == downloads, "nothing downloaded again"
+    for run in second.values():
+        meta = _images_meta(run)
+        assert (meta["images_new"], meta["images_downloaded"], meta["images_listed"]) == (0, 0, 0)
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "images").rglob("*.jpg")) == objects
+
+    changed = feed.generator.change_families(1)
+    third = sync(instance)
+    assert sum(_images_meta(run)["images_downloaded"] for run in third.values()) >= 1
+    assert set(_image_downloads(feed).values()) == {1}, "a changed family's new URLs only"
+    _assert_every_image_stored(env, feed.generator, open_image_store())
+    assert changed
+
+
+def _images_meta(run: Any) -> dict[str, Any]:
+    (mat,) = run.result.asset_materializations_for_node("uploaded_images")
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def test_the_same_bytes_under_two_urls_are_stored_once(instance, feed, env) -> None:
+    refs = sorted(_expected_refs(feed.generator), key=lambda r: r[4])
+    first_url, second_url = sorted({r[4] for r in refs})[:2]
+    path = "/" + second_url.split("/", 3)[3]
+    target = "/" + first_url.split("/", 3)[3]
+    feed.set_faults([parse_fault(f"redirect:target=image,path={path},location={target}")])
+    runs = sync(instance)
+    assert all(run.success for run in runs.values())
+    originals = {r["source_url"]: r for r in _image_rows(env) if r["parent_id"] is None}
+    assert originals[first_url]["sha256"] == originals[second_url]["sha256"]
+    assert originals[first_url]["storage_key"] == originals[second_url]["storage_key"]
+    objects = rows(env, t.image_objects, t.image_objects.c.sha256 == originals[first_url]["sha256"])
+    assert sorted(o["rendition"] for o in objects) == sorted(RENDITIONS)
+    assert sum(_images_meta(run)["images_reused_by_content"] for run in runs.values()) == 1
+    assert sum(_images_meta(run)["images_new"] for run in runs.values()) == len(
+        {r["sha256"] for r in originals.values()}
+    )
