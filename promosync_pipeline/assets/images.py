@@ -137,6 +137,7 @@ def uploaded_images(
             f"{code}: the image store failed, {settled.pending} images left pending for the "
             f"next sync (products are committed): {outage}",
             metadata=metadata,
+            allow_retries=False,  # boto3 has retried already; the next sync picks them up
         )
     return dg.MaterializeResult(metadata=metadata)
 
@@ -154,7 +155,8 @@ def _record_failures(
     rows = []
     for sku, failures in settled.failures.items():
         first_url, first_reason = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        others = len({url for url, _ in failures}) - 1
+        more = f" (and {others} more image{'s' if others > 1 else ''})" if others else ""
         rows.append((sku, first_url, IMAGE_STAGE, f"{first_reason}{more}"))
     store.record_errors(code, sync_run_id, rows, now)
     store.resolve_image_errors(code, store.products_with_settled_images(code), now)

@@ -14,7 +14,8 @@ import functools
 import multiprocessing
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from promosync_pipeline.http import FetchClient, FetchError
@@ -52,9 +53,20 @@ class ImageStats:
 
 
 def process_pool(processes: int | None = None) -> Executor:
-    """Worker processes for Pillow (spawned: safe beside the event loop's threads)."""
+    """Worker processes for Pillow, started now (spawned: safe beside the event loop's threads).
+
+    Where processes cannot be spawned (an interpreter fed from stdin, a frozen program), a
+    thread pool takes over: Pillow releases the GIL while decoding and resampling.
+    """
     count = processes or os.cpu_count() or 1
-    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for future in [pool.submit(os.getpid) for _ in range(count)]:
+            future.result(timeout=60)
+    except (BrokenProcessPool, OSError, TimeoutError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return ThreadPoolExecutor(count, thread_name_prefix="pillow")
+    return pool
 
 
 async def process_sources(

@@ -121,7 +121,7 @@ def _process(data: bytes, quality: int) -> ProcessedImage:
 
 _MAGIC = {
     b"\xff\xd8\xff": "JPEG",
-    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\x89PNG": "PNG",
     b"GIF87a": "GIF",
     b"GIF89a": "GIF",
 }

@@ -158,3 +158,92 @@ def test_the_same_bytes_under_two_urls_are_stored_once(instance, feed, env) -> N
     assert sum(_images_meta(run)["images_new"] for run in runs.values()) == len(
         {r["sha256"] for r in originals.values()}
     )
+
+
+def _open_errors(url: str, stage: str) -> dict[str, str]:
+    e = t.sync_errors
+    return {
+        r["sku"]: r["error"] for r in rows(url, e, e.c.resolved_at.is_(None), e.c.stage == stage)
+    }
+
+
+def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> None:
+    """Corrupt, missing, bomb and disallowed-host images are recorded as failures with their
+    reason while every product commits; fixed in the feed, they are stored on the next sync."""
+    g = feed.generator
+    skus = g.all_skus()
+    corrupt_sku, missing_sku, bomb_sku, foreign_sku = skus[0], skus[1], skus[2], skus[-1]
+
+    def first_image_path(sku: str) -> str:
+        return "/" + g.family(sku).variants[0].images[0].url.split("/", 3)[3]
+
+    feed.set_faults(
+        [
+            parse_fault(f"corrupt_image:path={first_image_path(corrupt_sku)}"),
+            parse_fault(f"404:target=image,path={first_image_path(missing_sku)}"),
+            parse_fault(f"huge_image:path={first_image_path(bomb_sku)}"),
+        ]
+    )
+    g.point_to_host([foreign_sku], "http://images.example.invalid:8080")
+
+    runs = sync(instance)
+    assert all(run.success for run in runs.values()), "image failures never fail the sync"
+    assert_catalog_equals_feed(env, g)
+    failed = {
+        r["source_url"]: r["error"]
+        for r in _image_rows(env)
+        if r["parent_id"] is None and r["status"] == "failed"
+    }
+    reasons = {sku: _open_errors(env, "image").get(sku, "") for sku in skus}
+    assert "corrupt or truncated" in reasons[corrupt_sku]
+    assert "HTTP 404" in reasons[missing_sku]
+    assert "decompression bomb" in reasons[bomb_sku]
+    assert "not in the allowed hosts" in reasons[foreign_sku]
+    assert {sku for sku, reason in reasons.items() if reason} == {
+        corrupt_sku,
+        missing_sku,
+        bomb_sku,
+        foreign_sku,
+    }
+    foreign_urls = {i.url for v in g.family(foreign_sku).variants for i in v.images}
+    assert foreign_urls <= set(failed)
+    assert not any("example.invalid" in p for p in feed.stats.paths), "never fetched"
+    stored = [r for r in _image_rows(env) if r["parent_id"] is None and r["status"] == "stored"]
+    assert stored, "the other images are stored"
+
+    feed.set_faults([])
+    g.point_to_host([foreign_sku], feed.origin)
+    runs = sync(instance)
+    assert all(run.success for run in runs.values())
+    assert_catalog_equals_feed(env, g)
+    _assert_every_image_stored(env, g, open_image_store())
+    assert _open_errors(env, "image") == {}
+    resolved = rows(env, t.sync_errors, t.sync_errors.c.stage == "image")
+    assert {r["sku"] for r in resolved} == {corrupt_sku, missing_sku, bomb_sku, foreign_sku}
+    assert all(r["resolved_at"] is not None for r in resolved)
+
+
+def test_an_unreachable_image_store_leaves_images_pending_for_the_next_sync(
+    instance, feed, env, monkeypatch: pytest.MonkeyPatch, s3_bucket: str, s3_endpoint: str
+) -> None:
+    """With the S3 server unreachable the products still commit, the image step fails
+    naming the store, and the next sync with the store back stores every image."""
+    monkeypatch.setenv(settings.IMAGE_STORE, f"s3://{s3_bucket}/shop")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    runs = sync(instance)
+    assert not any(run.success for run in runs.values())
+    assert_catalog_equals_feed(env, feed.generator)
+    for run in runs.values():
+        failures = [e for e in run.result.all_events if e.is_step_failure]
+        assert [e.step_key for e in failures] == ["uploaded_images"]
+        message = failures[0].step_failure_data.error.message
+        assert "image store failed" in message and "left pending" in message
+    originals = [r for r in _image_rows(env) if r["parent_id"] is None]
+    assert originals and {r["status"] for r in originals} == {"pending"}
+    assert rows(env, t.image_objects) == [], "no object recorded that is not in the store"
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
+    runs = sync(instance)
+    assert all(run.success for run in runs.values())
+    _assert_every_image_stored(env, feed.generator, open_image_store())
