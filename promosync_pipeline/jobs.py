@@ -10,6 +10,8 @@ SUPPLIER_ASSETS = [
     "catalog_variants",
     "uploaded_images",
 ]
+IMAGE_ASSETS = ["uploaded_images"]
+"""Left out by ``promosync sync --skip-images``."""
 FEED_ASSETS = ["promidata_index", "promidata_categories"]
 
 supplier_sync_job = dg.define_asset_job(
@@ -23,5 +25,16 @@ feed_refresh_job = dg.define_asset_job(
     "feed_refresh_job",
     selection=dg.AssetSelection.assets(*FEED_ASSETS),
     description="Download Import.txt (conditional GET) and CAT.csv.",
+    executor_def=dg.in_process_executor,
+)
+
+supplier_full_refresh_job = dg.define_asset_job(
+    "supplier_full_refresh_job",
+    selection=dg.AssetSelection.assets(*SUPPLIER_ASSETS),
+    config={"ops": {"parsed_variants": {"config": {"full_refresh": True}}}},
+    description=(
+        "supplier_sync_job with full_refresh on: download and parse every product file of the "
+        "supplier, whatever its index hash (launch from the UI with a partition)."
+    ),
     executor_def=dg.in_process_executor,
 )

@@ -157,6 +157,6 @@ def _record_failures(
         first_url, first_reason = failures[0]
         others = len({url for url, _ in failures}) - 1
         more = f" (and {others} more image{'s' if others > 1 else ''})" if others else ""
-        rows.append((sku, first_url, IMAGE_STAGE, f"{first_reason}{more}"))
+        rows.append((sku, first_url, IMAGE_STAGE, f"{first_url}: {first_reason}{more}"))
     store.record_errors(code, sync_run_id, rows, now)
     store.resolve_image_errors(code, store.products_with_settled_images(code), now)

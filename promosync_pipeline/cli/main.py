@@ -15,7 +15,8 @@ SUMMARY_COLUMNS = (
     ("removed", "families_removed"),
     ("failed", "families_failed"),
     ("variants", "variants_written"),
-    ("images", "images_uploaded"),
+    ("images", "images_new"),
+    ("img failed", "images_failed"),
 )
 
 
@@ -58,7 +59,9 @@ def _print_summary(rows: dict[str, dict[str, object]]) -> None:
         print(f"{code:<10}{cells}")
 
 
-def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, full_refresh: bool) -> int:
+def cmd_sync(
+    codes: Sequence[str], *, all_suppliers: bool, full_refresh: bool, skip_images: bool = False
+) -> int:
     from promosync_pipeline.cli.instance import get_instance
     from promosync_pipeline.cli.runner import refresh_feed, sync_supplier
     from promosync_pipeline.resources import CatalogDatabaseResource
@@ -80,8 +83,13 @@ def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, full_refresh: bool) -
     summary: dict[str, dict[str, object]] = {}
     failed: list[str] = []
     for code in wanted:
-        outcome = sync_supplier(instance, code, full_refresh=full_refresh)
-        summary[code] = outcome.metadata.get("catalog_products", {})
+        outcome = sync_supplier(instance, code, full_refresh=full_refresh, skip_images=skip_images)
+        images = outcome.metadata.get("uploaded_images", {})
+        summary[code] = {
+            **outcome.metadata.get("catalog_products", {}),
+            "images_new": images.get("images_new", "-"),
+            "images_failed": images.get("images_failed", "-"),
+        }
         problems = [f"{code}: {e}" for e in outcome.errors]
         problems += [
             f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
@@ -111,7 +119,12 @@ def cmd_db_upgrade() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "sync":
-        return cmd_sync(args.codes, all_suppliers=args.all, full_refresh=args.full_refresh)
+        return cmd_sync(
+            args.codes,
+            all_suppliers=args.all,
+            full_refresh=args.full_refresh,
+            skip_images=args.skip_images,
+        )
     if args.command == "db":
         return cmd_db_upgrade()
     if args.command == "demo":

@@ -68,12 +68,21 @@ def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome, list[str]]:
     return outcome, sorted(slices)
 
 
-def sync_supplier(instance: dg.DagsterInstance, code: str, *, full_refresh: bool) -> RunOutcome:
+def sync_supplier(
+    instance: dg.DagsterInstance, code: str, *, full_refresh: bool, skip_images: bool = False
+) -> RunOutcome:
+    """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked."""
+    from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
+
     instance.add_dynamic_partitions(suppliers.name, [code])
     run_config = {"ops": {"parsed_variants": {"config": {"full_refresh": full_refresh}}}}
+    selection = None
+    if skip_images:
+        selection = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]
     return _execute(
         _supplier_sync_job,
         instance,
         run_config=run_config,
         tags={"dagster/partition": code, "promosync/trigger": "cli"},
+        asset_selection=selection,
     )
