@@ -37,3 +37,35 @@ def supplier_filter(environ: Mapping[str, str] | None = None) -> set[str] | None
     """Codes from ``PROMOSYNC_SUPPLIERS``, or None for every supplier in the index."""
     codes = {c.strip() for c in env(SUPPLIERS, environ=environ).split(",") if c.strip()}
     return codes or None
+
+
+# -- automation (sensors, schedule, alerts) ---------------------------------------------------
+INDEX_POLL_SECONDS = "PROMOSYNC_INDEX_POLL_SECONDS"
+NIGHTLY_CRON = "PROMOSYNC_NIGHTLY_CRON"
+TIMEZONE = "PROMOSYNC_TIMEZONE"
+FRESHNESS_HOURS = "PROMOSYNC_FRESHNESS_HOURS"
+ALERT_POLL_SECONDS = "PROMOSYNC_ALERT_POLL_SECONDS"
+UI_URL = "PROMOSYNC_UI_URL"
+
+DEFAULT_INDEX_POLL_SECONDS = 300
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_FRESHNESS_HOURS = 26.0
+DEFAULT_ALERT_POLL_SECONDS = 120
+DEFAULT_UI_URL = "http://localhost:3000"
+
+
+def env_number(
+    name: str, default: float, minimum: float, environ: Mapping[str, str] | None = None
+) -> float:
+    """A numeric variable; a value that is not a number or is below ``minimum`` is an error."""
+    raw = env(name, environ=environ)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r} is below the minimum of {minimum:g}")
+    return value

@@ -1,0 +1,140 @@
+"""Alert messages and their delivery to a Slack-compatible webhook.
+
+Open-source Dagster has no alert channels, so the alert sensors post ``{"text": …}`` to
+``PROMOSYNC_ALERT_WEBHOOK_URL`` themselves. Delivery never raises: a failure is logged (with the
+URL redacted, since webhook URLs carry their token in the path) and reported to the caller.
+Without a webhook, alerts are written to the sensor's log as warnings.
+"""
+
+import logging
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import dagster as dg
+import httpx
+
+from promosync_pipeline import settings
+
+ALERT = "promosync ALERT"
+RECOVERED = "promosync RECOVERED"
+MAX_ERROR_CHARS = 500
+
+
+def redact(url: str) -> str:
+    """``https://hooks.slack.com/services/T0/B0/secret`` -> ``https://hooks.slack.com/…``."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme or '?'}://{host}{port}/…"
+
+
+def run_link(ui_url: str, run_id: str) -> str:
+    return f"{ui_url.rstrip('/')}/runs/{run_id}"
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(seconds: float) -> str:
+    """``93600`` -> ``26.0 h``; ``600`` -> ``10 min``; ``2`` -> ``2 s``."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
+
+
+def _first_line(text: str) -> str:
+    line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
+    return line[:MAX_ERROR_CHARS]
+
+
+def stale_text(code: str, last_synced: float | None, now: float, window_s: float) -> str:
+    if last_synced is None:
+        return (
+            f"{ALERT}: supplier {code} has never been synced successfully "
+            f"(catalog_products expected within {duration(window_s)})"
+        )
+    return (
+        f"{ALERT}: supplier {code} is stale: catalog_products last synced {_when(last_synced)}, "
+        f"{duration(now - last_synced)} ago (expected within {duration(window_s)})"
+    )
+
+
+def fresh_text(code: str) -> str:
+    return f"{RECOVERED}: supplier {code} is fresh again (catalog_products synced)"
+
+
+def check_failed_text(
+    asset: str, check: str, partition: str | None, run_id: str, ui_url: str, detail: str
+) -> str:
+    where = f" for supplier {partition}" if partition else ""
+    text = f"{ALERT}: asset check {check} on {asset} failed{where} (severity ERROR)"
+    if detail:
+        text += f": {_first_line(detail)}"
+    return f"{text}\nrun: {run_link(ui_url, run_id)}"
+
+
+def check_passed_text(asset: str, check: str, partition: str | None) -> str:
+    where = f" for supplier {partition}" if partition else ""
+    return f"{RECOVERED}: asset check {check} on {asset} no longer fails{where}"
+
+
+def run_failed_text(
+    job: str,
+    run_id: str,
+    partition: str | None,
+    failed_steps: list[tuple[str, str]],
+    run_error: str,
+    ui_url: str,
+) -> str:
+    """``failed_steps``: (step key, error message) of each failed step, in order."""
+    who = f"supplier {partition}" if partition else "no supplier partition"
+    steps = ", ".join(dict.fromkeys(step for step, _ in failed_steps)) or "none (run-level failure)"
+    error = _first_line(failed_steps[0][1]) if failed_steps else _first_line(run_error)
+    return (
+        f"{ALERT}: run of {job} failed ({who})\n"
+        f"run id: {run_id}\n"
+        f"failed steps: {steps}\n"
+        f"error: {error or 'no error message'}\n"
+        f"{run_link(ui_url, run_id)}"
+    )
+
+
+def run_recovered_text(job: str, run_id: str, partition: str | None, ui_url: str) -> str:
+    who = f"supplier {partition}" if partition else "no supplier partition"
+    return f"{RECOVERED}: {job} succeeded again ({who})\n{run_link(ui_url, run_id)}"
+
+
+class AlertWebhookResource(dg.ConfigurableResource):
+    """Where alerts go (``PROMOSYNC_ALERT_WEBHOOK_URL``) and where links point
+    (``PROMOSYNC_UI_URL``). Unset fields fall back to the environment when a tick runs."""
+
+    url: str | None = None
+    ui_url: str | None = None
+    timeout_s: float = 5.0
+
+    def resolved_url(self) -> str | None:
+        return self.url or settings.env(settings.ALERT_WEBHOOK_URL) or None
+
+    def resolved_ui_url(self) -> str:
+        return (self.ui_url or settings.env(settings.UI_URL, settings.DEFAULT_UI_URL)).rstrip("/")
+
+    def send(self, text: str, log: logging.Logger | dg.DagsterLogManager) -> bool:
+        """Deliver one message; True when delivered (or logged, without a webhook)."""
+        url = self.resolved_url()
+        if not url:
+            log.warning(text)
+            return True
+        try:
+            response = httpx.post(url, json={"text": text}, timeout=self.timeout_s)
+        except httpx.HTTPError as exc:
+            reason = str(exc).replace(url, redact(url))
+            log.error(f"alert webhook {redact(url)} unreachable ({type(exc).__name__}: {reason})")
+            return False
+        if response.status_code >= 300:
+            log.error(f"alert webhook {redact(url)} answered HTTP {response.status_code}")
+            return False
+        log.info(f"alert delivered to {redact(url)}: {text.splitlines()[0]}")
+        return True

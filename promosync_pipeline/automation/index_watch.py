@@ -1,0 +1,139 @@
+"""What the index sensor decides on one tick, from plain values.
+
+Three views of each supplier's index slice (code -> slice hash) meet here:
+
+- ``live``: Import.txt as the sensor just fetched it (or, on 304, as it fetched it last);
+- ``stored``: the slices of the latest ``promidata_index`` materialization, i.e. what a
+  ``supplier_sync_job`` run would read if it started now;
+- ``requested``: the slice each supplier last had a sync requested for (kept in the cursor).
+
+A supplier run is requested only once its live slice is also the stored one, so a run never
+syncs an index older than the change that triggered it; until then the sensor asks for a
+``feed_refresh_job`` run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IndexCursor:
+    """The sensor's memory between ticks (serialised as compact JSON)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    live: dict[str, str] = field(default_factory=dict)
+    requested: dict[str, str] = field(default_factory=dict)
+
+    def conditional_headers(self) -> dict[str, str]:
+        """Validators for the next GET; none until a body has been seen (a 304 needs one)."""
+        if not self.live:
+            return {}
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "v": CURSOR_VERSION,
+                "etag": self.etag,
+                "last_modified": self.last_modified,
+                "live": self.live,
+                "requested": self.requested,
+            },
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+
+    @classmethod
+    def decode(cls, text: str | None) -> IndexCursor:
+        """The cursor from its text; an empty, unreadable or older-format one starts afresh."""
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
+            return cls()
+        return cls(
+            etag=data.get("etag"),
+            last_modified=data.get("last_modified"),
+            live=dict(data.get("live") or {}),
+            requested=dict(data.get("requested") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    new_partitions: list[str]
+    """Enabled codes in the index that are not yet supplier partitions."""
+    to_sync: dict[str, str]
+    """code -> slice hash to request a ``supplier_sync_job`` run for."""
+    waiting: list[str]
+    """Enabled codes whose live slice is not yet the stored one: a feed refresh is needed."""
+    vanished: list[str]
+    """Codes synced before that the index no longer lists: no run, only a log line."""
+    requested: dict[str, str]
+    """The ``requested`` map for the next cursor."""
+
+    @property
+    def needs_feed_refresh(self) -> bool:
+        return bool(self.waiting)
+
+
+def enabled_codes(codes: Collection[str], only: Collection[str] | None) -> list[str]:
+    """``codes`` restricted to ``only`` (``PROMOSYNC_SUPPLIERS``) when it is given, sorted."""
+    return sorted(c for c in codes if only is None or c in only)
+
+
+def plan_tick(
+    live: Mapping[str, str],
+    stored: Mapping[str, str],
+    requested: Mapping[str, str],
+    partitions: Collection[str],
+    only: Collection[str] | None,
+) -> TickPlan:
+    enabled = enabled_codes(live, only)
+    existing = set(partitions)
+    to_sync = {
+        code: live[code]
+        for code in enabled
+        if stored.get(code) == live[code] and requested.get(code) != live[code]
+    }
+    waiting = [code for code in enabled if stored.get(code) != live[code]]
+    vanished = sorted(code for code in requested if code not in live)
+    kept = {code: h for code, h in requested.items() if code in live}
+    return TickPlan(
+        new_partitions=[code for code in enabled if code not in existing],
+        to_sync=to_sync,
+        waiting=waiting,
+        vanished=vanished,
+        requested={**kept, **to_sync},
+    )
+
+
+def supplier_run_key(code: str, slice_hash: str) -> str:
+    return f"{code}:{slice_hash}"
+
+
+def feed_refresh_run_key(index_hash: str, attempt: int) -> str:
+    return f"feed_refresh:{index_hash}:{attempt}"
+
+
+def index_fingerprint(live: Mapping[str, str], only: Collection[str] | None) -> str:
+    """One hash of the enabled suppliers' slices: names the feed refresh it needs."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for code in enabled_codes(live, only):
+        digest.update(f"{code}={live[code]}\n".encode())
+    return digest.hexdigest()

@@ -1,0 +1,85 @@
+"""Fixtures of the automation tests: a Dagster instance, the feed simulator as the configured
+feed, a SQLite catalog, and a real webhook receiver on loopback."""
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from promosync_pipeline import settings
+from promosync_pipeline.feedsim import FeedServer
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, tmp_path: Path) -> str:
+    """The resources point at the simulator, a SQLite catalog and an image folder; no supplier
+    filter, no webhook from the outside environment. Returns the catalog URL."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+    monkeypatch.setenv(settings.DATABASE_URL, url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
+    monkeypatch.delenv(settings.ALERT_WEBHOOK_URL, raising=False)
+    monkeypatch.delenv(settings.ALLOWED_HOSTS, raising=False)
+    return url
+
+
+@dataclass
+class Receiver:
+    """A Slack-like webhook on 127.0.0.1: records each JSON body; answers ``status``."""
+
+    url: str
+    bodies: list[dict] = field(default_factory=list)
+    status: int = 200
+
+    @property
+    def texts(self) -> list[str]:
+        return [b["text"] for b in self.bodies]
+
+    def take(self) -> list[str]:
+        """The texts received since the last call."""
+        texts = self.texts
+        self.bodies.clear()
+        return texts
+
+
+@pytest.fixture
+def webhook() -> Iterator[Receiver]:
+    receiver: Receiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length))
+            if receiver.status < 300:
+                receiver.bodies.append(body)
+            self.send_response(receiver.status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host, port = server.server_address[:2]
+    receiver = Receiver(url=f"http://{host}:{port}/services/T000/B000/s3cr3t-token")
+    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

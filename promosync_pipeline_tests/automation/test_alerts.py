@@ -1,0 +1,318 @@
+"""Alerts delivered to a real webhook receiver on loopback, from real Dagster instances:
+stale suppliers, failing ERROR checks, failed runs; each once, then a recovery message."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pytest
+
+from promosync_pipeline import settings
+from promosync_pipeline.alerts import AlertWebhookResource
+from promosync_pipeline.automation.incidents import IncidentBook
+from promosync_pipeline.definitions import defs
+from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.sensors import (
+    build_freshness_alert_sensor,
+    run_failure_alert_sensor,
+    run_recovery_alert_sensor,
+)
+
+UI = "http://dagster.test:3000"
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class RecordingClock:
+    """The real time, remembering the last value it gave."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self) -> float:
+        self.last = time.time()
+        return self.last
+
+
+class Ticker:
+    def __init__(self, sensor, instance, alerts, definitions=defs) -> None:
+        self.sensor, self.instance, self.alerts, self.definitions = (
+            sensor,
+            instance,
+            alerts,
+            definitions,
+        )
+        self.cursor: str | None = None
+
+    def tick(self):
+        context = dg.build_sensor_context(
+            instance=self.instance,
+            cursor=self.cursor,
+            definitions=self.definitions,
+            resources={"alerts": self.alerts},
+        )
+        result = self.sensor(context)
+        self.cursor = result.cursor
+        return result
+
+
+def synced(instance: dg.DagsterInstance, code: str) -> float:
+    """Report a catalog_products materialization of ``code``; returns its timestamp."""
+    instance.report_runless_asset_event(dg.AssetMaterialization("catalog_products", partition=code))
+    (record,) = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("catalog_products"), asset_partitions=[code]),
+        limit=1,
+    ).records
+    return record.timestamp
+
+
+def utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@pytest.fixture
+def alerts(webhook) -> AlertWebhookResource:
+    return AlertWebhookResource(url=webhook.url, ui_url=UI)
+
+
+@pytest.fixture(autouse=True)
+def _no_filter(monkeypatch):
+    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
+
+
+def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webhook, alerts):
+    instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
+    first_sync = synced(instance, "A1")
+    clock = RecordingClock()
+    ticker = Ticker(
+        build_freshness_alert_sensor(timedelta(seconds=2), clock=clock), instance, alerts
+    )
+
+    ticker.tick()
+    assert webhook.take() == []  # A1 is fresh, A2 was only just seen
+
+    time.sleep(2.5)
+    ticker.tick()
+    assert sorted(webhook.take()) == [
+        f"promosync ALERT: supplier A1 is stale: catalog_products last synced {utc(first_sync)}, "
+        f"{clock.last - first_sync:.0f} s ago (expected within 2 s)",
+        "promosync ALERT: supplier A2 has never been synced successfully "
+        "(catalog_products expected within 2 s)",
+    ]
+    ticker.tick()
+    ticker.tick()
+    assert webhook.take() == []
+
+    synced(instance, "A1")
+    ticker.tick()
+    assert webhook.take() == [
+        "promosync RECOVERED: supplier A1 is fresh again (catalog_products synced)"
+    ]
+    ticker.tick()
+    assert webhook.take() == []
+    assert sorted(IncidentBook.decode(ticker.cursor).announced) == ["stale:A2"]
+
+
+def test_supplier_filter_limits_the_watched_suppliers(instance, webhook, alerts, monkeypatch):
+    monkeypatch.setenv(settings.SUPPLIERS, "A2")
+    instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
+    ticker = Ticker(build_freshness_alert_sensor(timedelta(seconds=1)), instance, alerts)
+    ticker.tick()
+    time.sleep(1.5)
+    ticker.tick()
+    assert webhook.take() == [
+        "promosync ALERT: supplier A2 has never been synced successfully "
+        "(catalog_products expected within 1 s)"
+    ]
+
+
+def test_alert_is_retried_while_the_webhook_fails_and_never_sent_twice(instance, webhook, alerts):
+    instance.add_dynamic_partitions(suppliers.name, ["A1"])
+    ticker = Ticker(build_freshness_alert_sensor(timedelta(seconds=1)), instance, alerts)
+    ticker.tick()
+    time.sleep(1.5)
+    webhook.status = 500
+    ticker.tick()
+    ticker.tick()
+    assert webhook.take() == []
+    assert IncidentBook.decode(ticker.cursor).announced == {}
+    webhook.status = 200
+    ticker.tick()
+    ticker.tick()
+    assert webhook.take() == [
+        "promosync ALERT: supplier A1 has never been synced successfully "
+        "(catalog_products expected within 1 s)"
+    ]
+
+
+def test_without_a_webhook_alerts_go_to_the_log(instance, monkeypatch, capfd):
+    monkeypatch.delenv(settings.ALERT_WEBHOOK_URL, raising=False)
+    instance.add_dynamic_partitions(suppliers.name, ["A1"])
+    ticker = Ticker(
+        build_freshness_alert_sensor(timedelta(seconds=1)), instance, AlertWebhookResource()
+    )
+    ticker.tick()
+    time.sleep(1.5)
+    capfd.readouterr()
+    ticker.tick()
+    assert (
+        "WARNING - promosync ALERT: supplier A1 has never been synced successfully"
+        in capfd.readouterr().err
+    )
+    assert IncidentBook.decode(ticker.cursor).announced.keys() == {"stale:A1"}
+
+
+# -- asset checks ------------------------------------------------------------------------------
+
+verdicts: dict[str, bool] = {}
+
+
+@dg.asset(partitions_def=suppliers)
+def probe() -> None:
+    """A stand-in for any partitioned asset with checks."""
+
+
+@dg.asset_check(asset=probe, partitions_def=suppliers)
+def probe_rows_present(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    passed = verdicts[context.partition_key]
+    return dg.AssetCheckResult(passed=passed, description=None if passed else "0 rows")
+
+
+@dg.asset_check(asset=probe, partitions_def=suppliers)
+def probe_prices_plausible(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+
+PROBE_DEFS = dg.Definitions.merge(
+    defs, dg.Definitions(assets=[probe], asset_checks=[probe_rows_present, probe_prices_plausible])
+)
+
+
+def run_probe(instance: dg.DagsterInstance, code: str, passed: bool) -> str:
+    verdicts[code] = passed
+    result = dg.materialize(
+        [probe, probe_rows_present, probe_prices_plausible],
+        partition_key=code,
+        instance=instance,
+        run_config=QUIET,
+    )
+    return result.run_id
+
+
+def test_failing_error_check_alerts_once_per_partition_then_recovers(instance, webhook, alerts):
+    instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
+    synced(instance, "A1")
+    synced(instance, "A2")
+    ticker = Ticker(build_freshness_alert_sensor(timedelta(hours=1)), instance, alerts, PROBE_DEFS)
+    run_probe(instance, "A2", passed=True)
+    failed_run = run_probe(instance, "A1", passed=False)
+
+    ticker.tick()
+    assert webhook.take() == [
+        "promosync ALERT: asset check probe_rows_present on probe failed for supplier A1 "
+        f"(severity ERROR): 0 rows\nrun: {UI}/runs/{failed_run}"
+    ]
+    ticker.tick()
+    assert webhook.take() == []
+
+    run_probe(instance, "A1", passed=False)  # failing again: the same incident
+    ticker.tick()
+    assert webhook.take() == []
+
+    run_probe(instance, "A1", passed=True)
+    ticker.tick()
+    ticker.tick()
+    assert webhook.take() == [
+        "promosync RECOVERED: asset check probe_rows_present on probe no longer fails "
+        "for supplier A1"
+    ]
+
+
+@dg.asset_check(asset="catalog_products", partitions_def=suppliers)
+def catalog_products_reviewed(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    """Only ever evaluated by a runless report in these tests."""
+    return dg.AssetCheckResult(passed=True)
+
+
+def test_runless_error_check_evaluation_on_a_catalog_asset_alerts(instance, webhook, alerts):
+    """Any check of the code location counts, however its evaluation was recorded."""
+    instance.add_dynamic_partitions(suppliers.name, ["A1"])
+    synced(instance, "A1")
+    definitions = dg.Definitions.merge(
+        defs, dg.Definitions(asset_checks=[catalog_products_reviewed])
+    )
+    ticker = Ticker(build_freshness_alert_sensor(timedelta(hours=1)), instance, alerts, definitions)
+    instance.report_runless_asset_event(
+        dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey("catalog_products"),
+            check_name="catalog_products_reviewed",
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="reported by an operator",
+            partition="A1",
+        )
+    )
+    ticker.tick()
+    ticker.tick()
+    (text,) = webhook.take()
+    assert text.startswith(
+        "promosync ALERT: asset check catalog_products_reviewed on catalog_products failed for "
+        "supplier A1 (severity ERROR): reported by an operator\nrun: "
+    )
+
+
+# -- failed runs -------------------------------------------------------------------------------
+
+
+def status_tick(sensor, instance, cursor, alerts):
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"alerts": alerts}
+    )
+    result = sensor.evaluate_tick(context)
+    return result.cursor
+
+
+def test_failed_run_alerts_once_then_recovers(instance, feed, env, webhook, alerts):
+    code = feed.generator.supplier_codes()[0]
+    instance.add_dynamic_partitions(suppliers.name, [code])
+    failure_cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
+    recovery_cursor = status_tick(run_recovery_alert_sensor, instance, None, alerts)
+
+    job = defs.resolve_job_def("supplier_sync_job")
+    # no feed refresh yet: supplier_index has no stored index to read
+    failed = job.execute_in_process(
+        partition_key=code, instance=instance, run_config=QUIET, raise_on_error=False
+    )
+    assert not failed.success
+    failure_cursor = status_tick(run_failure_alert_sensor, instance, failure_cursor, alerts)
+    failure_cursor = status_tick(run_failure_alert_sensor, instance, failure_cursor, alerts)
+    (text,) = webhook.take()
+    lines = text.splitlines()
+    assert lines[:3] == [
+        f"promosync ALERT: run of supplier_sync_job failed (supplier {code})",
+        f"run id: {failed.run_id}",
+        "failed steps: supplier_index",
+    ]
+    assert lines[3].startswith(
+        "error: dagster._core.errors.DagsterExecutionLoadInputError: Error occurred while "
+        'loading input "promidata_index" of step "supplier_index" (caused by FileNotFoundError'
+    ), lines[3]
+    assert lines[4:] == [f"{UI}/runs/{failed.run_id}"]
+    assert "s3cr3t" not in text
+
+    refreshed = defs.resolve_job_def("feed_refresh_job").execute_in_process(
+        instance=instance, run_config=QUIET
+    )
+    recovered = job.execute_in_process(partition_key=code, instance=instance, run_config=QUIET)
+    assert refreshed.success and recovered.success
+    recovery_cursor = status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
+    recovery_cursor = status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
+    status_tick(run_failure_alert_sensor, instance, failure_cursor, alerts)
+    assert webhook.take() == [
+        f"promosync RECOVERED: supplier_sync_job succeeded again (supplier {code})\n"
+        f"{UI}/runs/{recovered.run_id}"
+    ]
+
+    again = job.execute_in_process(partition_key=code, instance=instance, run_config=QUIET)
+    assert again.success
+    status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
+    assert webhook.take() == []

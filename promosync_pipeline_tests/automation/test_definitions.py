@@ -1,0 +1,88 @@
+"""The automation part of the code location: contract names, defaults, full refresh job."""
+
+import dagster as dg
+import pytest
+
+from promosync_pipeline import settings
+from promosync_pipeline.definitions import defs
+from promosync_pipeline.jobs import SUPPLIER_ASSETS
+from promosync_pipeline.sensors import load_sensors
+
+
+def test_contract_names_resolve_and_everything_starts_stopped():
+    repository = defs.get_repository_def()
+    sensors = {s.name: s for s in repository.sensor_defs}
+    assert {
+        "promidata_index_sensor",
+        "freshness_alert_sensor",
+        "run_failure_alert_sensor",
+        "run_recovery_alert_sensor",
+    } <= set(sensors)
+    for name in sensors:
+        assert sensors[name].default_status == dg.DefaultSensorStatus.STOPPED, name
+    assert defs.get_schedule_def("nightly_supplier_sync").job_name == "supplier_sync_job"
+    assert sensors["promidata_index_sensor"].minimum_interval_seconds == 300
+    assert sensors["freshness_alert_sensor"].minimum_interval_seconds == 120
+    assert {j.name for j in sensors["promidata_index_sensor"].jobs} == {
+        "supplier_sync_job",
+        "feed_refresh_job",
+    }
+
+
+def test_full_refresh_job_syncs_the_same_assets_with_full_refresh_by_default():
+    full = defs.resolve_job_def("supplier_full_refresh_job")
+    incremental = defs.resolve_job_def("supplier_sync_job")
+    expected = {dg.AssetKey(a) for a in SUPPLIER_ASSETS}
+    assert full.asset_layer.executable_asset_keys == expected
+    assert incremental.asset_layer.executable_asset_keys == expected
+    assert full.partitions_def is not None and full.partitions_def.name == "suppliers"
+    config = full.partitioned_config.get_run_config_for_partition_key("A7")
+    assert config["ops"]["parsed_variants"]["config"] == {"full_refresh": True}
+
+
+def test_full_refresh_job_downloads_every_file_again(instance, feed, env):
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    code = feed.generator.supplier_codes()[0]
+    instance.add_dynamic_partitions("suppliers", [code])
+    assert (
+        defs.resolve_job_def("feed_refresh_job")
+        .execute_in_process(instance=instance, run_config=quiet)
+        .success
+    )
+    incremental = defs.resolve_job_def("supplier_sync_job")
+    assert incremental.execute_in_process(
+        partition_key=code, instance=instance, run_config=quiet
+    ).success
+    feed.stats.reset()
+    assert incremental.execute_in_process(
+        partition_key=code, instance=instance, run_config=quiet
+    ).success
+    assert feed.stats.product_downloads() == 0
+    full = defs.resolve_job_def("supplier_full_refresh_job")
+    assert full.execute_in_process(partition_key=code, instance=instance).success
+    assert feed.stats.product_downloads() == len(feed.generator.family_skus(code))
+
+
+def test_intervals_and_window_come_from_the_environment():
+    index, freshness, *_ = load_sensors(
+        {
+            settings.INDEX_POLL_SECONDS: "60",
+            settings.FRESHNESS_HOURS: "6",
+            settings.ALERT_POLL_SECONDS: "45",
+        }
+    )
+    assert (index.minimum_interval_seconds, freshness.minimum_interval_seconds) == (60, 45)
+    assert "6 h" in freshness.description
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (settings.INDEX_POLL_SECONDS, "often", "is not a number"),
+        (settings.INDEX_POLL_SECONDS, "5", "below the minimum of 30"),
+        (settings.FRESHNESS_HOURS, "0", "below the minimum"),
+    ],
+)
+def test_bad_numbers_fail_loudly(name, value, message):
+    with pytest.raises(ValueError, match=message):
+        load_sensors({name: value})
