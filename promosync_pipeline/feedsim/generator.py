@@ -12,6 +12,8 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -48,6 +50,14 @@ class _Supplier:
     removed: set[int] = field(default_factory=set)
     revision: dict[int, int] = field(default_factory=dict)
     salt: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Poison:
+    data: bytes
+    content_type: str
+    code: str | None
+    """Supplier code of a file that is not a generated family; None for a family."""
 
 
 class _ByteCache:
@@ -99,6 +109,10 @@ class FeedGenerator:
         self.cache = _ByteCache(spec.cache_bytes)
         self._hashes: dict[str, str] = {}
         self._foreign: dict[str, str] = {}
+        self._poison: dict[str, _Poison] = {}
+        self._index_lines: list[str] = []
+        self.index_override: bytes | None = None
+        """When set, the server answers Import.txt with these bytes instead of the index."""
         self.version = 1
         self.modified_at = time.time()
         self._next_supplier = 1500
@@ -141,7 +155,20 @@ class FeedGenerator:
         """The truth: what parsing this family's file must give."""
         return self.draft(sku).family
 
+    def document(self, sku: str) -> dict[str, Any]:
+        """The family's product file as a JSON object (a fresh copy, free to mutate)."""
+        supplier, index = self._locate(sku)
+        return orjson.loads(
+            orjson.dumps(product_document(self.draft(sku), supplier.salt.get(index, 0)))
+        )
+
     def product_bytes(self, sku: str) -> bytes:
+        poisoned = self._poison.get(sku)
+        if poisoned is not None:
+            self._hashes[sku] = (
+                hashlib.sha1(poisoned.data, usedforsecurity=False).hexdigest().upper()
+            )
+            return poisoned.data
         cached = self.cache.get(sku)
         if cached is not None:
             return cached
@@ -162,6 +189,10 @@ class FeedGenerator:
             self.product_bytes(sku)
         return self._hashes[sku]
 
+    def product_content_type(self, sku: str) -> str:
+        poisoned = self._poison.get(sku)
+        return poisoned.content_type if poisoned is not None else "application/json"
+
     def categories(self) -> list[Category]:
         return cats.categories()
 
@@ -180,6 +211,11 @@ class FeedGenerator:
             f"{self.product_url(product_base, sku)}|{self.file_hash(sku)}"
             for sku in self.all_skus()
         ]
+        for sku, extra in self._poison.items():
+            if extra.code is not None:
+                url = f"{product_base}/{quote(extra.code, safe='')}/{quote(sku, safe='')}.json"
+                lines.append(f"{url}|{self.file_hash(sku)}")
+        lines += [line.replace("{products}", product_base) for line in self._index_lines]
         return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
 
     # -- mutations (each returns the SKUs it touched) -----------------------------------------
@@ -231,6 +267,61 @@ class FeedGenerator:
 
     def remove_supplier(self, code: str) -> None:
         del self._suppliers[code]
+        self._touch([])
+
+    def poison(
+        self,
+        sku: str,
+        data: bytes,
+        *,
+        content_type: str = "application/json",
+        code: str | None = None,
+    ) -> list[str]:
+        """Serve ``data`` as this family's product file (its index hash follows the bytes).
+
+        A SKU the feed does not have becomes an extra file listed in the index under supplier
+        ``code`` (default: the SKU up to its first ``-``); any string is allowed, it is
+        percent-encoded in the URL. Extra files are not in :meth:`all_skus`, see
+        :meth:`extra_files`.
+        """
+        try:
+            self._locate(sku)
+            extra = None
+        except KeyError:
+            extra = code if code is not None else sku.split("-", 1)[0]
+        self._poison[sku] = _Poison(data, content_type, extra)
+        return self._touch([sku])
+
+    def cure(self, skus: list[str] | None = None) -> list[str]:
+        """Undo :meth:`poison` for these SKUs (all when None); extra files disappear."""
+        chosen = list(self._poison) if skus is None else skus
+        for sku in chosen:
+            self._poison.pop(sku, None)
+        return self._touch(chosen)
+
+    def poisoned(self) -> dict[str, bytes]:
+        """SKU -> the bytes served instead of the generated file."""
+        return {sku: p.data for sku, p in self._poison.items()}
+
+    def extra_files(self) -> dict[str, str]:
+        """SKU -> supplier code of the poisoned files that are not generated families."""
+        return {sku: p.code for sku, p in self._poison.items() if p.code is not None}
+
+    def extra_file_path(self, path: str) -> str | None:
+        """The SKU of the extra file served at this (decoded) request path, if any."""
+        for sku, p in self._poison.items():
+            if p.code is not None and path == f"/Products/{p.code}/{sku}.json":
+                return sku
+        return None
+
+    def add_index_lines(self, lines: list[str]) -> None:
+        """Append raw lines to Import.txt; ``{products}`` stands for the product base URL."""
+        self._index_lines.extend(lines)
+        self._touch([])
+
+    def replace_index(self, data: bytes | None) -> None:
+        """Serve ``data`` as Import.txt (an empty file, an HTML error page …); None restores."""
+        self.index_override = data
         self._touch([])
 
     def point_to_host(self, skus: list[str], host_base: str, what: str = "image") -> list[str]:

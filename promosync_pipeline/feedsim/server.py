@@ -11,7 +11,8 @@ import contextlib
 import hashlib
 import json
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from types import TracebackType
@@ -35,6 +36,8 @@ class ServerStats:
     paths: Counter[str] = field(default_factory=Counter)
     bytes_sent: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    log: deque[tuple[float, str, int]] = field(default_factory=lambda: deque(maxlen=100_000))
+    """``(time.monotonic(), path, status)`` of the latest requests, when each was answered."""
 
     def product_downloads(self) -> int:
         return sum(n for p, n in self.paths.items() if p.startswith("/Products/"))
@@ -43,6 +46,7 @@ class ServerStats:
         self.requests.clear()
         self.paths.clear()
         self.statuses.clear()
+        self.log.clear()
         self.bytes_sent = 0
 
     def as_dict(self) -> dict[str, object]:
@@ -153,7 +157,9 @@ class FeedServer:
         """(resource kind, family SKU, response) for a request path."""
         g = self.generator
         if path == f"{PROFILE}/Import/Import.txt":
-            body = g.index_bytes(f"{self.origin}/Products", f"{self.base_url}/Import/CAT.csv")
+            body = g.index_override
+            if body is None:
+                body = g.index_bytes(f"{self.origin}/Products", f"{self.base_url}/Import/CAT.csv")
             return "index", None, self._conditional(body, headers, "text/plain; charset=utf-8")
         if path == f"{PROFILE}/Import/CAT.csv":
             return "categories", None, _Response(200, g.categories_csv(), "text/csv; charset=utf-8")
@@ -164,11 +170,16 @@ class FeedServer:
         if path == "/_feedsim/stats":
             body = json.dumps(self.stats.as_dict()).encode()
             return "other", None, _Response(200, body, "application/json")
+        extra = g.extra_file_path(path)
+        if extra is not None:
+            body, content_type = g.product_bytes(extra), g.product_content_type(extra)
+            return "product", extra, _Response(200, body, content_type)
         parts = [p for p in path.split("/") if p]
         if len(parts) == 3 and parts[0] == "Products" and parts[2].endswith(".json"):
             sku = parts[2][: -len(".json")]
             try:
-                return "product", sku, _Response(200, g.product_bytes(sku), "application/json")
+                body = g.product_bytes(sku)
+                return "product", sku, _Response(200, body, g.product_content_type(sku))
             except KeyError:
                 return "product", sku, _Response(404, b"no such product file")
         if len(parts) == 3 and parts[0] == "Images":
@@ -230,6 +241,7 @@ class FeedServer:
         head += [f"{k}: {v}" for k, v in response.headers.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         self.stats.statuses[response.status] += 1
+        self.stats.log.append((time.monotonic(), path, response.status))
         body = response.body if method != "HEAD" else b""
         if cut_at is not None:
             writer.write(body[:cut_at])

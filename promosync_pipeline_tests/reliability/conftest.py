@@ -1,0 +1,37 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from promosync_pipeline import settings
+from promosync_pipeline.feedsim import FeedServer
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, sqlite_url: str) -> str:
+    """The simulator and an SQLite catalog; returns the catalog URL."""
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+    monkeypatch.setenv(settings.DATABASE_URL, sqlite_url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(Path(sqlite_url[10:]).parent / "images"))
+    return sqlite_url
+
+
+@pytest.fixture
+def any_env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path):
+    """The simulator and a catalog on each backend; returns the catalog URL."""
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+    monkeypatch.setenv(settings.DATABASE_URL, catalog_url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+    return catalog_url
