@@ -10,14 +10,25 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedServer
 
+INSTANCE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
-@pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test() as inst:
+
+@pytest.fixture(params=INSTANCE_BACKENDS)
+def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance on SQLite, and one whose run, event and schedule storage is a fresh
+    PostgreSQL database (dagster-postgres, as in production)."""
+    if request.param == "sqlite":
+        with dg.instance_for_test() as inst:
+            yield inst
+        return
+    url = sa.make_url(request.getfixturevalue("pg_url")).set(drivername="postgresql+psycopg2")
+    overrides = {"storage": {"postgres": {"postgres_url": url.render_as_string(False)}}}
+    with dg.instance_for_test(overrides=overrides) as inst:
         yield inst
 
 
