@@ -1,8 +1,10 @@
-"""kill -9 in the middle of the catalog write: no half-written family, then convergence."""
+"""kill -9 in the middle of a sync: no half-written family, no image row without its object,
+then convergence."""
 
 import os
 import signal
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -31,7 +33,7 @@ def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, t
     with FeedServer(FeedGenerator(spec)) as feed:
         total = len(feed.generator.all_skus())
         env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
-        process = start_cli("sync", "--all", env=env, cwd=tmp_path)
+        process = start_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
         engine = make_engine(pg_url)
         deadline = time.monotonic() + 240
         written = 0
@@ -51,11 +53,75 @@ def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, t
         for product in stored:
             assert_family_stored(pg_url, feed.generator.family(product["sku"]))
 
-        again = run_cli("sync", "--all", env=env, cwd=tmp_path)
+        again = run_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
         assert again.returncode == 0, again.stderr[-2000:]
         assert_catalog_equals_feed(pg_url, feed.generator)
 
         reference = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
         env_ref = cli_env(feed.base_url, reference, tmp_path / "dagster-ref")
-        assert run_cli("sync", "--all", env=env_ref, cwd=tmp_path).returncode == 0
+        assert run_cli("sync", "--all", "--skip-images", env=env_ref, cwd=tmp_path).returncode == 0
         assert catalog_snapshot(pg_url) == catalog_snapshot(reference)
+
+
+def _image_objects_count(engine: sa.Engine) -> int:
+    try:
+        with engine.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(t.image_objects)
+            return conn.execute(query).scalar_one()
+    except sa.exc.DBAPIError:
+        return 0
+
+
+def _assert_image_rows_have_objects(url: str, folder: Path) -> None:
+    for row in rows(url, t.product_images):
+        if row["status"] == "stored":
+            data = (folder / row["storage_key"]).read_bytes()
+            assert len(data) == row["bytes"], row
+    for obj in rows(url, t.image_objects):
+        assert (folder / obj["storage_key"]).is_file(), obj
+
+
+def _image_view(url: str) -> list[tuple]:
+    return sorted(
+        (r["product_sku"], r["variant_sku"], r["role"], r["position"], r["rendition"],
+         r["source_url"], r["sha256"], r["storage_key"], r["width"], r["height"], r["status"])
+        for r in rows(url, t.product_images)
+    )  # fmt: skip
+
+
+def test_kill_during_image_upload_leaves_no_row_without_its_object(pg_url, tmp_path):
+    spec = FeedSpec(seed=43, suppliers=1, families=20, exact=True, image_size=(1000, 750))
+    run_dir, ref_dir = tmp_path / "run", tmp_path / "ref"
+    run_dir.mkdir()
+    ref_dir.mkdir()
+    with FeedServer(FeedGenerator(spec)) as feed:
+        env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
+        process = start_cli("sync", "--all", env=env, cwd=run_dir)
+        engine = make_engine(pg_url)
+        deadline = time.monotonic() + 240
+        uploaded = 0
+        while time.monotonic() < deadline and process.poll() is None:
+            uploaded = _image_objects_count(engine)
+            if uploaded > 0:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        process.wait(30)
+        engine.dispose()
+        assert process.returncode == -signal.SIGKILL, "the sync ended before it could be killed"
+        folder = run_dir / ".promosync" / "images"
+        _assert_image_rows_have_objects(pg_url, folder)
+        statuses = {r["status"] for r in rows(pg_url, t.product_images) if r["parent_id"] is None}
+        assert "pending" in statuses, "killed before every image was settled"
+        assert_catalog_equals_feed(pg_url, feed.generator)
+
+        again = run_cli("sync", "--all", env=env, cwd=run_dir)
+        assert again.returncode == 0, again.stderr[-2000:]
+        _assert_image_rows_have_objects(pg_url, folder)
+
+        reference = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
+        env_ref = cli_env(feed.base_url, reference, tmp_path / "dagster-ref")
+        assert run_cli("sync", "--all", env=env_ref, cwd=ref_dir).returncode == 0
+        assert catalog_snapshot(pg_url) == catalog_snapshot(reference)
+        assert _image_view(pg_url) == _image_view(reference)
+        assert {r["status"] for r in rows(pg_url, t.product_images)} == {"stored"}
