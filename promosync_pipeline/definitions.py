@@ -4,6 +4,7 @@ import dagster as dg
 
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.assets import feed, images, supplier
+from promosync_pipeline.checks import CATALOG_CHECKS, catalog_checks_job
 from promosync_pipeline.jobs import feed_refresh_job, supplier_full_refresh_job, supplier_sync_job
 from promosync_pipeline.resources import default_resources
 from promosync_pipeline.schedules import load_schedules
@@ -11,7 +12,8 @@ from promosync_pipeline.sensors import load_sensors
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([feed, supplier, images]),
-    jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job],
+    asset_checks=CATALOG_CHECKS,
+    jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job, catalog_checks_job],
     schedules=load_schedules(),
     sensors=load_sensors(),
     resources={**default_resources(), "alerts": AlertWebhookResource()},

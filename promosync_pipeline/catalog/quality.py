@@ -1,0 +1,291 @@
+"""Data-quality reads of one supplier's part of the catalog, for the asset checks.
+
+SQLAlchemy Core only, no Dagster: each function takes an engine or a connection and a supplier
+code, runs a few aggregate queries and returns a small frozen dataclass with the numbers and a
+handful of example SKUs. Every query is per supplier and served by the supplier / product
+indexes of the schema; none loads a supplier's rows into memory.
+
+"Active products" are ``products`` rows of the supplier with ``is_active`` true: what other
+applications show. Rows of removed products are kept for the record and not checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+
+EXAMPLES = 10
+"""How many offending SKUs a result names."""
+FAMILY_STAGES = ("download", "parse", "write")
+"""Error stages that keep a family out of the catalog (an image failure does not)."""
+
+Bind = sa.Engine | sa.Connection
+
+
+def _rows(bind: Bind, query: Any) -> list[sa.Row[Any]]:
+    if isinstance(bind, sa.Connection):
+        return list(bind.execute(query))
+    with bind.connect() as conn:
+        return list(conn.execute(query))
+
+
+def _scalar(bind: Bind, query: Any) -> int:
+    (row,) = _rows(bind, query)
+    return int(row[0] or 0)
+
+
+def _active_products(supplier_code: str) -> Any:
+    p = t.products
+    return sa.select(p.c.sku).where(p.c.supplier_code == supplier_code, p.c.is_active)
+
+
+@dataclass(frozen=True, slots=True)
+class Offenders:
+    """How many rows break a rule, out of how many looked at, with a few examples."""
+
+    count: int
+    checked: int
+    examples: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.count == 0
+
+
+def _offenders(bind: Bind, keys: Any, checked: int) -> Offenders:
+    """``keys``: a select of one column naming each offending row (may repeat)."""
+    sub = keys.subquery()
+    (column,) = sub.c
+    count = _scalar(bind, sa.select(sa.func.count(sa.distinct(column))))
+    examples: tuple[str, ...] = ()
+    if count:
+        query = sa.select(column).distinct().order_by(column).limit(EXAMPLES)
+        examples = tuple(str(r[0]) for r in _rows(bind, query))
+    return Offenders(count, checked, examples)
+
+
+def active_product_count(bind: Bind, supplier_code: str) -> int:
+    p = t.products
+    query = sa.select(sa.func.count()).where(p.c.supplier_code == supplier_code, p.c.is_active)
+    return _scalar(bind, query)
+
+
+def products_without_active_variant(bind: Bind, supplier_code: str) -> Offenders:
+    """Active products none of whose ``product_variants`` rows is active (or with no rows)."""
+    p, v = t.products, t.product_variants
+    has_active = sa.select(v.c.sku).where(v.c.product_sku == p.c.sku, v.c.is_active).exists()
+    keys = sa.select(p.c.sku).where(p.c.supplier_code == supplier_code, p.c.is_active, ~has_active)
+    return _offenders(bind, keys, active_product_count(bind, supplier_code))
+
+
+@dataclass(frozen=True, slots=True)
+class VariantCountCheck:
+    """``products.variant_count`` against the ``product_variants`` rows of active products."""
+
+    out_of_bounds: Offenders
+    """variant_count below the active rows or above all rows: the catalog is inconsistent."""
+    not_exact: int
+    """variant_count differs from all rows: normal once variants were dropped from a file."""
+
+
+def variant_count_mismatches(bind: Bind, supplier_code: str) -> VariantCountCheck:
+    """Active products whose ``variant_count`` contradicts their variant rows.
+
+    The write path stores ``len(family.variants)``: every variant of the current product file,
+    including those the file marks inactive. Variants that a later file no longer lists keep
+    their row, made inactive. So for an active product
+    ``active rows <= variant_count <= all rows`` always holds, with ``variant_count == all
+    rows`` until a variant is dropped from the file.
+    """
+    p, v = t.products, t.product_variants
+    counts = (
+        sa.select(
+            v.c.product_sku.label("sku"),
+            sa.func.count().label("total"),
+            sa.func.sum(sa.case((v.c.is_active, 1), else_=0)).label("active"),
+        )
+        .group_by(v.c.product_sku)
+        .subquery()
+    )
+    total = sa.func.coalesce(counts.c.total, 0)
+    active = sa.func.coalesce(counts.c.active, 0)
+    joined = p.outerjoin(counts, counts.c.sku == p.c.sku)
+    mine = (p.c.supplier_code == supplier_code, p.c.is_active)
+    keys = (
+        sa.select(p.c.sku)
+        .select_from(joined)
+        .where(*mine, sa.or_(p.c.variant_count < active, p.c.variant_count > total))
+    )
+    not_exact = _scalar(
+        bind,
+        sa.select(sa.func.count()).select_from(joined).where(*mine, p.c.variant_count != total),
+    )
+    out = _offenders(bind, keys, active_product_count(bind, supplier_code))
+    return VariantCountCheck(out, not_exact)
+
+
+def _tiers_of_active_products(supplier_code: str) -> Any:
+    """Price tiers of the supplier's active products (tiers carry their product's SKU)."""
+    return t.price_tiers.c.product_sku.in_(_active_products(supplier_code))
+
+
+def _tier_count(bind: Bind, supplier_code: str) -> int:
+    query = sa.select(sa.func.count()).where(_tiers_of_active_products(supplier_code))
+    return _scalar(bind, query)
+
+
+def negative_prices(bind: Bind, supplier_code: str) -> Offenders:
+    """Tiers of active products with a price below zero; examples are variant SKUs."""
+    pt = t.price_tiers
+    keys = sa.select(pt.c.variant_sku).where(
+        _tiers_of_active_products(supplier_code), pt.c.price < 0
+    )
+    return _offenders(bind, keys, _tier_count(bind, supplier_code))
+
+
+def negative_quantities(bind: Bind, supplier_code: str) -> Offenders:
+    """Tiers of active products with a negative minimum quantity.
+
+    Within one (variant, region, kind) the primary key already makes the quantities distinct,
+    so ordered by quantity they strictly increase; what can still be wrong is their range.
+    """
+    pt = t.price_tiers
+    keys = sa.select(pt.c.variant_sku).where(
+        _tiers_of_active_products(supplier_code), pt.c.min_quantity < 0
+    )
+    return _offenders(bind, keys, _tier_count(bind, supplier_code))
+
+
+def rising_tier_prices(bind: Bind, supplier_code: str) -> Offenders:
+    """Tiers priced higher than the tier below them (same variant, region and kind).
+
+    Bigger orders should not cost more per piece. On-request tiers (no price) are skipped:
+    the comparison is with the closest lower tier that has a price.
+    """
+    pt = t.price_tiers
+    ladder = (
+        sa.select(
+            pt.c.variant_sku,
+            pt.c.price,
+            sa.func.lag(pt.c.price)
+            .over(
+                partition_by=(pt.c.variant_sku, pt.c.region, pt.c.kind),
+                order_by=pt.c.min_quantity,
+            )
+            .label("previous"),
+        )
+        .where(_tiers_of_active_products(supplier_code), pt.c.price.is_not(None))
+        .subquery()
+    )
+    keys = sa.select(ladder.c.variant_sku).where(ladder.c.price > ladder.c.previous)
+    return _offenders(bind, keys, _tier_count(bind, supplier_code))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCoverage:
+    """Active products against the supplier's index entries and its recorded failures."""
+
+    index_entries: int
+    active: int
+    failed_missing: int
+    """Families with an open download/parse/write error that are not active products."""
+
+    @property
+    def expected(self) -> int:
+        return self.index_entries - self.failed_missing
+
+    @property
+    def ok(self) -> bool:
+        return self.active == self.expected
+
+
+def index_coverage(bind: Bind, supplier_code: str, index_entries: int) -> IndexCoverage:
+    """Every index entry is an active product, unless its family failed and was never
+    written; a family that failed this time but was synced before stays active (with its last
+    good content) and counts as covered."""
+    e = t.sync_errors
+    failed = sa.select(sa.func.count(sa.distinct(e.c.sku))).where(
+        e.c.supplier_code == supplier_code,
+        e.c.resolved_at.is_(None),
+        e.c.stage.in_(FAMILY_STAGES),
+        e.c.sku.is_not(None),
+        e.c.sku.not_in(_active_products(supplier_code)),
+    )
+    return IndexCoverage(
+        index_entries, active_product_count(bind, supplier_code), _scalar(bind, failed)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MainImageCoverage:
+    """Active products with a stored main image (``product_images``: role ``main``,
+    rendition ``original``, status ``stored``)."""
+
+    active: int
+    with_main_image: int
+    image_rows: int
+    """``original`` image rows of the active products, of any status: 0 means images were
+    never recorded (not synced yet, or skipped)."""
+
+    @property
+    def share(self) -> float | None:
+        return self.with_main_image / self.active if self.active else None
+
+
+def main_image_coverage(bind: Bind, supplier_code: str) -> MainImageCoverage:
+    pi = t.product_images
+    mine = pi.c.product_sku.in_(_active_products(supplier_code))
+    original = pi.c.rendition == "original"
+    with_main = sa.select(sa.func.count(sa.distinct(pi.c.product_sku))).where(
+        mine, original, pi.c.role == "main", pi.c.status == "stored"
+    )
+    rows = sa.select(sa.func.count()).where(mine, original)
+    return MainImageCoverage(
+        active_product_count(bind, supplier_code), _scalar(bind, with_main), _scalar(bind, rows)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LastSync:
+    """The supplier's most recent finished ``sync_runs`` row and its open errors."""
+
+    sync_run_id: int | None
+    status: str | None
+    families_failed: int
+    images_failed: int
+    open_errors: dict[str, int]
+    """Unresolved ``sync_errors`` by stage."""
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.status != "failed"
+            and not self.families_failed
+            and not self.images_failed
+            and not any(self.open_errors.values())
+        )
+
+
+def last_sync(bind: Bind, supplier_code: str) -> LastSync:
+    r, e = t.sync_runs, t.sync_errors
+    latest = (
+        sa.select(r.c.id, r.c.status, r.c.families_failed, r.c.images_failed)
+        .where(r.c.supplier_code == supplier_code, r.c.status != "running")
+        .order_by(r.c.started_at.desc(), r.c.id.desc())
+        .limit(1)
+    )
+    by_stage = (
+        sa.select(e.c.stage, sa.func.count())
+        .where(e.c.supplier_code == supplier_code, e.c.resolved_at.is_(None))
+        .group_by(e.c.stage)
+    )
+    errors = {stage: int(n) for stage, n in _rows(bind, by_stage)}
+    rows = _rows(bind, latest)
+    if not rows:
+        return LastSync(None, None, 0, 0, errors)
+    run_id, status, families_failed, images_failed = rows[0]
+    return LastSync(run_id, status, int(families_failed), int(images_failed), errors)
