@@ -16,7 +16,8 @@ Kinds: ``429``, ``5xx``, ``slow``, ``drop``, ``truncate``, ``invalid_utf8``, ``4
 kinds), ``sku`` (``+``-separated family SKUs),
 ``path`` (a glob on the request path), ``times`` (the first N matching requests of each path),
 ``rate`` (a probability, from a seeded RNG), ``status``, ``retry_after``, ``delay`` (seconds),
-``location``.
+``location``, ``keep`` (the share of the body a ``truncate`` or ``drop`` keeps; 0.5 and 1/3 by
+default).
 Hosts that are not allowed are data, not faults: see ``FeedGenerator.point_to_host``.
 """
 
@@ -48,6 +49,8 @@ class Fault:
     delay: float = 2.0
     location: str = ""
     """Where a ``redirect`` points (absolute URL, or a path on the simulator)."""
+    keep: float | None = None
+    """Share of the body sent by ``truncate`` (default 0.5) and ``drop`` (default 1/3)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -76,7 +79,7 @@ def parse_fault(spec: str) -> Fault:
             values["skus"] = frozenset(value.split("+"))
         elif key in ("times", "status"):
             values[key] = int(value)
-        elif key in ("rate", "retry_after", "delay"):
+        elif key in ("rate", "retry_after", "delay", "keep"):
             values[key] = float(value)
         elif key in ("target", "path", "location"):
             values[key] = value

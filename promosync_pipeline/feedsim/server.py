@@ -265,9 +265,11 @@ class FeedServer:
             await asyncio.sleep(fault.delay)
             return response, None
         if fault.kind == "drop":
-            return response, len(body) // 3
+            cut = len(body) // 3 if fault.keep is None else int(len(body) * fault.keep)
+            return response, cut
         if fault.kind == "truncate":
-            return _Response(200, body[: len(body) // 2], response.content_type), None
+            cut = len(body) // 2 if fault.keep is None else int(len(body) * fault.keep)
+            return _Response(200, body[:cut], response.content_type), None
         if fault.kind == "invalid_utf8":
             marker = body.find(b'"Name":"')
             at = marker + len(b'"Name":"') if marker >= 0 else len(body) // 2

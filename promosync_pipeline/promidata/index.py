@@ -36,6 +36,24 @@ def split_product_path(url: str) -> tuple[str, str] | None:
     return code, stem
 
 
+def unsafe_name(code: str, sku: str) -> str | None:
+    """Why a supplier code or family SKU from a URL cannot be used, or None.
+
+    A supplier code becomes a Dagster partition key, and partition keys become file names
+    (the filesystem IO manager's paths): no path separators, no ``..`` (Dagster also refuses
+    ``...``), no control characters, no surrounding spaces. A SKU only lands in database rows,
+    which are parameterised, so it may hold anything but control characters.
+    """
+    for name, value in (("supplier code", code), ("SKU", sku)):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return f"{name} {value!r} contains control characters"
+    if any(ch in code for ch in "/\\") or ".." in code:
+        return f"supplier code {code!r} contains a path separator or '..'"
+    if code != code.strip():
+        return f"supplier code {code!r} has surrounding spaces"
+    return None
+
+
 def parse_index(data: bytes | str) -> IndexReport:
     """Parse Import.txt; never raises on bad content.
 
@@ -77,6 +95,10 @@ def parse_index(data: bytes | str) -> IndexReport:
             )
             continue
         code, sku = named
+        unsafe = unsafe_name(code, sku)
+        if unsafe is not None:
+            problems.append(_problem(line_no, "unsafe_name", unsafe, raw))
+            continue
         if sku in first_line_of:
             problems.append(
                 _problem(
@@ -92,8 +114,26 @@ def parse_index(data: bytes | str) -> IndexReport:
             IndexEntry(supplier_code=code, sku=sku, url=url, hash=hash_.upper(), line=line_no)
         )
     return IndexReport(
-        entries=entries, problems=problems, categories_url=categories_url, lines_read=line_no
+        entries=entries,
+        problems=problems,
+        categories_url=categories_url,
+        lines_read=line_no,
+        truncated=_cut_short(text, line_no, entries, problems),
     )
+
+
+def _cut_short(
+    text: str, last_line: int, entries: list[IndexEntry], problems: list[IndexProblem]
+) -> bool:
+    """Does the text stop in the middle of an entry? (See ``IndexReport.truncated``.)"""
+    if not text.strip() or text.endswith(("\n", "\r")):
+        return False
+    if any(p.line == last_line and p.kind != "duplicate_sku" for p in problems):
+        return True
+    if len(entries) > 1 and entries[-1].line == last_line:
+        usual = len(entries[0].hash)
+        return len(entries[-1].hash) < usual
+    return False
 
 
 def slice_hash(entries: list[IndexEntry]) -> str:

@@ -30,7 +30,7 @@ class IndexEntry:
     """1-based line number in Import.txt, for error messages."""
 
 
-IndexProblemKind = Literal["malformed", "duplicate_sku", "url_mismatch", "bad_hash"]
+IndexProblemKind = Literal["malformed", "duplicate_sku", "url_mismatch", "bad_hash", "unsafe_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,10 @@ class IndexReport:
     problems: list[IndexProblem]
     categories_url: str | None = None
     lines_read: int = 0
+    truncated: bool = False
+    """The text ends in the middle of a line (no line break after it) and that line is
+    unusable, or names a hash shorter than the others': the file was cut in transit, and the
+    families after the cut are missing, not removed."""
 
     def by_supplier(self) -> dict[str, list[IndexEntry]]:
         out: dict[str, list[IndexEntry]] = {}
