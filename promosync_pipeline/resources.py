@@ -14,6 +14,7 @@ from promosync_pipeline import settings
 from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
 from promosync_pipeline.images.stores import ImageStore, open_image_store, resolved_location
+from promosync_pipeline.io_managers import AssetValueIOManager
 
 
 class PromidataResource(dg.ConfigurableResource):
@@ -122,4 +123,5 @@ def default_resources() -> dict[str, Any]:
         "promidata": PromidataResource(),
         "catalog_db": CatalogDatabaseResource(),
         "image_store": ImageStoreResource(),
+        "io_manager": AssetValueIOManager(),
     }
