@@ -322,11 +322,11 @@ def build_freshness_alert_sensor(
         in_progress = planned_check_incidents(instance, check_keys)
         # a partition that left the enabled set is no longer watched: that is not a recovery
         watched = {f"stale:{c}" for c in codes}
-        sent = 0
+        opened = recovered = 0
         for incident in book.to_open(current):
             if alerts.send(incident.text, context.log):
                 book.opened(incident)
-                sent += 1
+                opened += 1
         for key, text in book.to_recover(current):
             if key in in_progress:
                 continue
@@ -335,12 +335,13 @@ def build_freshness_alert_sensor(
                 continue
             if alerts.send(text, context.log):
                 book.recovered(key)
-                sent += 1
+                recovered += 1
         return dg.SensorResult(
             cursor=book.encode(),
-            skip_reason=None
-            if sent
-            else f"{len(book.announced)} open incident(s), nothing new to announce",
+            skip_reason=(
+                f"{opened} alert(s) and {recovered} recovery message(s) sent; "
+                f"{len(book.announced)} incident(s) open"
+            ),
         )
 
     return freshness_alert_sensor
