@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--families", type=int, default=60)
     demo.add_argument("--seed", type=int, default=7)
 
+    commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
+
     db = commands.add_parser("db", help="catalog database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations")
@@ -125,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             full_refresh=args.full_refresh,
             skip_images=args.skip_images,
         )
+    if args.command == "doctor":
+        from promosync_pipeline.cli.doctor import run_doctor
+
+        return run_doctor()
     if args.command == "db":
         return cmd_db_upgrade()
     if args.command == "demo":
