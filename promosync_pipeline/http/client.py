@@ -26,7 +26,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy
+from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy, redact_url
 from promosync_pipeline.http.ratelimit import AdaptiveRateLimiter
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.http.stats import ClientStats
@@ -69,7 +69,7 @@ class FetchError(Exception):
         self.reason = reason
         self.status = status
         self.attempts = attempts
-        super().__init__(f"{url}: {self.reason_with_attempts()}")
+        super().__init__(f"{redact_url(url)}: {self.reason_with_attempts()}")
 
     def reason_with_attempts(self) -> str:
         return f"{self.reason} after {self.attempts} attempts" if self.attempts > 1 else self.reason

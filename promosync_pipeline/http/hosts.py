@@ -6,6 +6,21 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 
+def redact_url(url: str) -> str:
+    """The URL with the password of its userinfo (``user:password@``) replaced by ``***``,
+    for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
+    return parts._replace(netloc=netloc).geturl()
+
+
 class DisallowedURLError(ValueError):
     """A URL with a scheme or host that the configuration does not allow."""
 
@@ -47,19 +62,20 @@ class HostPolicy:
 
     def check(self, url: str) -> None:
         parts = urlsplit(url)
+        shown = redact_url(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
-            raise DisallowedURLError(f"scheme {scheme or '(none)'!r} is not allowed: {url}")
+            raise DisallowedURLError(f"scheme {scheme or '(none)'!r} is not allowed: {shown}")
         host = (parts.hostname or "").lower()
         if not host:
-            raise DisallowedURLError(f"no host in {url}")
+            raise DisallowedURLError(f"no host in {shown}")
         try:
             port = parts.port or _default_port(scheme)
         except ValueError:
-            raise DisallowedURLError(f"bad port in {url}") from None
+            raise DisallowedURLError(f"bad port in {shown}") from None
         if host in self._any_port or (host, port) in self._exact:
             return
-        raise DisallowedURLError(f"host {host}:{port} is not in the allowed hosts: {url}")
+        raise DisallowedURLError(f"host {host}:{port} is not in the allowed hosts: {shown}")
 
     def allows(self, url: str) -> bool:
         try:
