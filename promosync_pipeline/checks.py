@@ -25,6 +25,10 @@ from promosync_pipeline.resources import CatalogDatabaseResource
 MIN_MAIN_IMAGE_SHARE = 0.9
 """Below this share of active products with a stored main image the image check warns."""
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+CHECK_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+"""Checks only read, so a database hiccup (failover, dropped connection) is worth a retry."""
 
 
 def _examples(offenders: quality.Offenders) -> dict[str, Any]:
@@ -57,6 +61,7 @@ def _bind(catalog_db: CatalogDatabaseResource) -> Any:
 @dg.asset_check(
     asset="catalog_products",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description="Every active product has at least one active variant (ERROR).",
 )
 def catalog_products_have_active_variant(
@@ -69,6 +74,7 @@ def catalog_products_have_active_variant(
 @dg.asset_check(
     asset="catalog_products",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description=(
         "products.variant_count (the variants of the product file, inactive ones included) "
         "lies between the product's active and all product_variants rows (ERROR). Rows of "
@@ -91,6 +97,7 @@ def catalog_products_variant_count_consistent(
 @dg.asset_check(
     asset="catalog_variants",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description="No price tier of an active product has a negative price (ERROR).",
 )
 def catalog_variants_prices_not_negative(
@@ -103,6 +110,7 @@ def catalog_variants_prices_not_negative(
 @dg.asset_check(
     asset="catalog_variants",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description=(
         "Tier quantities per variant, region and kind are non-negative; the key makes them "
         "distinct, so in quantity order they strictly increase (ERROR)."
@@ -118,6 +126,7 @@ def catalog_variants_tier_quantities_valid(
 @dg.asset_check(
     asset="catalog_variants",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description=(
         "A tier's price is not above the price of the tier below it (same variant, region "
         "and kind; on-request tiers skipped) (WARN: suppliers do publish such ladders)."
@@ -147,6 +156,7 @@ def _index_entries(context: dg.AssetCheckExecutionContext) -> int | None:
 @dg.asset_check(
     asset="catalog_products",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     description=(
         "Active products = entries of the supplier's index slice (latest supplier_index "
         "materialization) minus families with an open download/parse/write error that were "
@@ -188,6 +198,7 @@ def catalog_products_cover_index(
 @dg.asset_check(
     asset="catalog_products",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     additional_deps=["uploaded_images"],
     description=(
         f"At least {MIN_MAIN_IMAGE_SHARE:.0%} of the active products have a stored main image "
@@ -222,6 +233,7 @@ def catalog_products_main_image_share(
 @dg.asset_check(
     asset="catalog_products",
     partitions_def=suppliers,
+    retry_policy=CHECK_RETRY,
     additional_deps=["uploaded_images"],
     description=(
         "The supplier's last finished sync failed nothing: status not failed, no failed "
