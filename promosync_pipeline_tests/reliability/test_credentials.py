@@ -1,0 +1,120 @@
+"""Credentials never leak: not into the Dagster event log, stdout/stderr, ``sync_errors``,
+``sync_runs`` or run failure messages, on the success path or the error paths."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from dagster._serdes import serialize_value
+
+from promosync_pipeline import settings
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline_tests.pipeline.harness import rows
+from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost, open_errors, sync
+
+
+@pytest.fixture
+def feed_spec() -> FeedSpec:
+    return FeedSpec(seed=37, suppliers=2, families=6, exact=True, languages=("en",))
+
+
+@pytest.fixture
+def secrets() -> dict[str, str]:
+    tag = uuid.uuid4().hex[:10]
+    return {
+        "db": f"PgS3cret{tag}",
+        "feed": f"FeedS3cret{tag}",
+        "aws": f"AwsS3cret{tag}",
+    }
+
+
+@pytest.fixture
+def secret_pg_url(pg_admin: sa.Engine, pg_database, secrets) -> Iterator[str]:
+    """A database owned by a role that logs in with a password; the URL carries it."""
+    url = sa.make_url(pg_database())
+    role = f"promosync_secret_{uuid.uuid4().hex[:8]}"
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{secrets['db']}'"))
+        conn.execute(sa.text(f'ALTER DATABASE "{url.database}" OWNER TO {role}'))
+    yield url.set(username=role, password=secrets["db"]).render_as_string(hide_password=False)
+    with pg_admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(sa.text(f"DROP ROLE IF EXISTS {role}"))
+
+
+def _everything_recorded(instance, url: str) -> str:
+    """Every run's events (messages, metadata, errors) and the run records, serialized; the
+    catalog's sync_errors and sync_runs rows."""
+    parts = []
+    for run in instance.get_runs():
+        parts.append(serialize_value(run))
+        for event in instance.all_logs(run.run_id):
+            parts.append(serialize_value(event))
+            parts.append(event.message or "")
+    parts += [repr(r) for r in rows(url, t.sync_errors)]
+    parts += [repr(r) for r in rows(url, t.sync_runs)]
+    return "\n".join(parts)
+
+
+@pytest.mark.postgres
+def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
+    instance, monkeypatch, feed, secret_pg_url, secrets, capfd, tmp_path: Path
+):
+    """A sync with a PostgreSQL password in ``PROMOSYNC_DATABASE_URL``, ``user:password@`` in
+    the feed URL and ``AWS_SECRET_ACCESS_KEY`` set, where families fail (a 404, a file on a
+    host that is not allowed, a parse error) and a supplier run fails (a vanished supplier
+    refused): none of the three secrets appears in the event log (messages, metadata, errors),
+    the run records, stdout/stderr, ``sync_errors`` or ``sync_runs``."""
+    g = feed.generator
+    base = feed.base_url.replace("http://", f"http://promidata:{secrets['feed']}@")
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, base)
+    monkeypatch.setenv(settings.DATABASE_URL, secret_pg_url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAPROMOSYNCTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secrets["aws"])
+    skus = g.all_skus()
+    feed.set_faults([parse_fault(f"404:sku={skus[0]}"), parse_fault(f"truncate:sku={skus[1]}")])
+    g.point_to_host([skus[2]], f"http://127.0.0.2:{feed.port}", what="product")
+
+    runs = sync(instance, parse={"max_failure_share": 0.9}, images=True)
+    assert runs[""].success, runs[""].error()
+    errors = open_errors(secret_pg_url)
+    assert {skus[0], skus[1], skus[2]} <= set(errors)
+    assert_nothing_lost(secret_pg_url, g)
+
+    gone = g.supplier_codes()[1]
+    g.remove_supplier(gone)
+    refused = sync(instance, [gone])[gone]
+    assert not refused.success and "allow_supplier_removal" in refused.error()
+
+    recorded = _everything_recorded(instance, secret_pg_url)
+    captured = capfd.readouterr()
+    assert skus[0] in recorded and "HTTP 404" in recorded  # the error paths were recorded
+    for name, secret in secrets.items():
+        assert secret not in recorded, f"{name} secret in the event log or the catalog"
+        assert secret not in captured.out and secret not in captured.err, f"{name} printed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="promidata_index's refusal of an empty index prints promidata.index_url with the "
+    "feed's user:password@ (assets/feed.py); it should print redact_url(index_url)",
+)
+def test_feed_password_stays_out_of_the_index_refusal(
+    instance, monkeypatch, feed, sqlite_url, secrets, capfd
+):
+    """The feed URL carries ``user:password@`` and the index is empty: the step's failure
+    message names the index without the password (nor is it printed)."""
+    base = feed.base_url.replace("http://", f"http://promidata:{secrets['feed']}@")
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, base)
+    monkeypatch.setenv(settings.DATABASE_URL, sqlite_url)
+    feed.generator.replace_index(b"")
+    runs = sync(instance)
+    assert not runs[""].success and "lists no product file" in runs[""].error()
+    recorded = _everything_recorded(instance, sqlite_url)
+    captured = capfd.readouterr()
+    assert secrets["feed"] not in recorded
+    assert secrets["feed"] not in captured.out + captured.err
