@@ -29,11 +29,20 @@ def feed_spec() -> FeedSpec:
 
 
 def _many_variants(doc: dict, count: int) -> dict:
-    """The family with ``count`` variants, each a copy of the first with its own SKU."""
+    """The family with ``count`` variants, each a copy of the first with its own SKU and one
+    price tier."""
     first = doc["ChildProducts"][0]
     en = first["ProductDetails"]["en"]
     first["ProductDetails"] = {"en": {"IsActive": True, "Image": en["Image"]}}
     first["ImprintPositions"] = None
+    first["ProductPriceCountryBased"] = {
+        "BENELUX": {
+            "RecommendedSellingPrice": [
+                {"Price": 1.25, "Quantity": 1, "OnRequest": False, "Valuta": "EURO"}
+            ],
+            "GeneralBuyingPrice": [],
+        }
+    }
     children = []
     for n in range(count):
         child = copy.copy(first)
