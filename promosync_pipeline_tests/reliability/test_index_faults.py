@@ -54,7 +54,7 @@ def test_index_cut_before_most_of_a_supplier_is_refused_then_converges(instance,
     "(fix belongs in assets/feed.py)",
 )
 def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env):
-    """Import.txt cut inside its last line (97 % kept): the parser flags the index as
+    """Import.txt cut inside its last line (96 % kept): the parser flags the index as
     truncated (``IndexReport.truncated``), so the refresh must refuse it instead of
     deactivating the family whose line was cut (one family is far below
     ``max_removed_share``, the guard of the removal share cannot catch it)."""
@@ -62,7 +62,7 @@ def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env)
     sync(instance)
     before = active_skus(env)
     generator.change_families(1)
-    feed.set_faults([parse_fault("truncate:target=index,keep=0.97")])
+    feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
     with httpx.Client(timeout=10) as client:
         assert parse_index(client.get(feed.index_url).content).truncated
     feed.stats.reset()
