@@ -83,7 +83,8 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=11, suppliers=2, families=12, exact=True)
+    """Small images keep the image step quick; the image tests bring larger ones."""
+    return FeedSpec(seed=11, suppliers=2, families=12, exact=True, image_size=(240, 180))
 
 
 @pytest.fixture

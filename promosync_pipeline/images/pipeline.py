@@ -15,7 +15,6 @@ import multiprocessing
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from promosync_pipeline.http import FetchClient, FetchError
@@ -53,17 +52,22 @@ class ImageStats:
 
 
 def process_pool(processes: int | None = None) -> Executor:
-    """Worker processes for Pillow, started now (spawned: safe beside the event loop's threads).
+    """Worker processes for Pillow, started now.
 
-    Where processes cannot be spawned (an interpreter fed from stdin, a frozen program), a
-    thread pool takes over: Pillow releases the GIL while decoding and resampling.
+    Forked where the platform can (the workers only run :func:`process_image`, so they never
+    touch a lock or connection inherited from the parent), spawned elsewhere. Spawning re-runs
+    the main module, so where that fails (a script without a ``__main__`` guard, an interpreter
+    fed from stdin) a thread pool takes over: Pillow releases the GIL while it decodes and
+    resamples.
     """
     count = processes or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ProcessPoolExecutor(count, mp_context=context)
     try:
         for future in [pool.submit(os.getpid) for _ in range(count)]:
             future.result(timeout=60)
-    except (BrokenProcessPool, OSError, TimeoutError):
+    except Exception:
         pool.shutdown(wait=False, cancel_futures=True)
         return ThreadPoolExecutor(count, thread_name_prefix="pillow")
     return pool
