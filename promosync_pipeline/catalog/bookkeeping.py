@@ -87,8 +87,24 @@ class Bookkeeping:
 
     # -- sync runs ---------------------------------------------------------------------------
     def start_sync_run(self, supplier_code: str, run_id: str | None, now: datetime) -> int:
-        """A ``sync_runs`` row in status ``running``; returns its id."""
+        """A ``sync_runs`` row in status ``running``; returns its id.
+
+        A retried step of the same Dagster run takes over its earlier attempt's row, so no
+        row is left ``running`` for ever.
+        """
+        r = t.sync_runs
         with writer(self.engine).begin() as conn:
+            if run_id is not None:
+                earlier = conn.execute(
+                    sa.select(r.c.id).where(
+                        r.c.supplier_code == supplier_code,
+                        r.c.run_id == run_id,
+                        r.c.status == "running",
+                    )
+                ).scalar()
+                if earlier is not None:
+                    conn.execute(sa.update(r).where(r.c.id == earlier).values(started_at=now))
+                    return int(earlier)
             result = conn.execute(
                 sa.insert(t.sync_runs).values(
                     supplier_code=supplier_code, run_id=run_id, started_at=now, status="running"

@@ -153,7 +153,7 @@ def build_family(
                 color_label={lang: text.color_label(labels, lang, pms[vsku]) for lang in langs},
                 hex_color=hex_color,
                 size=size,
-                is_active=rng.random() > 0.03,
+                is_active=rng.random() > 0.03 or i == 0,  # a family keeps one orderable
                 price_tiers=tiers,
                 images=images,
                 **resolved,

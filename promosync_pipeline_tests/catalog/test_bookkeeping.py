@@ -177,3 +177,17 @@ def test_long_error_messages_are_cut(store: CatalogStore):
     store.record_errors(SUPPLIER, None, [("S1-1", None, "parse", "x" * 100_000)], T0)
     (error,) = store.open_errors(SUPPLIER)
     assert 1000 <= len(error.error) < 100_000
+
+
+def test_a_retried_step_takes_over_its_runs_open_row(store: CatalogStore):
+    first = store.start_sync_run(SUPPLIER, "dagster-run-7", T0)
+    retried = store.start_sync_run(SUPPLIER, "dagster-run-7", T1)
+    assert retried == first
+    assert [(r["id"], r["status"], r["started_at"]) for r in rows(store, t.sync_runs)] == [
+        (first, "running", T1)
+    ]
+    store.finish_sync_run(retried, "success", T2)
+    next_run = store.start_sync_run(SUPPLIER, "dagster-run-7", T2)
+    assert next_run != first, "a finished row is never reopened"
+    other = store.start_sync_run("S2", "dagster-run-7", T2)
+    assert other not in (first, next_run)
