@@ -51,18 +51,12 @@ class ImageRecords:
     def unsettled_image_urls(self, supplier_code: str) -> list[str]:
         """Distinct source URLs of this supplier's active products whose images are
         ``pending`` or ``failed``, in first-listed order."""
-        pi, p = t.product_images, t.products
+        pi = t.product_images
+        first = sa.func.min(pi.c.id).label("first")
         query = (
-            sa.select(pi.c.source_url, sa.func.min(pi.c.id).label("first"))
-            .join(p, p.c.sku == pi.c.product_sku)
-            .where(
-                p.c.supplier_code == supplier_code,
-                p.c.is_active,
-                pi.c.parent_id.is_(None),
-                pi.c.status.in_(("pending", "failed")),
-            )
+            _unsettled(supplier_code, pi.c.source_url, first)
             .group_by(pi.c.source_url)
-            .order_by("first")
+            .order_by(first)
         )
         with self.engine.connect() as conn:
             return [row[0] for row in conn.execute(query)]
@@ -162,26 +156,17 @@ class ImageRecords:
         A reference to a stored URL becomes ``stored`` with its renditions as rows of their
         own; one to a failed URL becomes ``failed`` with the reason; the rest stay ``pending``.
         """
-        pi, p = t.product_images, t.products
+        pi = t.product_images
         stats = SettleStats()
-        query = (
-            sa.select(
-                pi.c.id,
-                pi.c.product_sku,
-                pi.c.variant_sku,
-                pi.c.role,
-                pi.c.position,
-                pi.c.source_url,
-            )
-            .join(p, p.c.sku == pi.c.product_sku)
-            .where(
-                p.c.supplier_code == supplier_code,
-                p.c.is_active,
-                pi.c.parent_id.is_(None),
-                pi.c.status.in_(("pending", "failed")),
-            )
-            .order_by(pi.c.id)
-        )
+        query = _unsettled(
+            supplier_code,
+            pi.c.id,
+            pi.c.product_sku,
+            pi.c.variant_sku,
+            pi.c.role,
+            pi.c.position,
+            pi.c.source_url,
+        ).order_by(pi.c.id)
         with self.engine.connect() as conn:
             refs = [tuple(row) for row in conn.execute(query)]
         for part in chunks(refs, SETTLE_BATCH):
@@ -305,6 +290,22 @@ class ImageRecords:
     def resolve_image_errors(self, supplier_code: str, skus: Sequence[str], now: datetime) -> int:
         with writer(self.engine).begin() as conn:
             return resolve_open_errors(conn, supplier_code, skus, now, (IMAGE_STAGE,))
+
+
+def _unsettled(supplier_code: str, *columns: Any) -> sa.Select[Any]:
+    """``original`` image rows still ``pending`` or ``failed`` of the supplier's active
+    products."""
+    pi, p = t.product_images, t.products
+    return (
+        sa.select(*columns)
+        .join(p, p.c.sku == pi.c.product_sku)
+        .where(
+            p.c.supplier_code == supplier_code,
+            p.c.is_active,
+            pi.c.parent_id.is_(None),
+            pi.c.status.in_(("pending", "failed")),
+        )
+    )
 
 
 def _object(obj: StoredObject) -> dict[str, object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -75,15 +76,7 @@ class FolderStore:
         return self.path(key).is_file()
 
     def check(self) -> str:
-        key = f"_probe/{uuid.uuid4().hex}"
-        try:
-            self.put(key, b"probe", "text/plain")
-            if self.get(key) != b"probe":
-                raise ImageStoreError(f"{self.description}: probe object read back differently")
-            self.path(key).unlink()
-        except OSError as exc:
-            raise ImageStoreError(f"{self.description} is not writable: {exc}") from exc
-        return self.description
+        return _probe(self, lambda key: self.path(key).unlink(), (OSError,), "is not writable")
 
 
 class S3Store:
@@ -126,15 +119,28 @@ class S3Store:
     def check(self) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        key = f"_probe/{uuid.uuid4().hex}"
-        try:
-            self.put(key, b"probe", "text/plain")
-            if self.get(key) != b"probe":
-                raise ImageStoreError(f"{self.description}: probe object read back differently")
+        def delete(key: str) -> None:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-        except (BotoCoreError, ClientError) as exc:
-            raise ImageStoreError(f"{self.description} is not usable: {exc}") from exc
-        return self.description
+
+        return _probe(self, delete, (BotoCoreError, ClientError), "is not usable")
+
+
+def _probe(
+    store: ImageStore,
+    delete: Callable[[str], None],
+    errors: tuple[type[Exception], ...],
+    problem: str,
+) -> str:
+    """Write, read back and delete a probe object; the store's description, or raise."""
+    key = f"_probe/{uuid.uuid4().hex}"
+    try:
+        store.put(key, b"probe", "text/plain")
+        if store.get(key) != b"probe":
+            raise ImageStoreError(f"{store.description}: probe object read back differently")
+        delete(key)
+    except errors as exc:
+        raise ImageStoreError(f"{store.description} {problem}: {exc}") from exc
+    return store.description
 
 
 def parse_s3_location(location: str) -> tuple[str, str]:
