@@ -3,6 +3,7 @@ then convergence."""
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -20,12 +21,31 @@ from promosync_pipeline_tests.pipeline.harness import (
 )
 
 
-def _count(engine: sa.Engine) -> int:
+def _count(engine: sa.Engine, table: sa.Table) -> int:
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(t.products)).scalar_one()
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     except sa.exc.DBAPIError:
         return 0  # not migrated yet
+
+
+def _kill_once_rows_appear(process: subprocess.Popen[str], url: str, table: sa.Table) -> int:
+    """kill -9 the sync as soon as ``table`` has a row; returns the rows seen then."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + 240
+    seen = 0
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            seen = _count(engine, table)
+            if seen > 0:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        process.wait(30)
+    finally:
+        engine.dispose()
+    assert process.returncode == -signal.SIGKILL, "the sync ended before it could be killed"
+    return seen
 
 
 def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, tmp_path):
@@ -34,18 +54,7 @@ def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, t
         total = len(feed.generator.all_skus())
         env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
         process = start_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
-        engine = make_engine(pg_url)
-        deadline = time.monotonic() + 240
-        written = 0
-        while time.monotonic() < deadline and process.poll() is None:
-            written = _count(engine)
-            if written > 0:
-                os.kill(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.01)
-        process.wait(30)
-        engine.dispose()
-        assert process.returncode == -signal.SIGKILL, "the sync ended before it could be killed"
+        written = _kill_once_rows_appear(process, pg_url, t.products)
         assert 0 < written < total
 
         stored = rows(pg_url, t.products)
@@ -61,15 +70,6 @@ def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, t
         env_ref = cli_env(feed.base_url, reference, tmp_path / "dagster-ref")
         assert run_cli("sync", "--all", "--skip-images", env=env_ref, cwd=tmp_path).returncode == 0
         assert catalog_snapshot(pg_url) == catalog_snapshot(reference)
-
-
-def _image_objects_count(engine: sa.Engine) -> int:
-    try:
-        with engine.connect() as conn:
-            query = sa.select(sa.func.count()).select_from(t.image_objects)
-            return conn.execute(query).scalar_one()
-    except sa.exc.DBAPIError:
-        return 0
 
 
 def _assert_image_rows_have_objects(url: str, folder: Path) -> None:
@@ -97,18 +97,7 @@ def test_kill_during_image_upload_leaves_no_row_without_its_object(pg_url, tmp_p
     with FeedServer(FeedGenerator(spec)) as feed:
         env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
         process = start_cli("sync", "--all", env=env, cwd=run_dir)
-        engine = make_engine(pg_url)
-        deadline = time.monotonic() + 240
-        uploaded = 0
-        while time.monotonic() < deadline and process.poll() is None:
-            uploaded = _image_objects_count(engine)
-            if uploaded > 0:
-                os.kill(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.01)
-        process.wait(30)
-        engine.dispose()
-        assert process.returncode == -signal.SIGKILL, "the sync ended before it could be killed"
+        _kill_once_rows_appear(process, pg_url, t.image_objects)
         folder = run_dir / ".promosync" / "images"
         _assert_image_rows_have_objects(pg_url, folder)
         statuses = {r["status"] for r in rows(pg_url, t.product_images) if r["parent_id"] is None}
