@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -32,6 +32,7 @@ from promosync_pipeline.automation.index_watch import (
     enabled_codes,
     feed_refresh_run_key,
     index_fingerprint,
+    needs_feed_refresh,
     plan_tick,
     supplier_run_key,
 )
@@ -40,20 +41,13 @@ from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
-from promosync_pipeline.resources import PromidataResource
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 
-INDEX_KEY = dg.AssetKey("promidata_index")
 CATALOG_KEY = dg.AssetKey("catalog_products")
 TRIGGER_TAG = "promosync/trigger"
 INDEX_HASH_TAG = "promosync/index_hash"
 SLICE_HASH_TAG = "promosync/slice_hash"
 PARTITION_TAG = "dagster/partition"
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
 
 
 # -- promidata_index_sensor -------------------------------------------------------------------
@@ -77,37 +71,6 @@ def fetch_index(promidata: PromidataResource, headers: Mapping[str, str]) -> Fet
     return asyncio.run(get())
 
 
-def stored_slices(instance: dg.DagsterInstance) -> dict[str, str]:
-    """Slice hashes of the latest ``promidata_index`` materialization (what runs would read)."""
-    event = instance.get_latest_materialization_event(INDEX_KEY)
-    materialization = event.asset_materialization if event else None
-    if materialization is None or "supplier_slices" not in materialization.metadata:
-        return {}
-    return dict(materialization.metadata["supplier_slices"].value)  # type: ignore[arg-type]
-
-
-def _feed_refresh_request(
-    context: dg.SensorEvaluationContext, index_hash: str
-) -> dg.RunRequest | None:
-    """A feed refresh for this index version, unless one is already queued or running; a
-    failed one is retried on a later tick under a new run key."""
-    tagged = context.instance.get_runs(
-        dg.RunsFilter(job_name=feed_refresh_job.name, tags={INDEX_HASH_TAG: index_hash})
-    )
-    in_flight = context.instance.get_runs(
-        dg.RunsFilter(job_name=feed_refresh_job.name, statuses=IN_FLIGHT),
-        limit=1,
-    )
-    if in_flight:
-        context.log.info(f"waiting for feed refresh run {in_flight[0].run_id}")
-        return None
-    return dg.RunRequest(
-        job_name=feed_refresh_job.name,
-        run_key=feed_refresh_run_key(index_hash, len(tagged)),
-        tags={TRIGGER_TAG: "promidata_index_sensor", INDEX_HASH_TAG: index_hash},
-    )
-
-
 def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
     @dg.sensor(
         name="promidata_index_sensor",
@@ -115,18 +78,25 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
         jobs=[supplier_sync_job, feed_refresh_job],
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=(
-            "Polls Import.txt (conditional GET), registers new supplier partitions and requests "
-            "a supplier_sync_job run for each supplier whose index slice changed; asks for a "
-            "feed_refresh_job run first when the stored index is behind the feed. Honours "
-            "PROMOSYNC_SUPPLIERS."
+            "Polls Import.txt (conditional GET), keeps each new valid index in the catalog "
+            "database's feed cache (what supplier_sync_job runs read), registers new supplier "
+            "partitions and, on the same tick, requests a supplier_sync_job run for each "
+            "supplier whose index slice changed, plus one feed_refresh_job run per new index "
+            "version. Honours PROMOSYNC_SUPPLIERS."
         ),
     )
     def promidata_index_sensor(
-        context: dg.SensorEvaluationContext, promidata: PromidataResource
+        context: dg.SensorEvaluationContext,
+        promidata: PromidataResource,
+        catalog_db: CatalogDatabaseResource,
     ) -> dg.SensorResult:
         cursor = IndexCursor.decode(context.cursor)
+        store = catalog_db.store()
+        index_url = promidata.index_url
+        cached = store.cached_feed_file(index_url)
+        stored = (cached.etag, cached.last_modified) if cached is not None else None
         try:
-            result = fetch_index(promidata, cursor.conditional_headers())
+            result = fetch_index(promidata, cursor.conditional_headers(stored))
         except FetchError as exc:
             raise dg.Failure(f"Import.txt could not be fetched: {exc}") from exc
         if result.not_modified:
@@ -137,16 +107,17 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
                 return dg.SensorResult(
                     skip_reason=(
                         f"Import.txt lists no product file ({report.lines_read} lines, "
-                        f"{len(report.problems)} unusable): ignored, nothing requested"
+                        f"{len(report.problems)} unusable): ignored, nothing saved or requested"
                     )
                 )
             live = {code: slice_hash(e) for code, e in sorted(report.by_supplier().items())}
             etag, last_modified = result.etag, result.last_modified
+            # saved before any run is requested: a run reads this index, or a newer one
+            store.save_feed_file(index_url, etag, last_modified, result.content, datetime.now(UTC))
 
         only = settings.supplier_filter()
         plan = plan_tick(
             live,
-            stored_slices(context.instance),
             cursor.requested,
             context.instance.get_dynamic_partitions(suppliers.name),
             only,
@@ -166,15 +137,22 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             )
             for code, h in plan.to_sync.items()
         ]
-        if plan.needs_feed_refresh:
+        if not result.not_modified and needs_feed_refresh(live, cursor.live, only):
+            # the stored promidata_index asset (and the categories) catch up in the UI; its
+            # conditional GET answers 304 or fetches this same index again
             index_hash = index_fingerprint(live, only)
-            context.log.info(
-                f"stored index is behind the feed for {len(plan.waiting)} supplier(s) "
-                f"({', '.join(plan.waiting[:10])}): their runs wait for a feed refresh"
+            run_requests.append(
+                dg.RunRequest(
+                    job_name=feed_refresh_job.name,
+                    run_key=feed_refresh_run_key(index_hash),
+                    tags={TRIGGER_TAG: "promidata_index_sensor", INDEX_HASH_TAG: index_hash},
+                )
             )
-            refresh = _feed_refresh_request(context, index_hash)
-            if refresh is not None:
-                run_requests.append(refresh)
+        if plan.to_sync:
+            context.log.info(
+                f"index slice changed for {len(plan.to_sync)} supplier(s): "
+                f"{', '.join(list(plan.to_sync)[:10])}" + (" …" if len(plan.to_sync) > 10 else "")
+            )
         next_cursor = IndexCursor(etag, last_modified, dict(live), plan.requested)
         partition_requests = (
             [suppliers.build_add_request(plan.new_partitions)] if plan.new_partitions else []

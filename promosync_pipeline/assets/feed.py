@@ -1,6 +1,7 @@
 """The feed as a whole: Import.txt and CAT.csv, downloaded once per sync."""
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -19,12 +20,34 @@ NETWORK_RETRY = dg.RetryPolicy(
 )
 
 
+@dataclass(frozen=True)
+class Download:
+    """A feed file as one conditional GET left it: a fresh body, or the cached copy on 304."""
+
+    url: str
+    body: bytes
+    not_modified: bool
+    etag: str | None
+    last_modified: str | None
+
+    def keep(self, catalog_db: CatalogDatabaseResource) -> None:
+        """Save a fresh body with its validators as the cached copy (a 304 has nothing new)."""
+        if self.not_modified:
+            return
+        catalog_db.store().save_feed_file(
+            self.url, self.etag, self.last_modified, self.body, datetime.now(UTC)
+        )
+
+
 async def _conditional_get(
     promidata: PromidataResource, catalog_db: CatalogDatabaseResource, url: str
-) -> tuple[bytes, bool, str | None]:
-    """GET with If-None-Match / If-Modified-Since from the cached copy; 304 reuses the copy."""
-    store = catalog_db.store()
-    cached = store.cached_feed_file(url)
+) -> Download:
+    """GET with If-None-Match / If-Modified-Since from the cached copy; 304 reuses the copy.
+
+    Nothing is saved here: the caller keeps a fresh body (:meth:`Download.keep`) once it has
+    checked it, so the cache never holds a file that was refused.
+    """
+    cached = catalog_db.store().cached_feed_file(url)
     headers: dict[str, str] = {}
     if cached is not None:
         if cached.etag:
@@ -34,14 +57,13 @@ async def _conditional_get(
     async with promidata.client() as client:
         result = await client.get(url, headers=headers)
     if result.not_modified and cached is not None:
-        return cached.body, True, cached.etag
-    store.save_feed_file(url, result.etag, result.last_modified, result.content, datetime.now(UTC))
-    return result.content, False, result.etag
+        return Download(url, cached.body, True, cached.etag, cached.last_modified)
+    return Download(url, result.content, False, result.etag, result.last_modified)
 
 
 def _download(
     promidata: PromidataResource, catalog_db: CatalogDatabaseResource, url: str, name: str
-) -> tuple[bytes, bool, str | None]:
+) -> Download:
     try:
         return asyncio.run(_conditional_get(promidata, catalog_db, url))
     except FetchError as exc:
@@ -51,14 +73,19 @@ def _download(
 @dg.asset(
     group_name="promidata",
     retry_policy=NETWORK_RETRY,
-    description="Import.txt parsed: one row per product file (supplier_code, sku, url, hash).",
+    description=(
+        "Import.txt parsed: one row per product file (supplier_code, sku, url, hash). An index "
+        "that lists product files is kept in the catalog database's feed cache, which "
+        "supplier_index reads."
+    ),
 )
 def promidata_index(
     context: dg.AssetExecutionContext,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[pd.DataFrame]:
-    body, not_modified, etag = _download(promidata, catalog_db, promidata.index_url, "Import.txt")
+    download = _download(promidata, catalog_db, promidata.index_url, "Import.txt")
+    body, not_modified = download.body, download.not_modified
     report = parse_index(body)
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(str(problem))
@@ -69,6 +96,8 @@ def promidata_index(
             "an empty index as the truth",
             allow_retries=False,
         )
+    # only an index that lists product files is kept: supplier runs read this copy
+    download.keep(catalog_db)
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
     new_codes = sorted(set(slices) - set(context.instance.get_dynamic_partitions(suppliers.name)))
@@ -88,7 +117,7 @@ def promidata_index(
             else "none",
             "not_modified": not_modified,
             "bytes": len(body),
-            "etag": etag or "",
+            "etag": download.etag or "",
             "supplier_slices": dg.MetadataValue.json(slices),
             "suppliers_registered": len(new_codes),
         },
@@ -105,7 +134,9 @@ def promidata_categories(
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.MaterializeResult:
-    body, not_modified, _ = _download(promidata, catalog_db, promidata.categories_url, "CAT.csv")
+    download = _download(promidata, catalog_db, promidata.categories_url, "CAT.csv")
+    download.keep(catalog_db)
+    body, not_modified = download.body, download.not_modified
     categories, problems = parse_categories(body)
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(problem)

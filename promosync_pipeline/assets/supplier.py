@@ -14,10 +14,11 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from promosync_pipeline.assets.frames import frame_to_entries
+from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
 from promosync_pipeline.catalog import FamilyWrite
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, fetch_and_parse
@@ -52,16 +53,31 @@ def _now() -> datetime:
 @dg.asset(
     partitions_def=suppliers,
     group_name="catalog",
-    description="This supplier's slice of Import.txt: one row per product file.",
+    deps=["promidata_index"],
+    description=(
+        "This supplier's slice of Import.txt: one row per product file. Read from the latest "
+        "valid index in the catalog database's feed cache (saved by promidata_index and by "
+        "promidata_index_sensor)."
+    ),
 )
 def supplier_index(
     context: dg.AssetExecutionContext,
-    promidata_index: pd.DataFrame,
+    promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[pd.DataFrame]:
     code = context.partition_key
-    rows = promidata_index[promidata_index["supplier_code"] == code].reset_index(drop=True)
-    catalog_db.store().upsert_suppliers([code], _now())
+    store = catalog_db.store()
+    cached = store.cached_feed_file(promidata.index_url)
+    report = parse_index(cached.body) if cached is not None else None
+    if report is None or not report.entries:
+        raise dg.Failure(
+            f"{code}: no Import.txt listing product files is stored in the catalog database "
+            "yet: materialize promidata_index (feed_refresh_job, or `promosync sync`) or turn "
+            "on promidata_index_sensor, then sync this supplier again",
+            allow_retries=False,
+        )
+    rows = entries_to_frame(report.by_supplier().get(code, []))
+    store.upsert_suppliers([code], _now())
     version = slice_hash(frame_to_entries(rows))
     return dg.Output(
         rows,

@@ -1,15 +1,15 @@
 """What the index sensor decides on one tick, from plain values.
 
-Three views of each supplier's index slice (code -> slice hash) meet here:
+Two views of each supplier's index slice (code -> slice hash) meet here:
 
-- ``live``: Import.txt as the sensor just fetched it (or, on 304, as it fetched it last);
-- ``stored``: the slices of the latest ``promidata_index`` materialization, i.e. what a
-  ``supplier_sync_job`` run would read if it started now;
+- ``live``: Import.txt as the sensor just fetched it (or, on 304, as it fetched it last). The
+  sensor saves every valid index it fetches into the catalog database's feed cache before it
+  requests anything, and ``supplier_index`` reads that copy, so a run requested for a live
+  slice syncs that slice (or a newer one), never an older one;
 - ``requested``: the slice each supplier last had a sync requested for (kept in the cursor).
 
-A supplier run is requested only once its live slice is also the stored one, so a run never
-syncs an index older than the change that triggered it; until then the sensor asks for a
-``feed_refresh_job`` run.
+A ``supplier_sync_job`` run is requested for every enabled supplier whose live slice is not the
+requested one, on the tick that sees the change.
 """
 
 from __future__ import annotations
@@ -31,9 +31,16 @@ class IndexCursor:
     live: dict[str, str] = field(default_factory=dict)
     requested: dict[str, str] = field(default_factory=dict)
 
-    def conditional_headers(self) -> dict[str, str]:
-        """Validators for the next GET; none until a body has been seen (a 304 needs one)."""
-        if not self.live:
+    def conditional_headers(self, stored: tuple[str | None, str | None] | None) -> dict[str, str]:
+        """Validators for the next GET, given the (ETag, Last-Modified) of the index copy in
+        the feed cache (None when there is none).
+
+        None until a body has been seen (a 304 needs one), and none when the cache no longer
+        holds the copy these validators describe (another database, a newer copy saved by a
+        feed refresh, a lost tick): the full body is fetched and saved again, so after every
+        tick the cached index is the live one.
+        """
+        if not self.live or stored != (self.etag, self.last_modified):
             return {}
         headers = {}
         if self.etag:
@@ -80,16 +87,10 @@ class TickPlan:
     """Enabled codes in the index that are not yet supplier partitions."""
     to_sync: dict[str, str]
     """code -> slice hash to request a ``supplier_sync_job`` run for."""
-    waiting: list[str]
-    """Enabled codes whose live slice is not yet the stored one: a feed refresh is needed."""
     vanished: list[str]
     """Codes synced before that the index no longer lists: no run, only a log line."""
     requested: dict[str, str]
     """The ``requested`` map for the next cursor."""
-
-    @property
-    def needs_feed_refresh(self) -> bool:
-        return bool(self.waiting)
 
 
 def enabled_codes(codes: Collection[str], only: Collection[str] | None) -> list[str]:
@@ -99,40 +100,42 @@ def enabled_codes(codes: Collection[str], only: Collection[str] | None) -> list[
 
 def plan_tick(
     live: Mapping[str, str],
-    stored: Mapping[str, str],
     requested: Mapping[str, str],
     partitions: Collection[str],
     only: Collection[str] | None,
 ) -> TickPlan:
     enabled = enabled_codes(live, only)
     existing = set(partitions)
-    to_sync = {
-        code: live[code]
-        for code in enabled
-        if stored.get(code) == live[code] and requested.get(code) != live[code]
-    }
-    waiting = [code for code in enabled if stored.get(code) != live[code]]
+    to_sync = {code: live[code] for code in enabled if requested.get(code) != live[code]}
     vanished = sorted(code for code in requested if code not in live)
     kept = {code: h for code, h in requested.items() if code in live}
     return TickPlan(
         new_partitions=[code for code in enabled if code not in existing],
         to_sync=to_sync,
-        waiting=waiting,
         vanished=vanished,
         requested={**kept, **to_sync},
     )
+
+
+def needs_feed_refresh(
+    live: Mapping[str, str], previous: Mapping[str, str], only: Collection[str] | None
+) -> bool:
+    """Did the enabled part of the index change since the last tick (a new index version for
+    ``promidata_index``)? Nothing enabled, nothing to refresh for."""
+    enabled = enabled_codes(live, only)
+    return bool(enabled) and index_fingerprint(live, only) != index_fingerprint(previous, only)
 
 
 def supplier_run_key(code: str, slice_hash: str) -> str:
     return f"{code}:{slice_hash}"
 
 
-def feed_refresh_run_key(index_hash: str, attempt: int) -> str:
-    return f"feed_refresh:{index_hash}:{attempt}"
+def feed_refresh_run_key(index_hash: str) -> str:
+    return f"feed_refresh:{index_hash}"
 
 
 def index_fingerprint(live: Mapping[str, str], only: Collection[str] | None) -> str:
-    """One hash of the enabled suppliers' slices: names the feed refresh it needs."""
+    """One hash of the enabled suppliers' slices: names an index version (its feed refresh)."""
     digest = hashlib.sha1(usedforsecurity=False)
     for code in enabled_codes(live, only):
         digest.update(f"{code}={live[code]}\n".encode())

@@ -297,8 +297,8 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, env, webhook, aler
         "failed steps: supplier_index",
     ]
     assert lines[3].startswith(
-        "error: dagster._core.errors.DagsterExecutionLoadInputError: Error occurred while "
-        'loading input "promidata_index" of step "supplier_index" (caused by FileNotFoundError'
+        f"error: dagster._core.definitions.events.Failure: {code}: no Import.txt listing "
+        "product files is stored in the catalog database yet: materialize promidata_index"
     ), lines[3]
     assert lines[4:] == [f"{UI}/runs/{failed.run_id}"]
     assert "s3cr3t" not in text

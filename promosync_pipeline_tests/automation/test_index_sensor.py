@@ -1,18 +1,34 @@
-"""promidata_index_sensor against the feed simulator over HTTP and a real Dagster instance."""
+"""promidata_index_sensor against the feed simulator over HTTP and a real Dagster instance.
+
+The sensor keeps every valid index it fetches in the catalog database's feed cache, which is
+what ``supplier_index`` reads: a tick requests the supplier runs for what it has just seen.
+"""
+
+import logging
+from pathlib import Path
 
 import dagster as dg
 import httpx
 import pytest
+from dagster._core.scheduler.instigation import TickStatus
+from dagster._core.test_utils import create_test_daemon_workspace_context
+from dagster._core.workspace.load_target import ModuleTarget
+from dagster._daemon.sensor import execute_sensor_iteration
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerprint
+from promosync_pipeline.catalog import CatalogStore, make_engine
+from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, FeedSpec
+from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
-from promosync_pipeline.resources import PromidataResource
-from promosync_pipeline.sensors import INDEX_HASH_TAG, build_promidata_index_sensor
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sensors import INDEX_HASH_TAG, SLICE_HASH_TAG, build_promidata_index_sensor
+from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
 
+ROOT = Path(__file__).resolve().parents[2]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 sensor = build_promidata_index_sensor(300)
 
@@ -26,12 +42,12 @@ class Ticker:
         self.cursor: str | None = None
 
     def tick(self) -> dg.SensorResult:
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
-            resources={"promidata": PromidataResource()},
-        )
-        result = sensor(context)
+            resources={"promidata": PromidataResource(), "catalog_db": CatalogDatabaseResource()},
+        ) as context:
+            result = sensor(context)
         assert isinstance(result, dg.SensorResult)
         for request in result.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(
@@ -41,29 +57,52 @@ class Ticker:
             self.cursor = result.cursor
         return result
 
-    def refresh_feed(self) -> None:
-        """What the daemon would do with the requested feed_refresh_job run."""
-        job = defs.resolve_job_def("feed_refresh_job")
-        assert job.execute_in_process(instance=self.instance, run_config=QUIET).success
+    def launch(self, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+        """What the daemon would do with a requested supplier_sync_job run (images left out:
+        they are not what this checks)."""
+        assert request.job_name == "supplier_sync_job"
+        return defs.resolve_job_def("supplier_sync_job").execute_in_process(
+            instance=self.instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
+            run_config=QUIET,
+            asset_selection=[dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS],
+            raise_on_error=False,
+        )
 
 
 @pytest.fixture
 def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=11, suppliers=3, families=6, exact=True)
+    return FeedSpec(seed=11, suppliers=3, families=6, exact=True, image_size=(64, 48))
+
+
+def live_body(feed: FeedServer) -> bytes:
+    return httpx.get(feed.index_url).content
 
 
 def live_slices(feed: FeedServer) -> dict[str, str]:
-    report = parse_index(httpx.get(feed.index_url).content)
+    report = parse_index(live_body(feed))
     return {code: slice_hash(entries) for code, entries in report.by_supplier().items()}
+
+
+def cached_index(url: str, feed: FeedServer) -> bytes | None:
+    engine = make_engine(url)
+    try:
+        cached = CatalogStore(engine).cached_feed_file(feed.index_url)
+    finally:
+        engine.dispose()
+    return cached.body if cached is not None else None
+
+
+def supplier_requests(result: dg.SensorResult) -> dict[str, dg.RunRequest]:
+    return {
+        r.partition_key: r for r in result.run_requests or [] if r.job_name == "supplier_sync_job"
+    }
 
 
 def supplier_runs(result: dg.SensorResult) -> dict[str, str]:
     """partition key -> run key of the supplier_sync_job requests."""
-    return {
-        r.partition_key: r.run_key
-        for r in result.run_requests or []
-        if r.job_name == "supplier_sync_job"
-    }
+    return {code: r.run_key for code, r in supplier_requests(result).items()}
 
 
 def feed_refreshes(result: dg.SensorResult) -> list[str]:
@@ -74,24 +113,37 @@ def added_partitions(result: dg.SensorResult) -> list[str]:
     return [k for r in result.dynamic_partitions_requests or [] for k in r.partition_keys]
 
 
-def test_discovers_every_supplier_then_requests_only_changed_ones(instance, feed, env):
+def expected_runs(slices: dict[str, str], codes: list[str]) -> dict[str, str]:
+    return {code: f"{code}:{slices[code]}" for code in codes}
+
+
+def assert_supplier_equals_feed(url: str, feed: FeedServer, code: str) -> None:
+    skus = feed.generator.family_skus(code)
+    products = rows(url, t.products, t.products.c.supplier_code == code)
+    assert {p["sku"] for p in products if p["is_active"]} == set(skus)
+    for sku in skus:
+        assert_family_stored(url, feed.generator.family(sku))
+
+
+def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance, feed, env):
+    """The acceptance criterion, literally: the first tick registers every supplier and
+    requests a run for each; a tick with no change requests nothing; after mutating two
+    suppliers the next tick requests exactly those two."""
     ticker = Ticker(instance)
     codes = sorted(feed.generator.supplier_codes())
     slices = live_slices(feed)
 
     first = ticker.tick()
     assert added_partitions(first) == codes
-    assert supplier_runs(first) == {}
-    assert feed_refreshes(first) == [f"feed_refresh:{index_fingerprint(slices, None)}:0"]
-    (refresh,) = first.run_requests
-    assert refresh.tags[INDEX_HASH_TAG] == index_fingerprint(slices, None)
-
-    ticker.refresh_feed()
-    feed.stats.reset()
-    second = ticker.tick()
-    assert feed.stats.statuses == {304: 1}
-    assert supplier_runs(second) == {code: f"{code}:{slices[code]}" for code in codes}
-    assert added_partitions(second) == feed_refreshes(second) == []
+    assert supplier_runs(first) == expected_runs(slices, codes)
+    for code, request in supplier_requests(first).items():
+        assert request.tags[SLICE_HASH_TAG] == slices[code]
+    fingerprint = index_fingerprint(slices, None)
+    assert feed_refreshes(first) == [f"feed_refresh:{fingerprint}"]
+    (refresh,) = [r for r in first.run_requests if r.job_name == "feed_refresh_job"]
+    assert refresh.tags[INDEX_HASH_TAG] == fingerprint
+    assert len(first.run_requests) == len(codes) + 1
+    assert cached_index(env, feed) == live_body(feed)  # what the requested runs will read
 
     feed.stats.reset()
     unchanged = ticker.tick()
@@ -105,17 +157,133 @@ def test_discovers_every_supplier_then_requests_only_changed_ones(instance, feed
     changed = live_slices(feed)
     assert {c for c in codes if changed[c] != slices[c]} == {a, b}
 
-    behind = ticker.tick()
-    assert supplier_runs(behind) == {}
-    assert feed_refreshes(behind) == [f"feed_refresh:{index_fingerprint(changed, None)}:0"]
-    repeated = ticker.tick()
-    assert supplier_runs(repeated) == {} and feed_refreshes(repeated) == feed_refreshes(behind)
+    feed.stats.reset()
+    third = ticker.tick()
+    assert feed.stats.statuses == {200: 1}
+    assert supplier_runs(third) == expected_runs(changed, [a, b])
+    assert feed_refreshes(third) == [f"feed_refresh:{index_fingerprint(changed, None)}"]
+    assert added_partitions(third) == []
+    assert cached_index(env, feed) == live_body(feed)
 
-    ticker.refresh_feed()
-    caught_up = ticker.tick()
-    assert supplier_runs(caught_up) == {a: f"{a}:{changed[a]}", b: f"{b}:{changed[b]}"}
-    assert feed_refreshes(caught_up) == []
-    assert ticker.tick().run_requests == []
+    feed.stats.reset()
+    again = ticker.tick()
+    assert feed.stats.statuses == {304: 1} and again.run_requests == []
+
+
+def test_daemon_tick_registers_every_supplier_and_queues_a_run_for_each(queued_instance, feed, env):
+    """One iteration of Dagster's sensor daemon over the code location (loaded in a code
+    server, as in production): the partitions added and the runs requested by the same tick
+    are accepted, and one supplier_sync_job run per supplier is queued at once."""
+    instance = queued_instance
+    codes = sorted(feed.generator.supplier_codes())
+    slices = live_slices(feed)
+    target = ModuleTarget(
+        module_name="promosync_pipeline.definitions",
+        attribute=None,
+        working_directory=str(ROOT),
+        location_name="promosync",
+    )
+    with create_test_daemon_workspace_context(target, instance) as workspace:
+        (entry,) = workspace.create_request_context().get_code_location_entries().values()
+        assert entry.code_location is not None, entry.load_error
+        (repository,) = entry.code_location.get_repositories().values()
+        remote = repository.get_sensor("promidata_index_sensor")
+        instance.start_sensor(remote)
+        list(execute_sensor_iteration(workspace, logging.getLogger("test"), None, None))
+        (tick,) = instance.get_ticks(remote.get_remote_origin_id(), remote.selector_id)
+    assert tick.status == TickStatus.SUCCESS, tick.error
+    assert sorted(instance.get_dynamic_partitions("suppliers")) == codes
+    runs = instance.get_runs()
+    assert all(r.status == dg.DagsterRunStatus.QUEUED for r in runs)
+    supplier = {
+        r.tags["dagster/partition"]: r.tags["dagster/run_key"]
+        for r in runs
+        if r.job_name == "supplier_sync_job"
+    }
+    assert supplier == expected_runs(slices, codes)
+    refreshes = [r.tags["dagster/run_key"] for r in runs if r.job_name == "feed_refresh_job"]
+    assert refreshes == [f"feed_refresh:{index_fingerprint(slices, None)}"]
+    assert len(runs) == len(codes) + 1
+    assert cached_index(env, feed) == live_body(feed)
+
+
+def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, env):
+    """No feed_refresh_job ever runs: the supplier runs requested by a tick read the index that
+    tick saved, on the first tick and after a change."""
+    ticker = Ticker(instance)
+    code = sorted(feed.generator.supplier_codes())[1]
+
+    first = supplier_requests(ticker.tick())
+    result = ticker.launch(first[code])
+    assert result.success
+    assert instance.get_latest_materialization_event(dg.AssetKey("promidata_index")) is None
+    (mat,) = result.asset_materializations_for_node("supplier_index")
+    assert mat.partition == code
+    assert mat.metadata["slice_hash"].value == first[code].tags[SLICE_HASH_TAG]
+    assert_supplier_equals_feed(env, feed, code)
+
+    changed = feed.generator.change_families(2, code=code)
+    added = feed.generator.add_families(code, 1)
+    (request,) = supplier_requests(ticker.tick()).values()
+    assert request.partition_key == code
+    result = ticker.launch(request)
+    assert result.success
+    assert_supplier_equals_feed(env, feed, code)
+    for sku in changed + added:
+        assert_family_stored(env, feed.generator.family(sku))
+    others = {p["supplier_code"] for p in rows(env, t.products)}
+    assert others == {code}, "only the requested supplier was synced"
+
+
+def test_supplier_run_without_a_stored_index_fails_clearly(instance, feed, env):
+    instance.add_dynamic_partitions("suppliers", [feed.generator.supplier_codes()[0]])
+    result = defs.resolve_job_def("supplier_sync_job").execute_in_process(
+        instance=instance,
+        partition_key=feed.generator.supplier_codes()[0],
+        run_config=QUIET,
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "supplier_index"
+    message = failure.step_failure_data.error.message
+    assert "materialize promidata_index" in message and "promidata_index_sensor" in message
+
+
+def test_requested_feed_refresh_finds_the_index_unchanged(instance, feed, env):
+    """The feed refresh a tick requests catches the promidata_index asset up with a 304 (the
+    sensor saved the index with its validators); the next tick is still a 304."""
+    ticker = Ticker(instance)
+    ticker.tick()
+    feed.stats.reset()
+    refresh = defs.resolve_job_def("feed_refresh_job").execute_in_process(
+        instance=instance, run_config=QUIET
+    )
+    assert refresh.success
+    (mat,) = refresh.asset_materializations_for_node("promidata_index")
+    assert mat.metadata["not_modified"].value is True
+    assert sorted(mat.metadata["supplier_slices"].value) == sorted(feed.generator.supplier_codes())
+    assert feed.stats.requests["index"] == 1 and feed.stats.statuses[304] >= 1
+    feed.stats.reset()
+    assert ticker.tick().run_requests == [] and feed.stats.statuses == {304: 1}
+
+
+def test_a_catalog_without_the_index_gets_it_again(instance, feed, env, monkeypatch, tmp_path):
+    """The cursor's validators are used only while the cache holds the index they describe:
+    pointed at a new catalog database, the next tick fetches the whole index and saves it
+    (requesting nothing: no slice changed)."""
+    ticker = Ticker(instance)
+    ticker.tick()
+    other = f"sqlite:///{Path(tmp_path) / 'other.sqlite'}"
+    monkeypatch.setenv(settings.DATABASE_URL, other)
+    feed.stats.reset()
+    result = ticker.tick()
+    assert feed.stats.statuses == {200: 1}
+    assert result.run_requests == []
+    assert cached_index(other, feed) == live_body(feed)
+    feed.stats.reset()
+    ticker.tick()
+    assert feed.stats.statuses == {304: 1}
 
 
 def test_supplier_filter_limits_partitions_and_runs(instance, feed, env, monkeypatch):
@@ -125,72 +293,54 @@ def test_supplier_filter_limits_partitions_and_runs(instance, feed, env, monkeyp
     ticker = Ticker(instance)
 
     first = ticker.tick()
-    assert added_partitions(first) == [enabled]
-    ticker.refresh_feed()  # the index asset itself registers every code it lists
     slices = live_slices(feed)
-    assert supplier_runs(ticker.tick()) == {enabled: f"{enabled}:{slices[enabled]}"}
+    assert added_partitions(first) == [enabled]
+    assert supplier_runs(first) == expected_runs(slices, [enabled])
+    assert len(feed_refreshes(first)) == 1
 
     feed.generator.change_families(1, code=other)
     ignored = ticker.tick()
     assert ignored.run_requests == [] and added_partitions(ignored) == []
 
     feed.generator.change_families(1, code=enabled)
-    assert len(feed_refreshes(ticker.tick())) == 1
-    ticker.refresh_feed()
+    changed = ticker.tick()
     slices = live_slices(feed)
-    assert supplier_runs(ticker.tick()) == {enabled: f"{enabled}:{slices[enabled]}"}
+    assert supplier_runs(changed) == expected_runs(slices, [enabled])
+    assert feed_refreshes(changed) == [f"feed_refresh:{index_fingerprint(slices, {enabled})}"]
 
 
 def test_new_supplier_is_registered_and_synced_alone(instance, feed, env):
     ticker = Ticker(instance)
     ticker.tick()
-    ticker.refresh_feed()
-    ticker.tick()
     code = feed.generator.add_supplier(3)
     discovered = ticker.tick()
     assert added_partitions(discovered) == [code]
-    assert supplier_runs(discovered) == {} and len(feed_refreshes(discovered)) == 1
-    ticker.refresh_feed()
-    assert supplier_runs(ticker.tick()) == {code: f"{code}:{live_slices(feed)[code]}"}
+    assert supplier_runs(discovered) == {code: f"{code}:{live_slices(feed)[code]}"}
+    assert len(feed_refreshes(discovered)) == 1
 
 
 def test_vanished_supplier_gets_no_run_and_keeps_its_partition(instance, feed, env):
     ticker = Ticker(instance)
     ticker.tick()
-    ticker.refresh_feed()
-    ticker.tick()
     gone = sorted(feed.generator.supplier_codes())[0]
     feed.generator.remove_supplier(gone)
     result = ticker.tick()
-    assert result.run_requests == [] and added_partitions(result) == []
+    assert supplier_runs(result) == {} and added_partitions(result) == []
     assert gone not in IndexCursor.decode(ticker.cursor).requested
     assert gone in instance.get_dynamic_partitions("suppliers")
 
 
-def test_feed_refresh_waits_for_one_in_flight_and_retries_a_failed_one(instance, feed, env):
-    ticker = Ticker(instance)
-    job = defs.resolve_job_def("feed_refresh_job")
-    fingerprint = index_fingerprint(live_slices(feed), None)
-    tags = {INDEX_HASH_TAG: fingerprint}
-    pending = instance.create_run_for_job(job, tags=tags, status=dg.DagsterRunStatus.NOT_STARTED)
-    assert feed_refreshes(ticker.tick()) == []
-
-    instance.report_run_failed(pending)
-    assert feed_refreshes(ticker.tick()) == [f"feed_refresh:{fingerprint}:1"]
-
-
-def test_empty_index_requests_nothing_and_keeps_the_cursor(instance, feed, env):
+def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(instance, feed, env):
     ticker = Ticker(instance)
     ticker.tick()
-    ticker.refresh_feed()
-    ticker.tick()
-    before = ticker.cursor
+    before, kept = ticker.cursor, cached_index(env, feed)
     for code in feed.generator.supplier_codes():
         feed.generator.remove_supplier(code)
     result = ticker.tick()
     assert result.run_requests == []
     assert "lists no product file" in result.skip_reason.skip_message
     assert ticker.cursor == before
+    assert cached_index(env, feed) == kept
 
 
 def test_unreachable_feed_fails_the_tick(instance, feed, env, monkeypatch):

@@ -7,54 +7,56 @@ from promosync_pipeline.automation.incidents import Incident, IncidentBook, stal
 from promosync_pipeline.automation.index_watch import (
     IndexCursor,
     enabled_codes,
+    feed_refresh_run_key,
     index_fingerprint,
+    needs_feed_refresh,
     plan_tick,
+    supplier_run_key,
 )
 
 
-def test_first_tick_with_a_current_stored_index_syncs_everything():
+def test_first_tick_syncs_every_supplier():
     live = {"A1": "h1", "A2": "h2"}
-    plan = plan_tick(live, stored=live, requested={}, partitions=[], only=None)
+    plan = plan_tick(live, requested={}, partitions=[], only=None)
     assert plan.new_partitions == ["A1", "A2"]
     assert plan.to_sync == {"A1": "h1", "A2": "h2"}
-    assert (plan.waiting, plan.vanished, plan.needs_feed_refresh) == ([], [], False)
+    assert plan.vanished == []
     assert plan.requested == live
 
 
-def test_changed_slices_wait_for_the_stored_index():
+def test_only_changed_slices_are_synced_on_the_tick_that_sees_them():
     plan = plan_tick(
         live={"A1": "h1", "A2": "new", "A3": "h3"},
-        stored={"A1": "h1", "A2": "old", "A3": "h3"},
-        requested={"A1": "h1", "A2": "old"},
+        requested={"A1": "h1", "A2": "old", "A3": "h3"},
         partitions=["A1", "A2", "A3"],
         only=None,
     )
-    assert plan.to_sync == {"A3": "h3"}  # stored and live agree, never requested
-    assert plan.waiting == ["A2"] and plan.needs_feed_refresh
-    assert plan.requested == {"A1": "h1", "A2": "old", "A3": "h3"}
+    assert (plan.new_partitions, plan.to_sync) == ([], {"A2": "new"})
+    assert plan.requested == {"A1": "h1", "A2": "new", "A3": "h3"}
+    unchanged = plan_tick(plan.requested, plan.requested, ["A1", "A2", "A3"], None)
+    assert (unchanged.to_sync, unchanged.requested) == ({}, plan.requested)
 
 
 def test_vanished_supplier_is_forgotten_without_a_run():
     plan = plan_tick(
         live={"A1": "h1"},
-        stored={"A1": "h1", "A2": "h2"},
         requested={"A1": "h1", "A2": "h2"},
         partitions=["A1", "A2"],
         only=None,
     )
-    assert (plan.to_sync, plan.waiting, plan.vanished) == ({}, [], ["A2"])
+    assert (plan.to_sync, plan.vanished) == ({}, ["A2"])
     assert plan.requested == {"A1": "h1"}
 
 
-def test_filter_restricts_partitions_runs_and_refreshes():
+def test_filter_restricts_partitions_and_runs():
     plan = plan_tick(
         live={"A1": "h1", "A2": "new"},
-        stored={"A1": "h1", "A2": "old"},
-        requested={},
+        requested={"A2": "old"},
         partitions=[],
         only={"A1", "ZZ"},
     )
-    assert (plan.new_partitions, plan.to_sync, plan.waiting) == (["A1"], {"A1": "h1"}, [])
+    assert (plan.new_partitions, plan.to_sync) == (["A1"], {"A1": "h1"})
+    assert plan.requested == {"A1": "h1", "A2": "old"}
     assert enabled_codes(["b", "a", "c"], {"c", "a"}) == ["a", "c"]
 
 
@@ -64,17 +66,38 @@ def test_fingerprint_follows_the_enabled_slices_only():
     assert index_fingerprint(live, {"A1"}) == index_fingerprint({"A1": "h1", "A2": "x"}, {"A1"})
 
 
+def test_feed_refresh_once_per_new_enabled_index_version():
+    live = {"A1": "h1", "A2": "h2"}
+    assert needs_feed_refresh(live, {}, None)
+    assert not needs_feed_refresh(live, dict(live), None)
+    assert needs_feed_refresh({"A1": "h1", "A2": "x"}, live, None)
+    assert not needs_feed_refresh({"A1": "h1", "A2": "x"}, live, {"A1"})
+    assert not needs_feed_refresh(live, {}, {"ZZ"})  # nothing enabled
+    assert feed_refresh_run_key("f1") == "feed_refresh:f1"
+    assert supplier_run_key("A1", "h1") == "A1:h1"
+
+
 def test_cursor_round_trip_and_bad_cursors():
     cursor = IndexCursor('"e1"', "Mon, 23 Nov 2026 09:00:00 GMT", {"A1": "h"}, {"A1": "h"})
     assert IndexCursor.decode(cursor.encode()) == cursor
-    assert cursor.conditional_headers() == {
+    for text in (None, "", "not json", "[]", '{"v": 99}'):
+        assert IndexCursor.decode(text) == IndexCursor()
+
+
+def test_validators_only_while_the_cache_holds_the_index_they_describe():
+    cursor = IndexCursor('"e1"', "Mon, 23 Nov 2026 09:00:00 GMT", {"A1": "h"}, {"A1": "h"})
+    assert cursor.conditional_headers(stored=('"e1"', "Mon, 23 Nov 2026 09:00:00 GMT")) == {
         "If-None-Match": '"e1"',
         "If-Modified-Since": "Mon, 23 Nov 2026 09:00:00 GMT",
     }
-    for text in (None, "", "not json", "[]", '{"v": 99}'):
-        assert IndexCursor.decode(text) == IndexCursor()
+    # no cached copy, or another one (a newer index saved by a feed refresh): full GET
+    assert cursor.conditional_headers(stored=None) == {}
+    assert cursor.conditional_headers(stored=('"e2"', "Mon, 23 Nov 2026 10:00:00 GMT")) == {}
     # validators without a remembered body would make a 304 useless: none are sent
-    assert IndexCursor(etag='"e1"').conditional_headers() == {}
+    assert IndexCursor(etag='"e1"').conditional_headers(stored=('"e1"', None)) == {}
+    assert IndexCursor(etag='"e1"', live={"A1": "h"}).conditional_headers(
+        stored=('"e1"', None)
+    ) == {"If-None-Match": '"e1"'}
 
 
 def test_incident_book_opens_once_and_recovers_once():
