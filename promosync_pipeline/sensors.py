@@ -110,6 +110,14 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
                         f"{len(report.problems)} unusable): ignored, nothing saved or requested"
                     )
                 )
+            if report.truncated:
+                return dg.SensorResult(
+                    skip_reason=(
+                        f"Import.txt ends in the middle of line {report.lines_read}: a cut "
+                        "index, ignored, nothing saved or requested (the next tick fetches it "
+                        "again)"
+                    )
+                )
             live = {code: slice_hash(e) for code, e in sorted(report.by_supplier().items())}
             etag, last_modified = result.etag, result.last_modified
             # saved before any run is requested: a run reads this index, or a newer one

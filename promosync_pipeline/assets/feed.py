@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame
-from promosync_pipeline.http import FetchError
+from promosync_pipeline.http import FetchError, redact_url
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_categories, parse_index
 from promosync_pipeline.promidata.index import slice_hash
@@ -91,10 +91,16 @@ def promidata_index(
         context.log.warning(str(problem))
     if not report.entries:
         raise dg.Failure(
-            f"Import.txt at {promidata.index_url} lists no product file "
+            f"Import.txt at {redact_url(promidata.index_url)} lists no product file "
             f"({report.lines_read} lines, {len(report.problems)} unusable): refusing to treat "
             "an empty index as the truth",
             allow_retries=False,
+        )
+    if report.truncated:
+        raise dg.Failure(
+            f"Import.txt at {redact_url(promidata.index_url)} ends in the middle of line "
+            f"{report.lines_read}: refusing a truncated index (the families after the cut are "
+            "missing, not removed); it is fetched again on retry"
         )
     # only an index that lists product files is kept: supplier runs read this copy
     download.keep(catalog_db)

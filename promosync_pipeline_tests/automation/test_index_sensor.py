@@ -20,7 +20,7 @@ from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerp
 from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
-from promosync_pipeline.feedsim import FeedServer, FeedSpec
+from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
 from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
@@ -341,6 +341,21 @@ def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(instanc
     assert "lists no product file" in result.skip_reason.skip_message
     assert ticker.cursor == before
     assert cached_index(env, feed) == kept
+
+
+def test_index_cut_in_transit_requests_nothing_and_saves_nothing(instance, feed, env):
+    ticker = Ticker(instance)
+    ticker.tick()
+    before, kept = ticker.cursor, cached_index(env, feed)
+    feed.generator.change_families(1)
+    feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
+    result = ticker.tick()
+    assert result.run_requests == []
+    assert "ends in the middle of line" in result.skip_reason.skip_message
+    assert ticker.cursor == before
+    assert cached_index(env, feed) == kept
+    feed.set_faults([])
+    assert len(ticker.tick().run_requests) == 2, "the whole index: one run, one feed refresh"
 
 
 def test_unreachable_feed_fails_the_tick(instance, feed, env, monkeypatch):

@@ -98,11 +98,6 @@ def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
         assert secret not in captured.out and secret not in captured.err, f"{name} printed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="promidata_index's refusal of an empty index prints promidata.index_url with the "
-    "feed's user:password@ (assets/feed.py); it should print redact_url(index_url)",
-)
 def test_feed_password_stays_out_of_the_index_refusal(
     instance, monkeypatch, feed, sqlite_url, secrets, capfd
 ):
