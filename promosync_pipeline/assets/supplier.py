@@ -15,11 +15,11 @@ import dagster as dg
 import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
-from promosync_pipeline.catalog import FamilyWrite
+from promosync_pipeline.catalog import CatalogStore, FamilyWrite
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.promidata.index import slice_hash
+from promosync_pipeline.promidata.index import problem_family, slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, fetch_and_parse
 from promosync_pipeline.sync.plan import classify, plan_fetch
@@ -27,6 +27,7 @@ from promosync_pipeline.sync.progress import Progress
 
 MAX_FAILURES_SHOWN = 50
 CATALOG_STAGES = ("download", "parse", "write")
+INDEX_STAGE = "index"
 STEP_RETRY = dg.RetryPolicy(
     max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -52,6 +53,7 @@ def _now() -> datetime:
 
 @dg.asset(
     partitions_def=suppliers,
+    retry_policy=STEP_RETRY,
     group_name="catalog",
     deps=["promidata_index"],
     description=(
@@ -78,12 +80,34 @@ def supplier_index(
         )
     rows = entries_to_frame(report.by_supplier().get(code, []))
     store.upsert_suppliers([code], _now())
+    skipped = _record_index_problems(store, code, report.problems)
     version = slice_hash(frame_to_entries(rows))
     return dg.Output(
         rows,
         data_version=dg.DataVersion(version),
-        metadata={"dagster/row_count": len(rows), "slice_hash": version},
+        metadata={
+            "dagster/row_count": len(rows),
+            "slice_hash": version,
+            "index_lines_skipped": skipped,
+        },
     )
+
+
+def _record_index_problems(store: CatalogStore, code: str, problems: Sequence[Any]) -> int:
+    """Index lines of this supplier that were skipped go to ``sync_errors`` (stage ``index``)
+    with the reason, so a family the index lists unusably is not silently missing; errors of
+    lines that are fine again are resolved."""
+    rows = []
+    for problem in problems:
+        found = problem_family(problem)
+        if found is not None and found[0] == code:
+            rows.append((found[1], found[2], INDEX_STAGE, str(problem)))
+    now = _now()
+    store.record_errors(code, None, rows, now)
+    still = {sku for sku, *_ in rows}
+    open_index = [e.sku for e in store.open_errors(code) if e.stage == INDEX_STAGE]
+    store.resolve_errors(code, [s for s in open_index if s and s not in still], now, (INDEX_STAGE,))
+    return len(rows)
 
 
 def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:
@@ -211,6 +235,7 @@ class _TooManyFailures(Exception):
 
 @dg.asset(
     partitions_def=suppliers,
+    retry_policy=STEP_RETRY,
     group_name="catalog",
     description=(
         "Families of this supplier that are new, changed (by content hash) or removed; files "
@@ -282,7 +307,7 @@ def catalog_tables(
     result = store.write_staged(sync_run_id, to_write, now, on_done=progress.advance)
     progress.finish()
     store.touch_unchanged(code, changes["touched"], now)
-    removed = _guarded_removals(context, config, changes, store.active_count(code))
+    removed = _guarded_removals(context, config, changes, store.active_count(code), store)
     deactivated = store.deactivate(code, removed, now)
     failed = [*changes["failed"], *((sku, "write", err) for sku, err in result.failed.items())]
     if result.failed:
@@ -341,10 +366,22 @@ def _guarded_removals(
     config: WriteConfig,
     changes: dict[str, Any],
     active: int,
+    store: CatalogStore,
 ) -> list[str]:
     removed: list[str] = changes["removed"]
     if not removed:
         return []
+    unreadable = {
+        e.sku for e in store.open_errors(changes["supplier_code"]) if e.stage == INDEX_STAGE
+    }
+    if unreadable & set(removed):
+        context.log.warning(
+            f"keeping {len(unreadable & set(removed))} families whose index line is unusable "
+            "(see sync_errors, stage index): missing from the index is not removed"
+        )
+        removed = [sku for sku in removed if sku not in unreadable]
+        if not removed:
+            return []
     if changes["files_listed"] == 0 and not config.allow_supplier_removal:
         raise dg.Failure(
             f"{changes['supplier_code']} is no longer in the index: refusing to deactivate its "

@@ -36,6 +36,27 @@ def split_product_path(url: str) -> tuple[str, str] | None:
     return code, stem
 
 
+ATTRIBUTABLE = ("malformed", "bad_hash", "url_mismatch")
+"""Problems that cost a family its sync (a duplicate line does not: the first one syncs)."""
+
+
+def problem_family(problem: IndexProblem) -> tuple[str, str, str] | None:
+    """``(supplier code, family SKU, url)`` a skipped line was about, when its URL says."""
+    if problem.kind not in ATTRIBUTABLE:
+        return None
+    url = problem.text.split("|", 1)[0].strip()
+    found = split_product_path(url)
+    if found is None:
+        parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
+        if len(parts) < 2 or not parts[-1].lower().endswith(".json"):
+            return None
+        found = parts[-2], parts[-1][: -len(".json")]
+    code, sku = found
+    if not code or not sku or unsafe_name(code, sku):
+        return None
+    return code, sku, url
+
+
 def unsafe_name(code: str, sku: str) -> str | None:
     """Why a supplier code or family SKU from a URL cannot be used, or None.
 

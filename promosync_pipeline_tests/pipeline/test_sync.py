@@ -1,5 +1,6 @@
 """A supplier sync, end to end: feed simulator over HTTP -> Dagster -> real catalog database."""
 
+import httpx
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
@@ -187,3 +188,32 @@ def test_supplier_missing_from_the_index_keeps_its_catalog(instance, feed, env):
     runs = sync(instance, [code])
     assert not runs[code].success
     assert _active(env) == before
+
+
+def test_an_unusable_index_line_is_recorded_and_its_family_kept(instance, feed, env):
+    """A family whose Import.txt line is damaged is neither synced nor silently missing: it is
+    in sync_errors (stage index) with the line's problem, stays active with its last content,
+    and the error resolves once the line is whole again."""
+    g = feed.generator
+    sync(instance)
+    code = g.supplier_codes()[0]
+    damaged = g.family_skus(code)[0]
+    lines = httpx.get(feed.index_url, timeout=10).text.splitlines()
+    line = next(ln for ln in lines if f"/{damaged}.json" in ln)
+    g.replace_index(
+        "\n".join(
+            ln if ln != line else line.split("|")[0] + "|not-a-hash!" for ln in lines
+        ).encode()
+    )
+    runs = sync(instance, [code])
+    assert runs[code].success
+    (error,) = [e for e in rows(env, t.sync_errors) if e["resolved_at"] is None]
+    assert (error["sku"], error["stage"]) == (damaged, "index")
+    assert "missing or malformed hash" in error["error"] and error["supplier_code"] == code
+    (product,) = rows(env, t.products, t.products.c.sku == damaged)
+    assert product["is_active"], "a damaged line is not a removal"
+
+    g.replace_index(None)
+    assert sync(instance, [code])[code].success
+    assert [e for e in rows(env, t.sync_errors) if e["resolved_at"] is None] == []
+    assert_catalog_equals_feed(env, g)
