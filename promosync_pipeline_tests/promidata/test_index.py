@@ -99,3 +99,23 @@ def test_random_bytes_never_crash(seed):
 def test_empty_input_gives_empty_report():
     report = parse_index(b"")
     assert report.entries == [] and report.problems == [] and report.lines_read == 0
+
+
+def test_a_skipped_line_names_its_family_when_its_url_does():
+    from promosync_pipeline.promidata.index import problem_family
+
+    text = (
+        "https://x.test/Products/A23/A23-100.json|!!\n"
+        "https://x.test/Products/A23/B7-5.json|" + "a" * 40 + "\n"
+        "not a line at all\n"
+        "https://x.test/Products/A23/A23-100.json|" + "b" * 40 + "\n"
+        "https://x.test/Products/A23/A23-100.json|" + "c" * 40 + "\n"
+    )
+    report = parse_index(text)
+    named = [(p.kind, problem_family(p)) for p in report.problems]
+    assert named == [
+        ("bad_hash", ("A23", "A23-100", "https://x.test/Products/A23/A23-100.json")),
+        ("url_mismatch", ("A23", "B7-5", "https://x.test/Products/A23/B7-5.json")),
+        ("malformed", None),
+        ("duplicate_sku", None),
+    ]
