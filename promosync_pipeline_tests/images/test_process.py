@@ -83,9 +83,9 @@ def test_thumbnail_is_cover_cropped_from_the_centre() -> None:
     result = process_image(_encode(image, "PNG"))
     thumbnail = _open(next(r.data for r in result.renditions if r.name == "thumbnail"))
     assert thumbnail.size == (200, 200)
-    r, g, b = thumbnail.getpixel((100, 100))
+    r, _g, b = thumbnail.getpixel((100, 100))
     assert b > 200 and r < 60, "the centre of the source is the centre of the thumbnail"
-    r, g, b = thumbnail.getpixel((2, 100))
+    r, _g, b = thumbnail.getpixel((2, 100))
     assert b > 200, "the red sides are cropped away"
 
 
@@ -105,7 +105,7 @@ def test_transparency_is_flattened_on_white() -> None:
     original = _open(result.renditions[0].data)
     assert original.mode == "RGB"
     assert all(c > 245 for c in original.getpixel((5, 5)))
-    r, g, b = original.getpixel((50, 50))
+    r, g, _b = original.getpixel((50, 50))
     assert r > 180 and g < 40
 
 
@@ -131,7 +131,7 @@ def test_webp_and_gif_first_frame_are_accepted(fmt: str) -> None:
     data = _encode(frames[0], fmt, **params)
     result = process_image(data)
     assert result.source_format == fmt
-    r, g, b = _open(result.renditions[0].data).getpixel((60, 40))
+    r, _g, b = _open(result.renditions[0].data).getpixel((60, 40))
     assert b > 200 and r < 60, "the first frame is used"
 
 
