@@ -1,13 +1,16 @@
-"""Our own faults: the catalog database drops every connection in the middle of the write.
+"""Our own faults: the catalog database goes away in the middle of the write.
 
-The shared PostgreSQL server is never restarted: a server-side connection loss is simulated by
-terminating the run's backends (``pg_terminate_backend``), which is what clients see when the
-server restarts or a proxy drops them. ``kill -9`` of the syncing process during the write is
+Two ways: a PostgreSQL server of the test's own (``private_postgres.py``) really restarted
+while a batch of families is being written; and, on the shared server (never restarted), every
+connection of the run terminated by the server (``pg_terminate_backend``), which is what
+clients see when a proxy drops them. ``kill -9`` of the syncing process during the write is
 ``pipeline/test_kill.py::test_kill_during_catalog_write_leaves_whole_families_and_converges``.
 """
 
+import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from promosync_pipeline_tests.reliability.helpers import (
     assert_whole_families,
     sync,
 )
+from promosync_pipeline_tests.reliability.private_postgres import PrivatePostgres, find_bindir
 
 TERMINATE = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -36,11 +40,12 @@ IN_TRANSACTION = (
 
 class _Terminator(threading.Thread):
     """Waits until the first batch of families is committed and another one is being written,
-    then kills every other connection to the database (once)."""
+    then kills every other connection to the database (once), or calls ``action`` instead."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, action: Callable[[], None] | None = None) -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.action = action
         self.database = sa.make_url(url).database
         self.terminated: int | None = None
         self.written_before = 0
@@ -60,10 +65,16 @@ class _Terminator(threading.Thread):
                         count = 0  # not migrated yet
                     if count and conn.execute(sa.text(IN_TRANSACTION), {"db": self.database}).all():
                         self.written_before = count
+                        if self.action is not None:
+                            self.action()
+                            self.terminated = 1
+                            return
                         killed = conn.execute(sa.text(TERMINATE), {"db": self.database}).all()
                         self.terminated = sum(1 for (ok,) in killed if ok)
                         return
                     time.sleep(0.005)
+        except sa.exc.OperationalError:
+            pass  # the restart cut this connection too
         finally:
             engine.dispose()
 
@@ -103,3 +114,61 @@ def test_connections_lost_during_the_catalog_write(instance, monkeypatch, pg_url
         again = sync(instance)
         assert all(r.success for r in again.values()), again[code].error()
         assert_nothing_lost(pg_url, generator)
+
+
+@pytest.fixture
+def restartable_pg() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own (the shared one is never restarted)."""
+    bindir = find_bindir()
+    if bindir is None:
+        reason = "no initdb/pg_ctl on this machine: the server-restart test cannot run"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"CI=true requires it. {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = PrivatePostgres(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+def test_server_restarted_during_the_catalog_write(
+    instance, monkeypatch, restartable_pg: PrivatePostgres, tmp_path: Path
+):
+    """The catalog's PostgreSQL server is restarted (fast shutdown, then up again) while a
+    batch of families is being written: the open transaction is rolled back by the server, the
+    write step fails with the database's reason and its retry policy runs it again (or the run
+    fails naming the lost connection); only whole families are ever in the catalog; and after
+    the next sync nothing is lost."""
+    url = restartable_pg.url
+    spec = FeedSpec(seed=47, suppliers=1, families=300, exact=True)
+    with FeedServer(FeedGenerator(spec)) as feed:
+        monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+        monkeypatch.setenv(settings.DATABASE_URL, url)
+        monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+        generator = feed.generator
+        (code,) = generator.supplier_codes()
+        restarter = _Terminator(url, action=restartable_pg.restart)
+        restarter.start()
+        runs = sync(instance)
+        restarter.stop.set()
+        restarter.join(60)
+        assert restarter.terminated, "the write ended before the server could be restarted"
+        assert 0 < restarter.written_before < len(generator.all_skus())
+        assert "database system is shut down" in restartable_pg.log.read_text()
+
+        run = runs[code]
+        events = [e.event_type_value for e in run.result.all_events]
+        if run.success:
+            assert "STEP_UP_FOR_RETRY" in events or "STEP_RESTARTED" in events, events
+        else:
+            message = run.error().lower()
+            assert "connection" in message or "shutting down" in message, message
+        stored = [generator.family(p["sku"]) for p in rows(url, t.products)]
+        assert_whole_families(url, stored)
+
+        again = sync(instance)
+        assert all(r.success for r in again.values()), again[code].error()
+        assert_nothing_lost(url, generator)
