@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from promosync_pipeline import settings
@@ -119,6 +120,9 @@ def cmd_db_upgrade() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Output(data_version=...) and partitioned asset checks are used on purpose; Dagster's
+    # beta/preview notices about them would repeat on every run of every supplier.
+    warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
     args = _parser().parse_args(argv)
     if args.command == "sync":
         return cmd_sync(
