@@ -79,6 +79,41 @@ class _Terminator(threading.Thread):
             engine.dispose()
 
 
+def _cut_the_database_during_the_write(
+    instance, monkeypatch, url: str, tmp_path: Path, seed: int, fault: _Terminator
+) -> None:
+    """Sync a 300-family supplier while ``fault`` cuts the database in the middle of the
+    write; then check: the step was retried or the run failed naming the lost connection; only
+    whole families are stored; the next sync loses nothing."""
+    spec = FeedSpec(seed=seed, suppliers=1, families=300, exact=True)
+    with FeedServer(FeedGenerator(spec)) as feed:
+        monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+        monkeypatch.setenv(settings.DATABASE_URL, url)
+        monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+        generator = feed.generator
+        (code,) = generator.supplier_codes()
+        fault.start()
+        runs = sync(instance)
+        fault.stop.set()
+        fault.join(60)
+        assert fault.terminated, "the write ended before the database could be cut"
+        assert 0 < fault.written_before < len(generator.all_skus())
+
+        run = runs[code]
+        events = [e.event_type_value for e in run.result.all_events]
+        if run.success:
+            assert "STEP_UP_FOR_RETRY" in events or "STEP_RESTARTED" in events, events
+        else:
+            message = run.error().lower()
+            assert "connection" in message or "shutting down" in message, message
+        stored = [generator.family(p["sku"]) for p in rows(url, t.products)]
+        assert_whole_families(url, stored)
+
+        again = sync(instance)
+        assert all(r.success for r in again.values()), again[code].error()
+        assert_nothing_lost(url, generator)
+
+
 @pytest.mark.postgres
 def test_connections_lost_during_the_catalog_write(instance, monkeypatch, pg_url, tmp_path: Path):
     """Every connection of the run is terminated by the server right after the first batch of
@@ -86,34 +121,9 @@ def test_connections_lost_during_the_catalog_write(instance, monkeypatch, pg_url
     retry policy (or the run fails clearly, naming the lost connection); no family is
     half-written meanwhile; and after the next sync the catalog equals the feed: nothing is
     lost (``assert_nothing_lost`` is ``assert_catalog_equals_feed`` plus the error rows)."""
-    spec = FeedSpec(seed=43, suppliers=1, families=300, exact=True)
-    with FeedServer(FeedGenerator(spec)) as feed:
-        monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-        monkeypatch.setenv(settings.DATABASE_URL, pg_url)
-        monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
-        generator = feed.generator
-        (code,) = generator.supplier_codes()
-        terminator = _Terminator(pg_url)
-        terminator.start()
-        runs = sync(instance)
-        terminator.stop.set()
-        terminator.join(10)
-        assert terminator.terminated, "the write ended before its connections could be cut"
-        assert 0 < terminator.written_before < len(generator.all_skus())
-
-        run = runs[code]
-        events = [e.event_type_value for e in run.result.all_events]
-        if run.success:
-            assert "STEP_UP_FOR_RETRY" in events or "STEP_RESTARTED" in events, events
-        else:
-            message = run.error()
-            assert "terminating connection" in message or "connection" in message.lower()
-        stored = [generator.family(p["sku"]) for p in rows(pg_url, t.products)]
-        assert_whole_families(pg_url, stored)
-
-        again = sync(instance)
-        assert all(r.success for r in again.values()), again[code].error()
-        assert_nothing_lost(pg_url, generator)
+    _cut_the_database_during_the_write(
+        instance, monkeypatch, pg_url, tmp_path, seed=43, fault=_Terminator(pg_url)
+    )
 
 
 @pytest.fixture
@@ -143,32 +153,8 @@ def test_server_restarted_during_the_catalog_write(
     fails naming the lost connection); only whole families are ever in the catalog; and after
     the next sync nothing is lost."""
     url = restartable_pg.url
-    spec = FeedSpec(seed=47, suppliers=1, families=300, exact=True)
-    with FeedServer(FeedGenerator(spec)) as feed:
-        monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-        monkeypatch.setenv(settings.DATABASE_URL, url)
-        monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
-        generator = feed.generator
-        (code,) = generator.supplier_codes()
-        restarter = _Terminator(url, action=restartable_pg.restart)
-        restarter.start()
-        runs = sync(instance)
-        restarter.stop.set()
-        restarter.join(60)
-        assert restarter.terminated, "the write ended before the server could be restarted"
-        assert 0 < restarter.written_before < len(generator.all_skus())
-        assert "database system is shut down" in restartable_pg.log.read_text()
-
-        run = runs[code]
-        events = [e.event_type_value for e in run.result.all_events]
-        if run.success:
-            assert "STEP_UP_FOR_RETRY" in events or "STEP_RESTARTED" in events, events
-        else:
-            message = run.error().lower()
-            assert "connection" in message or "shutting down" in message, message
-        stored = [generator.family(p["sku"]) for p in rows(url, t.products)]
-        assert_whole_families(url, stored)
-
-        again = sync(instance)
-        assert all(r.success for r in again.values()), again[code].error()
-        assert_nothing_lost(url, generator)
+    restarter = _Terminator(url, action=restartable_pg.restart)
+    _cut_the_database_during_the_write(
+        instance, monkeypatch, url, tmp_path, seed=47, fault=restarter
+    )
+    assert "database system is shut down" in restartable_pg.log.read_text()
