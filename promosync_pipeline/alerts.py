@@ -107,6 +107,26 @@ def run_recovered_text(job: str, run_id: str, partition: str | None, ui_url: str
     return f"{RECOVERED}: {job} succeeded again ({who})\n{run_link(ui_url, run_id)}"
 
 
+def index_refused_text(index_origin: str, reason: str) -> str:
+    return (
+        f"{ALERT}: Import.txt at {index_origin} refused: {reason}. No supplier run requested, "
+        "nothing saved, no catalog row deactivated; supplier runs keep reading the last "
+        "whole index"
+    )
+
+
+def index_accepted_text(suppliers: int) -> str:
+    return f"{RECOVERED}: Import.txt is whole again ({suppliers} suppliers listed)"
+
+
+def supplier_vanished_text(code: str) -> str:
+    return (
+        f"{ALERT}: supplier {code} is no longer in Import.txt: no run requested; its catalog "
+        "rows stay as they are (a supplier run refuses to deactivate them without "
+        "allow_supplier_removal)"
+    )
+
+
 class AlertWebhookResource(dg.ConfigurableResource):
     """Where alerts go (``PROMOSYNC_ALERT_WEBHOOK_URL``) and where links point
     (``PROMOSYNC_UI_URL``). Unset fields fall back to the environment when a tick runs."""

@@ -22,9 +22,13 @@ from promosync_pipeline.alerts import (
     check_failed_text,
     check_passed_text,
     fresh_text,
+    index_accepted_text,
+    index_refused_text,
+    redact,
     run_failed_text,
     run_recovered_text,
     stale_text,
+    supplier_vanished_text,
 )
 from promosync_pipeline.automation.incidents import Incident, IncidentBook, staleness
 from promosync_pipeline.automation.index_watch import (
@@ -82,13 +86,16 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             "database's feed cache (what supplier_sync_job runs read), registers new supplier "
             "partitions and, on the same tick, requests a supplier_sync_job run for each "
             "supplier whose index slice changed, plus one feed_refresh_job run per new index "
-            "version. Honours PROMOSYNC_SUPPLIERS."
+            "version. An empty or cut index is refused and alerted once (and again when a "
+            "whole index is back); a supplier gone from the index is alerted. Honours "
+            "PROMOSYNC_SUPPLIERS."
         ),
     )
     def promidata_index_sensor(
         context: dg.SensorEvaluationContext,
         promidata: PromidataResource,
         catalog_db: CatalogDatabaseResource,
+        alerts: AlertWebhookResource,
     ) -> dg.SensorResult:
         cursor = IndexCursor.decode(context.cursor)
         store = catalog_db.store()
@@ -103,20 +110,26 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             live, etag, last_modified = cursor.live, cursor.etag, cursor.last_modified
         else:
             report = parse_index(result.content)
+            refusal = None
             if not report.entries:
-                return dg.SensorResult(
-                    skip_reason=(
-                        f"Import.txt lists no product file ({report.lines_read} lines, "
-                        f"{len(report.problems)} unusable): ignored, nothing saved or requested"
-                    )
+                refusal = (
+                    f"it lists no product file ({report.lines_read} lines, "
+                    f"{len(report.problems)} unusable)"
                 )
-            if report.truncated:
+            elif report.truncated:
+                refusal = f"it ends in the middle of line {report.lines_read} (cut in transit)"
+            if refusal is not None:
+                refused = cursor.refused
+                if refused is None and alerts.send(
+                    index_refused_text(redact(index_url), refusal), context.log
+                ):
+                    refused = refusal
                 return dg.SensorResult(
                     skip_reason=(
-                        f"Import.txt ends in the middle of line {report.lines_read}: a cut "
-                        "index, ignored, nothing saved or requested (the next tick fetches it "
-                        "again)"
-                    )
+                        f"Import.txt refused: {refusal}; ignored, nothing saved or requested "
+                        "(the next tick fetches it again)"
+                    ),
+                    cursor=dataclasses.replace(cursor, refused=refused).encode(),
                 )
             live = {code: slice_hash(e) for code, e in sorted(report.by_supplier().items())}
             etag, last_modified = result.etag, result.last_modified
@@ -131,11 +144,10 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             only,
         )
         for code in plan.vanished:
-            context.log.warning(
-                f"supplier {code} is no longer in Import.txt: no run requested; its catalog "
-                "rows stay as they are (the catalog step refuses to deactivate a vanished "
-                "supplier without allow_supplier_removal)"
-            )
+            alerts.send(supplier_vanished_text(code), context.log)
+        refused = cursor.refused
+        if refused is not None and alerts.send(index_accepted_text(len(live)), context.log):
+            refused = None
         run_requests = [
             dg.RunRequest(
                 job_name=supplier_sync_job.name,
@@ -161,7 +173,7 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
                 f"index slice changed for {len(plan.to_sync)} supplier(s): "
                 f"{', '.join(list(plan.to_sync)[:10])}" + (" …" if len(plan.to_sync) > 10 else "")
             )
-        next_cursor = IndexCursor(etag, last_modified, dict(live), plan.requested)
+        next_cursor = IndexCursor(etag, last_modified, dict(live), plan.requested, refused)
         partition_requests = (
             [suppliers.build_add_request(plan.new_partitions)] if plan.new_partitions else []
         )

@@ -30,6 +30,8 @@ class IndexCursor:
     last_modified: str | None = None
     live: dict[str, str] = field(default_factory=dict)
     requested: dict[str, str] = field(default_factory=dict)
+    refused: str | None = None
+    """Why the last fetched index was refused, while that incident is open (alerted once)."""
 
     def conditional_headers(self, stored: tuple[str | None, str | None] | None) -> dict[str, str]:
         """Validators for the next GET, given the (ETag, Last-Modified) of the index copy in
@@ -57,6 +59,7 @@ class IndexCursor:
                 "last_modified": self.last_modified,
                 "live": self.live,
                 "requested": self.requested,
+                "refused": self.refused,
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -78,6 +81,7 @@ class IndexCursor:
             last_modified=data.get("last_modified"),
             live=dict(data.get("live") or {}),
             requested=dict(data.get("requested") or {}),
+            refused=data.get("refused") or None,
         )
 
 

@@ -16,6 +16,7 @@ from dagster._core.workspace.load_target import ModuleTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 
 from promosync_pipeline import settings
+from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerprint
 from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.catalog import schema as t
@@ -37,15 +38,22 @@ class Ticker:
     """Evaluates the sensor the way the daemon does between ticks: keeps the cursor and applies
     the partition requests to the instance."""
 
-    def __init__(self, instance: dg.DagsterInstance) -> None:
+    def __init__(
+        self, instance: dg.DagsterInstance, alerts: AlertWebhookResource | None = None
+    ) -> None:
         self.instance = instance
+        self.alerts = alerts or AlertWebhookResource()
         self.cursor: str | None = None
 
     def tick(self) -> dg.SensorResult:
         with dg.build_sensor_context(
             instance=self.instance,
             cursor=self.cursor,
-            resources={"promidata": PromidataResource(), "catalog_db": CatalogDatabaseResource()},
+            resources={
+                "promidata": PromidataResource(),
+                "catalog_db": CatalogDatabaseResource(),
+                "alerts": self.alerts,
+            },
         ) as context:
             result = sensor(context)
         assert isinstance(result, dg.SensorResult)
@@ -330,6 +338,26 @@ def test_vanished_supplier_gets_no_run_and_keeps_its_partition(instance, feed, e
     assert gone in instance.get_dynamic_partitions("suppliers")
 
 
+def test_vanished_supplier_is_alerted_once(instance, feed, env, webhook):
+    ticker = Ticker(instance, AlertWebhookResource(url=webhook.url))
+    ticker.tick()
+    gone = sorted(feed.generator.supplier_codes())[0]
+    feed.generator.remove_supplier(gone)
+    ticker.tick()
+    ticker.tick()
+    (text,) = webhook.take()
+    assert text.startswith(f"promosync ALERT: supplier {gone} is no longer in Import.txt")
+    assert "allow_supplier_removal" in text
+
+
+def _same_but_refused(before: str | None, after: str | None) -> bool:
+    """The cursor moved by nothing but the open refusal."""
+    old, new = IndexCursor.decode(before), IndexCursor.decode(after)
+    return new.refused is not None and old == IndexCursor(
+        new.etag, new.last_modified, new.live, new.requested, old.refused
+    )
+
+
 def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(instance, feed, env):
     ticker = Ticker(instance)
     ticker.tick()
@@ -339,7 +367,7 @@ def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(instanc
     result = ticker.tick()
     assert result.run_requests == []
     assert "lists no product file" in result.skip_reason.skip_message
-    assert ticker.cursor == before
+    assert _same_but_refused(before, ticker.cursor)
     assert cached_index(env, feed) == kept
 
 
@@ -352,10 +380,42 @@ def test_index_cut_in_transit_requests_nothing_and_saves_nothing(instance, feed,
     result = ticker.tick()
     assert result.run_requests == []
     assert "ends in the middle of line" in result.skip_reason.skip_message
-    assert ticker.cursor == before
+    assert _same_but_refused(before, ticker.cursor)
     assert cached_index(env, feed) == kept
     feed.set_faults([])
     assert len(ticker.tick().run_requests) == 2, "the whole index: one run, one feed refresh"
+
+
+@pytest.mark.parametrize("damage", ["empty", "cut"])
+def test_refused_index_is_alerted_once_then_recovers(instance, feed, env, webhook, damage):
+    """An empty or cut Import.txt is refused and alerted once, however many ticks see it; a
+    whole index again sends one recovery message and syncs resume."""
+    ticker = Ticker(instance, AlertWebhookResource(url=webhook.url))
+    ticker.tick()
+    if damage == "empty":
+        feed.generator.replace_index(b"")
+        reason = "it lists no product file"
+    else:
+        feed.generator.change_families(1)
+        feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
+        reason = "it ends in the middle of line"
+    for _ in range(3):
+        assert ticker.tick().run_requests == []
+    (alert,) = webhook.take()
+    assert alert.startswith(f"promosync ALERT: Import.txt at {feed.origin}/… refused: {reason}")
+    assert "no catalog row deactivated" in alert
+
+    feed.generator.replace_index(None)
+    feed.set_faults([])
+    resumed = ticker.tick()
+    assert webhook.take() == [
+        f"promosync RECOVERED: Import.txt is whole again "
+        f"({len(feed.generator.supplier_codes())} suppliers listed)"
+    ]
+    if damage == "cut":
+        assert len(supplier_runs(resumed)) == 1, "the changed supplier syncs"
+    ticker.tick()
+    assert webhook.take() == []
 
 
 def test_unreachable_feed_fails_the_tick(instance, feed, env, monkeypatch):

@@ -80,6 +80,8 @@ def test_feed_refresh_once_per_new_enabled_index_version():
 def test_cursor_round_trip_and_bad_cursors():
     cursor = IndexCursor('"e1"', "Mon, 23 Nov 2026 09:00:00 GMT", {"A1": "h"}, {"A1": "h"})
     assert IndexCursor.decode(cursor.encode()) == cursor
+    refused = IndexCursor(None, None, {"A1": "h"}, {}, "it lists no product file")
+    assert IndexCursor.decode(refused.encode()) == refused
     for text in (None, "", "not json", "[]", '{"v": 99}'):
         assert IndexCursor.decode(text) == IndexCursor()
 
