@@ -12,6 +12,7 @@ def run_demo(*, suppliers: int, families: int, seed: int) -> int:
     from promosync_pipeline.cli.instance import describe_instance
     from promosync_pipeline.cli.main import cmd_sync
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+    from promosync_pipeline.http import redact_url
 
     spec = FeedSpec(seed=seed, suppliers=suppliers, families=families)
     started = time.monotonic()
@@ -22,7 +23,7 @@ def run_demo(*, suppliers: int, families: int, seed: int) -> int:
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "
-        + settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+        + redact_url(settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL))
         + f"\nDagster instance: {describe_instance()}"
         + "\nsee the runs in the web UI: .venv/bin/dagster dev  (from this folder), then open"
         + " http://127.0.0.1:3000"

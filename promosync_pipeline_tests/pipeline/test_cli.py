@@ -1,12 +1,20 @@
 """``promosync`` as users and CI call it: a separate process, exit codes, what it prints."""
 
+import os
+import shutil
+from pathlib import Path
+
 import dagster as dg
+import pytest
+import sqlalchemy as sa
 
 from promosync_pipeline.catalog import head_revision
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
 from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sync_exits_non_zero_naming_the_failed_family_then_zero(feed, catalog_url, tmp_path):
@@ -74,3 +82,43 @@ def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog
     fixed = run_cli("sync", "--all", env=env, cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     assert {r["status"] for r in rows(catalog_url, t.product_images)} == {"stored"}
+
+
+def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypatch):
+    """The README's main command, as a new user runs it: no PROMOSYNC_* setting, no
+    DAGSTER_HOME, the repository's dagster.yaml in the working directory."""
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOSYNC_", "DAGSTER_"))}
+    result = run_cli("demo", "--suppliers", "2", "--families", "4", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = result.stdout.split("supplier ", 1)[1].splitlines()[1:3]
+    assert len(table) == 2
+    for line in table:
+        _, new, changed, unchanged, removed, failed, variants, images, img_failed = line.split()
+        assert int(new) >= 1 and int(variants) >= int(new) and int(images) >= 1, line
+        assert (changed, unchanged, removed, failed, img_failed) == ("0", "0", "0", "0", "0")
+    assert "catalog: sqlite:///.promosync/catalog.sqlite" in result.stdout
+    catalog = f"sqlite:///{tmp_path / '.promosync' / 'catalog.sqlite'}"
+    products = rows(catalog, t.products)
+    assert len(products) == sum(int(line.split()[1]) for line in table)
+    assert {p["supplier_code"] for p in products} == {line.split()[0] for line in table}
+    assert any((tmp_path / ".promosync" / "images").rglob("thumbnail.jpg"))
+    monkeypatch.chdir(tmp_path)  # the embedded dagster.yaml's folders are relative
+    with dg.DagsterInstance.from_config(str(tmp_path)) as inst:
+        runs = [r for r in inst.get_runs() if r.job_name == "supplier_sync_job"]
+    assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+
+
+@pytest.mark.postgres
+def test_demo_on_postgresql_hides_the_database_password(tmp_path, pg_url):
+    """Trust auth ignores the password, so the demo syncs while one is in the URL; it is
+    never printed."""
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    url = sa.make_url(pg_url).set(password="pa55word")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOSYNC_", "DAGSTER_"))}
+    env["PROMOSYNC_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    result = run_cli("demo", "--suppliers", "1", "--families", "2", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"catalog: {url.drivername}://{url.username}:***@{url.host}:{url.port}/" in result.stdout
+    assert "pa55word" not in result.stdout + result.stderr
+    assert rows(pg_url, t.products), "the demo wrote to PostgreSQL"
