@@ -7,6 +7,7 @@ Without a webhook, alerts are written to the sensor's log as warnings.
 """
 
 import logging
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -134,6 +135,8 @@ class AlertWebhookResource(dg.ConfigurableResource):
     url: str | None = None
     ui_url: str | None = None
     timeout_s: float = 5.0
+    retry_pause_s: float = 2.0
+    """First pause between delivery attempts of a run alert (then doubling)."""
 
     def resolved_url(self) -> str | None:
         return self.url or settings.env(settings.ALERT_WEBHOOK_URL) or None
@@ -141,8 +144,23 @@ class AlertWebhookResource(dg.ConfigurableResource):
     def resolved_ui_url(self) -> str:
         return (self.ui_url or settings.env(settings.UI_URL, settings.DEFAULT_UI_URL)).rstrip("/")
 
-    def send(self, text: str, log: logging.Logger | dg.DagsterLogManager) -> bool:
-        """Deliver one message; True when delivered (or logged, without a webhook)."""
+    def send(
+        self,
+        text: str,
+        log: logging.Logger | dg.DagsterLogManager,
+        *,
+        attempts: int = 1,
+    ) -> bool:
+        """Deliver one message, trying up to ``attempts`` times (pauses of ``retry_pause_s``,
+        doubling); True when delivered (or logged, without a webhook)."""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.retry_pause_s * 2 ** (attempt - 1))
+            if self._post(text, log):
+                return True
+        return False
+
+    def _post(self, text: str, log: logging.Logger | dg.DagsterLogManager) -> bool:
         url = self.resolved_url()
         if not url:
             log.warning(text)

@@ -5,7 +5,6 @@ Every sensor starts STOPPED: ``dagster dev`` polls nothing until an operator tur
 the code location loads), so :func:`load_sensors` reads them from the environment once.
 """
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
@@ -40,7 +39,8 @@ from promosync_pipeline.automation.index_watch import (
     plan_tick,
     supplier_run_key,
 )
-from promosync_pipeline.http import FetchClient, FetchError, FetchResult
+from promosync_pipeline.automation.kept_index import fetch_index, index_refusal
+from promosync_pipeline.http import FetchError
 from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
@@ -55,24 +55,6 @@ PARTITION_TAG = "dagster/partition"
 
 
 # -- promidata_index_sensor -------------------------------------------------------------------
-
-
-def fetch_index(promidata: PromidataResource, headers: Mapping[str, str]) -> FetchResult:
-    """One conditional GET of Import.txt through the project's client (host policy, size cap);
-    two attempts with short timeouts: a sensor tick must not hang on a slow feed."""
-    client_settings = dataclasses.replace(
-        promidata.client_settings(),
-        max_in_flight=1,
-        max_attempts=2,
-        connect_timeout_s=min(promidata.connect_timeout_s, 10.0),
-        read_timeout_s=min(promidata.read_timeout_s, 30.0),
-    )
-
-    async def get() -> FetchResult:
-        async with FetchClient(client_settings, promidata.host_policy()) as client:
-            return await client.get(promidata.index_url, headers=headers)
-
-    return asyncio.run(get())
 
 
 def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
@@ -110,14 +92,7 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             live, etag, last_modified = cursor.live, cursor.etag, cursor.last_modified
         else:
             report = parse_index(result.content)
-            refusal = None
-            if not report.entries:
-                refusal = (
-                    f"it lists no product file ({report.lines_read} lines, "
-                    f"{len(report.problems)} unusable)"
-                )
-            elif report.truncated:
-                refusal = f"it ends in the middle of line {report.lines_read} (cut in transit)"
+            refusal = index_refusal(report)
             if refusal is not None:
                 refused = cursor.refused
                 if refused is None and alerts.send(
@@ -367,6 +342,20 @@ def _step_failures(context: dg.RunFailureSensorContext) -> list[tuple[str, str]]
     return failures
 
 
+RUN_ALERT_ATTEMPTS = 4
+
+
+def deliver_run_alert(alerts: AlertWebhookResource, text: str, log: Any) -> None:
+    """A run status sensor moves its cursor past the run whatever happens, so a run alert
+    gets no second tick: delivery is retried here (pauses of 2, 4 and 8 s), and a message that
+    still cannot be delivered fails the tick, which the UI shows with the message."""
+    if not alerts.send(text, log, attempts=RUN_ALERT_ATTEMPTS):
+        raise RuntimeError(
+            f"alert not delivered after {RUN_ALERT_ATTEMPTS} attempts (see the errors above): "
+            f"{text}"
+        )
+
+
 @dg.run_failure_sensor(
     name="run_failure_alert_sensor",
     default_status=dg.DefaultSensorStatus.STOPPED,
@@ -387,7 +376,7 @@ def run_failure_alert_sensor(
         run_error=context.failure_event.message or "",
         ui_url=alerts.resolved_ui_url(),
     )
-    alerts.send(text, context.log)
+    deliver_run_alert(alerts, text, context.log)
 
 
 def previous_finished_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dg.DagsterRun | None:
@@ -430,7 +419,7 @@ def run_recovery_alert_sensor(
     text = run_recovered_text(
         run.job_name, run.run_id, run.tags.get(PARTITION_TAG), alerts.resolved_ui_url()
     )
-    alerts.send(text, context.log)
+    deliver_run_alert(alerts, text, context.log)
 
 
 # -- assembly ---------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ class Receiver:
     url: str
     bodies: list[dict] = field(default_factory=list)
     status: int = 200
+    fail_next: int = 0
+    """Answer this many of the next requests with HTTP 503, whatever ``status`` says."""
+    attempts: int = 0
 
     @property
     def texts(self) -> list[str]:
@@ -92,9 +95,14 @@ def webhook() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
-            if receiver.status < 300:
+            receiver.attempts += 1
+            status = receiver.status
+            if receiver.fail_next > 0:
+                receiver.fail_next -= 1
+                status = 503
+            if status < 300:
                 receiver.bodies.append(body)
-            self.send_response(receiver.status)
+            self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")

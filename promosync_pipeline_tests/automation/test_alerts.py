@@ -71,7 +71,7 @@ def utc(ts: float) -> str:
 
 @pytest.fixture
 def alerts(webhook) -> AlertWebhookResource:
-    return AlertWebhookResource(url=webhook.url, ui_url=UI)
+    return AlertWebhookResource(url=webhook.url, ui_url=UI, retry_pause_s=0.05)
 
 
 @pytest.fixture(autouse=True)
@@ -320,3 +320,45 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, env, webhook, aler
     assert again.success
     status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
     assert webhook.take() == []
+
+
+def _failed_supplier_run(instance, code: str) -> dg.ExecuteInProcessResult:
+    """A supplier_sync_job run that fails: no feed refresh yet, so no stored index."""
+    instance.add_dynamic_partitions(suppliers.name, [code])
+    job = defs.resolve_job_def("supplier_sync_job")
+    failed = job.execute_in_process(
+        partition_key=code, instance=instance, run_config=QUIET, raise_on_error=False
+    )
+    assert not failed.success
+    return failed
+
+
+def test_failed_run_alert_is_retried_while_the_webhook_fails(instance, feed, env, webhook, alerts):
+    """The run failure sensor gets one evaluation per failed run, so it retries delivery
+    itself: a webhook answering 503 three times still gets the alert, once."""
+    code = feed.generator.supplier_codes()[0]
+    cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
+    failed = _failed_supplier_run(instance, code)
+    webhook.fail_next = 3
+    status_tick(run_failure_alert_sensor, instance, cursor, alerts)
+    assert webhook.attempts == 4
+    (text,) = webhook.take()
+    assert text.startswith(f"promosync ALERT: run of supplier_sync_job failed (supplier {code})")
+    assert f"run id: {failed.run_id}" in text
+
+
+def test_undeliverable_run_alert_fails_the_tick_with_its_text(instance, feed, env, webhook, alerts):
+    code = feed.generator.supplier_codes()[0]
+    cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
+    failed = _failed_supplier_run(instance, code)
+    webhook.status = 500
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"alerts": alerts}
+    )
+    result = run_failure_alert_sensor.evaluate_tick(context)
+    assert webhook.attempts == 4 and webhook.take() == []
+    (reaction,) = result.dagster_run_reactions
+    assert reaction.dagster_run.run_id == failed.run_id
+    assert "alert not delivered after 4 attempts" in reaction.error.to_string()
+    assert f"supplier {code}" in reaction.error.to_string()
+    assert "s3cr3t" not in reaction.error.to_string()

@@ -1,0 +1,78 @@
+"""Fetching Import.txt for the sensor and the schedule, and keeping each whole copy.
+
+Supplier runs read the copy of Import.txt kept in the catalog database's feed cache, so
+whatever requests them (``promidata_index_sensor``, ``nightly_supplier_sync``) first fetches
+the index and keeps it, unless it has to be refused: an index that lists no product file, or
+one cut inside a line, is never kept, so it cannot deactivate anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline.http import FetchClient, FetchError, FetchResult
+from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.promidata.index import IndexReport
+from promosync_pipeline.resources import PromidataResource
+
+
+def fetch_index(promidata: PromidataResource, headers: Mapping[str, str]) -> FetchResult:
+    """One conditional GET of Import.txt through the project's client (host policy, size cap);
+    two attempts with short timeouts: a tick must not hang on a slow feed."""
+    client_settings = dataclasses.replace(
+        promidata.client_settings(),
+        max_in_flight=1,
+        max_attempts=2,
+        connect_timeout_s=min(promidata.connect_timeout_s, 10.0),
+        read_timeout_s=min(promidata.read_timeout_s, 30.0),
+    )
+
+    async def get() -> FetchResult:
+        async with FetchClient(client_settings, promidata.host_policy()) as client:
+            return await client.get(promidata.index_url, headers=headers)
+
+    return asyncio.run(get())
+
+
+def index_refusal(report: IndexReport) -> str | None:
+    """Why this index must not be taken for the truth, or None when it is whole."""
+    if not report.entries:
+        return (
+            f"it lists no product file ({report.lines_read} lines, {len(report.problems)} unusable)"
+        )
+    if report.truncated:
+        return f"it ends in the middle of line {report.lines_read} (cut in transit)"
+    return None
+
+
+def refresh_kept_index(promidata: PromidataResource, store: CatalogStore, log: Any) -> bytes | None:
+    """Fetch Import.txt (conditional on the kept copy's validators), keep it when whole, and
+    return the body supplier runs will read: the new copy, or the kept one when the feed
+    answers 304, cannot be reached, or sends an index that has to be refused (both logged as
+    warnings). None when there is no usable index at all."""
+    url = promidata.index_url
+    cached = store.cached_feed_file(url)
+    headers: dict[str, str] = {}
+    if cached is not None and cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached is not None and cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    kept = cached.body if cached is not None else None
+    try:
+        result = fetch_index(promidata, headers)
+    except FetchError as exc:
+        log.warning(f"Import.txt could not be fetched ({exc}): using the kept copy")
+        return kept
+    if result.not_modified:
+        return kept
+    refusal = index_refusal(parse_index(result.content))
+    if refusal is not None:
+        log.warning(f"Import.txt refused: {refusal}; using the kept copy")
+        return kept
+    store.save_feed_file(url, result.etag, result.last_modified, result.content, datetime.now(UTC))
+    return result.content
