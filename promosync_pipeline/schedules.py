@@ -1,5 +1,9 @@
 """The nightly incremental sync of every enabled supplier.
 
+The schedule fetches Import.txt itself and keeps it (``automation/kept_index.py``) before it
+requests the runs, so the nightly sync reads the night's index even with the index sensor off;
+suppliers new in the index are registered as partitions and synced too.
+
 Cron and timezone are definition-time values (Dagster needs them when the code location loads),
 so :func:`load_schedules` reads ``PROMOSYNC_NIGHTLY_CRON`` and ``PROMOSYNC_TIMEZONE`` once; a
 change needs a reload of the code location.
@@ -11,8 +15,11 @@ import dagster as dg
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
+from promosync_pipeline.automation.kept_index import refresh_kept_index
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 
 TRIGGER_TAG = "promosync/trigger"
 
@@ -29,16 +36,36 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
         target=supplier_sync_job,
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description=(
-            f"At {cron} ({timezone}): one incremental supplier_sync_job run per supplier "
-            "partition (only PROMOSYNC_SUPPLIERS when set), against the latest stored index."
+            f"At {cron} ({timezone}): fetches and keeps Import.txt, registers new suppliers, "
+            "then one incremental supplier_sync_job run per supplier the index lists (only "
+            "PROMOSYNC_SUPPLIERS when set). With the feed unreachable or its index refused, "
+            "the runs read the index kept from before."
         ),
     )
-    def nightly_supplier_sync(context: dg.ScheduleEvaluationContext):
-        codes = enabled_codes(
-            context.instance.get_dynamic_partitions(suppliers.name), settings.supplier_filter()
-        )
+    def nightly_supplier_sync(
+        context: dg.ScheduleEvaluationContext,
+        promidata: PromidataResource,
+        catalog_db: CatalogDatabaseResource,
+    ):
+        only = settings.supplier_filter()
+        instance = context.instance
+        partitions = instance.get_dynamic_partitions(suppliers.name)
+        body = refresh_kept_index(promidata, catalog_db.store(), context.log)
+        if body is None:
+            codes = enabled_codes(partitions, only)
+        else:
+            codes = enabled_codes(parse_index(body).by_supplier(), only)
+            new = [code for code in codes if code not in set(partitions)]
+            if new:
+                instance.add_dynamic_partitions(suppliers.name, new)
+                context.log.info(f"new supplier partitions: {', '.join(new)}")
+            gone = sorted(set(enabled_codes(partitions, only)) - set(codes))
+            if gone:
+                context.log.warning(
+                    f"not in Import.txt, not scheduled (their catalog is kept): {', '.join(gone)}"
+                )
         if not codes:
-            return dg.SkipReason("no supplier partition is enabled yet")
+            return dg.SkipReason("no supplier is enabled yet")
         scheduled = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M%z")
         return [
             dg.RunRequest(

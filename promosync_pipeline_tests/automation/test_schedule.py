@@ -3,57 +3,110 @@
 import datetime as dt
 
 import dagster as dg
+import httpx
 import pytest
 
 from promosync_pipeline import settings
+from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.definitions import defs
+from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
 from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.schedules import build_nightly_supplier_sync, load_schedules
 
 
+@pytest.fixture
+def feed_spec() -> FeedSpec:
+    return FeedSpec(seed=13, suppliers=3, families=4, exact=True, image_size=(64, 48))
+
+
 def evaluate(schedule: dg.ScheduleDefinition, instance, when: dt.datetime):
-    context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
-    )
-    return schedule.evaluate_tick(context)
+    with dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=when,
+        repository_def=defs.get_repository_def(),
+        resources={"promidata": PromidataResource(), "catalog_db": CatalogDatabaseResource()},
+    ) as context:
+        return schedule.evaluate_tick(context)
 
 
-def test_one_run_per_supplier_keyed_by_supplier_and_scheduled_time(instance, monkeypatch):
-    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
-    instance.add_dynamic_partitions(suppliers.name, ["A7", "A23", "B1"])
+def kept_index(url: str, feed: FeedServer) -> bytes | None:
+    engine = make_engine(url)
+    try:
+        cached = CatalogStore(engine).cached_feed_file(feed.index_url)
+    finally:
+        engine.dispose()
+    return cached.body if cached is not None else None
+
+
+NIGHT = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)
+
+
+def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(instance, feed, env):
+    """The schedule keeps the night's index (what the runs read), registers every supplier it
+    lists and requests one incremental run each, keyed by supplier and scheduled time."""
+    codes = sorted(feed.generator.supplier_codes())
     schedule = defs.get_schedule_def("nightly_supplier_sync")
-    when = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)
-    requests = evaluate(schedule, instance, when).run_requests
+    requests = evaluate(schedule, instance, NIGHT).run_requests
     assert [(r.partition_key, r.run_key) for r in requests] == [
-        ("A23", "nightly:A23:2026-03-04T02:00+0000"),
-        ("A7", "nightly:A7:2026-03-04T02:00+0000"),
-        ("B1", "nightly:B1:2026-03-04T02:00+0000"),
+        (code, f"nightly:{code}:2026-03-04T02:00+0000") for code in codes
     ]
     assert all(r.tags["promosync/trigger"] == "nightly_supplier_sync" for r in requests)
     assert all(r.run_config in (None, {}) for r in requests)  # incremental: no full_refresh
-    next_night = evaluate(schedule, instance, when + dt.timedelta(days=1)).run_requests
+    assert sorted(instance.get_dynamic_partitions(suppliers.name)) == codes
+    assert kept_index(env, feed) == httpx.get(feed.index_url).content
+    next_night = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.run_key for r in next_night] == [
-        "nightly:A23:2026-03-05T02:00+0000",
-        "nightly:A7:2026-03-05T02:00+0000",
-        "nightly:B1:2026-03-05T02:00+0000",
+        f"nightly:{code}:2026-03-05T02:00+0000" for code in codes
     ]
 
 
-def test_only_suppliers_of_the_filter_are_scheduled(instance, monkeypatch):
-    monkeypatch.setenv(settings.SUPPLIERS, "B1,A7,ZZ9")
-    instance.add_dynamic_partitions(suppliers.name, ["A7", "A23", "B1"])
+def test_the_night_s_index_is_kept_before_the_runs_and_a_vanished_supplier_is_not_run(
+    instance, feed, env
+):
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
-    requests = evaluate(schedule, instance, dt.datetime(2026, 3, 4, 2, tzinfo=dt.UTC)).run_requests
-    assert [r.partition_key for r in requests] == ["A7", "B1"]
+    evaluate(schedule, instance, NIGHT)
+    gone, *rest = sorted(feed.generator.supplier_codes())
+    feed.generator.change_families(1, code=rest[0])
+    feed.generator.remove_supplier(gone)
+    requests = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
+    assert [r.partition_key for r in requests] == rest
+    assert kept_index(env, feed) == httpx.get(feed.index_url).content
+    assert gone in instance.get_dynamic_partitions(suppliers.name), "its partition stays"
 
 
-def test_no_supplier_yet_skips(instance, monkeypatch):
-    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
+def test_a_refused_or_unreachable_index_leaves_the_kept_copy_in_use(
+    instance, feed, env, monkeypatch
+):
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
-    result = evaluate(schedule, instance, dt.datetime(2026, 3, 4, 2, tzinfo=dt.UTC))
-    assert (
-        result.run_requests == [] and result.skip_message == "no supplier partition is enabled yet"
-    )
+    evaluate(schedule, instance, NIGHT)
+    kept = kept_index(env, feed)
+    codes = sorted(feed.generator.supplier_codes())
+    feed.generator.change_families(1)
+    feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
+    cut = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
+    assert [r.partition_key for r in cut] == codes
+    assert kept_index(env, feed) == kept, "a cut index is never kept"
+    feed.set_faults([])
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
+    down = evaluate(schedule, instance, NIGHT + dt.timedelta(days=2)).run_requests
+    assert [r.partition_key for r in down] == codes
+
+
+def test_only_suppliers_of_the_filter_are_scheduled(instance, feed, env, monkeypatch):
+    first, _, third = sorted(feed.generator.supplier_codes())
+    monkeypatch.setenv(settings.SUPPLIERS, f"{third},{first},ZZ9")
+    schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
+    requests = evaluate(schedule, instance, NIGHT).run_requests
+    assert [r.partition_key for r in requests] == [first, third]
+    assert sorted(instance.get_dynamic_partitions(suppliers.name)) == [first, third]
+
+
+def test_no_supplier_yet_skips(instance, feed, env, monkeypatch):
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
+    schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
+    result = evaluate(schedule, instance, NIGHT)
+    assert result.run_requests == [] and result.skip_message == "no supplier is enabled yet"
 
 
 def test_cron_and_timezone_come_from_the_environment():
@@ -71,13 +124,13 @@ def test_cron_and_timezone_come_from_the_environment():
     assert default.default_status == dg.DefaultScheduleStatus.STOPPED
 
 
-def test_run_key_uses_the_schedule_timezone(instance, monkeypatch):
-    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
-    instance.add_dynamic_partitions(suppliers.name, ["A7"])
+def test_run_key_uses_the_schedule_timezone(instance, feed, env, monkeypatch):
+    code = sorted(feed.generator.supplier_codes())[0]
+    monkeypatch.setenv(settings.SUPPLIERS, code)
     schedule = build_nightly_supplier_sync("0 2 * * *", "Europe/Berlin")
     when = dt.datetime(2026, 7, 1, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     (request,) = evaluate(schedule, instance, when).run_requests
-    assert request.run_key == "nightly:A7:2026-07-01T02:00+0200"
+    assert request.run_key == f"nightly:{code}:2026-07-01T02:00+0200"
 
 
 @pytest.mark.parametrize("cron", ["not a cron", "61 2 * * *"])

@@ -55,7 +55,8 @@ def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env)
     """Import.txt cut inside its last line (96 % kept): the parser flags the index as
     truncated (``IndexReport.truncated``), so the refresh must refuse it instead of
     deactivating the family whose line was cut (one family is far below
-    ``max_removed_share``, the guard of the removal share cannot catch it)."""
+    ``max_removed_share``, the guard of the removal share cannot catch it); the whole index
+    then converges."""
     generator = feed.generator
     sync(instance)
     before = active_skus(env)
@@ -67,6 +68,11 @@ def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env)
     runs = sync(instance, generator.supplier_codes())
     assert active_skus(env) == before, "families deactivated by a truncated index"
     assert not runs[""].success and "truncated" in runs[""].error()
+
+    feed.set_faults([])
+    runs = sync(instance, generator.supplier_codes())
+    assert all(run.success for run in runs.values())
+    assert_nothing_lost(env, generator)
 
 
 def test_index_without_entries_is_refused_clearly(instance, feed, env):
