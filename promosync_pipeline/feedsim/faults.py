@@ -9,15 +9,19 @@ is ``KIND[:key=value,key=value…]``, for example::
     drop:sku=A23-100004              the connection drops mid-body for that file
     truncate:sku=A23-100004+A23-100007
     corrupt_image:rate=0.05
+    other_format:format=svg,path=/Images/*/a-1.jpg
+    content_type:value=text/html,target=image
 
 Kinds: ``429``, ``5xx``, ``slow``, ``drop``, ``truncate``, ``invalid_utf8``, ``404``,
-``corrupt_image``, ``huge_image``, ``redirect`` (302 to ``location``). Keys: ``target``
+``corrupt_image``, ``huge_image``, ``other_format`` (the image as ``format``: bmp, tiff, svg,
+html or empty), ``content_type`` (the same body under the Content-Type ``value``), ``redirect``
+(302 to ``location``). Keys: ``target``
 (product, image, index, categories, any; the default is product, or image for the image
 kinds), ``sku`` (``+``-separated family SKUs),
 ``path`` (a glob on the request path), ``times`` (the first N matching requests of each path),
 ``rate`` (a probability, from a seeded RNG), ``status``, ``retry_after``, ``delay`` (seconds),
-``location``, ``keep`` (the share of the body a ``truncate`` or ``drop`` keeps; 0.5 and 1/3 by
-default).
+``location``, ``format``, ``value``, ``keep`` (the share of the body a ``truncate`` or
+``drop`` keeps; 0.5 and 1/3 by default).
 Hosts that are not allowed are data, not faults: see ``FeedGenerator.point_to_host``.
 """
 
@@ -29,11 +33,13 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from promosync_pipeline.feedsim.images import OTHER_FORMATS
+
 KINDS = {
     "429", "5xx", "slow", "drop", "truncate", "invalid_utf8", "404",
-    "corrupt_image", "huge_image", "redirect",
+    "corrupt_image", "huge_image", "other_format", "content_type", "redirect",
 }  # fmt: skip
-IMAGE_KINDS = {"corrupt_image", "huge_image"}
+IMAGE_KINDS = {"corrupt_image", "huge_image", "other_format", "content_type"}
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,20 @@ class Fault:
     delay: float = 2.0
     location: str = ""
     """Where a ``redirect`` points (absolute URL, or a path on the simulator)."""
+    format: str = "bmp"
+    """What ``other_format`` sends instead of the image."""
+    value: str = "text/html"
+    """The Content-Type that ``content_type`` sends."""
     keep: float | None = None
     """Share of the body sent by ``truncate`` (default 0.5) and ``drop`` (default 1/3)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(KINDS)}")
+        if self.kind == "other_format" and self.format not in OTHER_FORMATS:
+            raise ValueError(
+                f"unknown format {self.format!r}; expected one of {sorted(OTHER_FORMATS)}"
+            )
 
     @property
     def resolved_target(self) -> str:
@@ -81,7 +95,7 @@ def parse_fault(spec: str) -> Fault:
             values[key] = int(value)
         elif key in ("rate", "retry_after", "delay", "keep"):
             values[key] = float(value)
-        elif key in ("target", "path", "location"):
+        elif key in ("target", "path", "location", "format", "value"):
             values[key] = value
         else:
             raise ValueError(f"unknown fault option {key!r} in {spec!r}")

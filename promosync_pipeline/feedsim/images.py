@@ -60,3 +60,29 @@ def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
         + _chunk(b"IDAT", body)
         + _chunk(b"IEND", b"")
     )
+
+
+OTHER_FORMATS = {
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "svg": "image/svg+xml",
+    "html": "text/html; charset=utf-8",
+    "empty": "image/jpeg",
+}
+
+
+def other_format(data: bytes, fmt: str) -> tuple[bytes, str]:
+    """The same picture (or a page standing for it) in a format the shop does not take."""
+    if fmt not in OTHER_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {sorted(OTHER_FORMATS)}")
+    if fmt in ("bmp", "tiff"):
+        out = io.BytesIO()
+        with Image.open(io.BytesIO(data)) as image:
+            image.convert("RGB").save(out, fmt.upper())
+        return out.getvalue(), OTHER_FORMATS[fmt]
+    if fmt == "svg":
+        body = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect/></svg>'
+        return body, OTHER_FORMATS[fmt]
+    if fmt == "html":
+        return b"<html><body>Image moved</body></html>", OTHER_FORMATS[fmt]
+    return b"", OTHER_FORMATS[fmt]

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from promosync_pipeline.feedsim.faults import Fault, FaultPlan
 from promosync_pipeline.feedsim.generator import FeedGenerator
-from promosync_pipeline.feedsim.images import bomb_png, corrupt, render_image
+from promosync_pipeline.feedsim.images import bomb_png, corrupt, other_format, render_image
 
 PROFILE = "/Profiles/Live/5f2c1a40-7d1e-4c55-9e53-0d3b2a9c8e11"
 REASONS = {
@@ -280,6 +280,10 @@ class FeedServer:
             return _Response(302, b"", "text/plain", {"Location": fault.location}), None
         if fault.kind == "huge_image":
             return _Response(200, bomb_png(), "image/png"), None
+        if fault.kind == "other_format":
+            return _Response(200, *other_format(body, fault.format)), None
+        if fault.kind == "content_type":
+            return _Response(200, body, fault.value, response.headers), None
         raise AssertionError(fault.kind)
 
 

@@ -168,11 +168,14 @@ def _open_errors(url: str, stage: str) -> dict[str, str]:
 
 
 def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> None:
-    """Corrupt, missing, bomb and disallowed-host images are recorded as failures with their
-    reason while every product commits; fixed in the feed, they are stored on the next sync."""
+    """Corrupt, truncated, missing, bomb, SVG, BMP and disallowed-host images are recorded as
+    failures with their reason while every product commits; a valid JPEG served as text/html
+    is stored (the bytes decide); fixed in the feed, the failures are stored on the next
+    sync."""
     g = feed.generator
     skus = g.all_skus()
     corrupt_sku, missing_sku, bomb_sku, foreign_sku = skus[0], skus[1], skus[2], skus[-1]
+    truncated_sku, svg_sku, bmp_sku, retyped_sku = skus[3], skus[4], skus[5], skus[6]
 
     def first_image_path(sku: str) -> str:
         return "/" + g.family(sku).variants[0].images[0].url.split("/", 3)[3]
@@ -182,6 +185,10 @@ def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> No
             parse_fault(f"corrupt_image:path={first_image_path(corrupt_sku)}"),
             parse_fault(f"404:target=image,path={first_image_path(missing_sku)}"),
             parse_fault(f"huge_image:path={first_image_path(bomb_sku)}"),
+            parse_fault(f"truncate:target=image,path={first_image_path(truncated_sku)}"),
+            parse_fault(f"other_format:format=svg,path={first_image_path(svg_sku)}"),
+            parse_fault(f"other_format:format=bmp,path={first_image_path(bmp_sku)}"),
+            parse_fault(f"content_type:value=text/html,path={first_image_path(retyped_sku)}"),
         ]
     )
     g.point_to_host([foreign_sku], "http://images.example.invalid:8080")
@@ -199,12 +206,14 @@ def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> No
     assert "HTTP 404" in reasons[missing_sku]
     assert "decompression bomb" in reasons[bomb_sku]
     assert "not in the allowed hosts" in reasons[foreign_sku]
-    assert {sku for sku, reason in reasons.items() if reason} == {
-        corrupt_sku,
-        missing_sku,
-        bomb_sku,
-        foreign_sku,
-    }
+    assert "corrupt or truncated" in reasons[truncated_sku]
+    assert "not a supported raster image" in reasons[svg_sku]
+    assert "not a supported raster image" in reasons[bmp_sku]
+    failing = {corrupt_sku, missing_sku, bomb_sku, foreign_sku, truncated_sku, svg_sku, bmp_sku}
+    assert {sku for sku, reason in reasons.items() if reason} == failing
+    retyped_url = g.family(retyped_sku).variants[0].images[0].url
+    retyped = [r for r in _image_rows(env) if r["source_url"] == retyped_url]
+    assert retyped and {r["status"] for r in retyped} == {"stored"}, "the bytes decide"
     foreign_urls = {i.url for v in g.family(foreign_sku).variants for i in v.images}
     assert foreign_urls <= set(failed)
     assert not any("example.invalid" in p for p in feed.stats.paths), "never fetched"
@@ -219,7 +228,7 @@ def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> No
     _assert_every_image_stored(env, g, open_image_store())
     assert _open_errors(env, "image") == {}
     resolved = rows(env, t.sync_errors, t.sync_errors.c.stage == "image")
-    assert {r["sku"] for r in resolved} == {corrupt_sku, missing_sku, bomb_sku, foreign_sku}
+    assert {r["sku"] for r in resolved} == failing
     assert all(r["resolved_at"] is not None for r in resolved)
 
 

@@ -2,7 +2,9 @@
 and its request log."""
 
 import httpx
+import pytest
 
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline.promidata import parse_index
 
 
@@ -61,3 +63,24 @@ def test_request_log_records_time_path_and_status(feed):
     assert at2 >= at1
     feed.stats.reset()
     assert not feed.stats.log
+
+
+def test_image_faults_serve_other_formats_and_content_types(feed):
+    sku = feed.generator.all_skus()[0]
+    url = feed.generator.family(sku).variants[0].images[0].url
+    path = "/" + url.split("/", 3)[3]
+    feed.set_faults(
+        [
+            parse_fault(f"other_format:format=bmp,path={path},times=1"),
+            parse_fault(f"other_format:format=svg,path={path},times=1"),
+            parse_fault(f"content_type:value=text/html,path={path}"),
+        ]
+    )
+    with httpx.Client(timeout=10) as client:
+        bmp, svg, retyped = (client.get(url) for _ in range(3))
+    assert bmp.content.startswith(b"BM") and bmp.headers["content-type"] == "image/bmp"
+    assert svg.content.startswith(b"<svg") and svg.headers["content-type"] == "image/svg+xml"
+    assert retyped.content.startswith(b"\xff\xd8\xff"), "the JPEG itself"
+    assert retyped.headers["content-type"] == "text/html"
+    with pytest.raises(ValueError, match="unknown format 'psd'"):
+        parse_fault("other_format:format=psd")
