@@ -145,6 +145,8 @@ class FetchClient:
     ) -> None:
         await asyncio.gather(*(pool.aclose() for pool in self._pools))
         self._pools = []
+        if self.stats.rate_decreases and self._limiter is not None:
+            self.stats.final_rate = self._limiter.rate
 
     async def get(
         self,
@@ -226,7 +228,11 @@ class FetchClient:
             wait = parse_retry_after(
                 response.headers.get("retry-after"), self.settings.retry_after_cap_s
             )
-            self._limiter.throttled(wait)
+            if self._limiter.throttled(wait):
+                self.stats.rate_decreases += 1
+                rate = self._limiter.rate
+                if self.stats.lowest_rate is None or rate < self.stats.lowest_rate:
+                    self.stats.lowest_rate = rate
             raise _Transient("HTTP 429 Too Many Requests", status, wait)
         if status >= 500:
             raise _Transient(f"HTTP {status}", status)

@@ -33,13 +33,16 @@ class AdaptiveRateLimiter:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    def throttled(self, retry_after_s: float | None) -> None:
+    def throttled(self, retry_after_s: float | None) -> bool:
+        """Take a 429 into account; True when it lowered the rate."""
         now = asyncio.get_running_loop().time()
-        if now >= self._decreased_until:
+        lowered = now >= self._decreased_until
+        if lowered:
             self.rate = max(self.floor, self.rate / 2)
             self._decreased_until = now + max(self.WINDOW_S, retry_after_s or 0.0)
         if retry_after_s:
             self._next_slot = max(self._next_slot, now + retry_after_s)
+        return lowered
 
     def succeeded(self) -> None:
         if self.rate < self.ceiling:

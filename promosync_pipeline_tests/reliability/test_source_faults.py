@@ -36,7 +36,9 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     """Every product file answers 429 twice (``Retry-After: 0.4``) before it is served: the sync
     succeeds; each retry of a file waits at least the 0.4 s asked for; the pause holds back
     every request, not only the throttled one (no request starts while it runs); the client
-    counts exactly the 429s the server sent. A ``Retry-After: 3600`` is capped (here at 0.3 s):
+    counts exactly the 429s the server sent; the request rate is halved once per burst and
+    climbs back as files succeed (``rate_decreases``, ``lowest_requests_per_s``,
+    ``final_requests_per_s`` in the metadata). A ``Retry-After: 3600`` is capped (here at 0.3 s):
     the sync is not held hostage."""
     feed.set_faults([parse_fault("429:times=2,retry_after=0.4")])
     runs = sync(instance, promidata={"max_in_flight": 4, "retry_after_cap_s": 5.0})
@@ -46,6 +48,10 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     files = len(feed.generator.all_skus())
     assert stats["throttled_429"] == feed.stats.statuses[429] == 2 * files
     assert stats["retries"] == 2 * files and stats["fetch_failures"] == 0
+    # the limiter halves the rate once per burst, not once per 429, and wins it back
+    assert 1 <= stats["rate_decreases"] < stats["throttled_429"]
+    assert stats["lowest_requests_per_s"] <= 100.0, "halved at least once from 200/s"
+    assert stats["final_requests_per_s"] > stats["lowest_requests_per_s"], "it recovers"
 
     log = _product_log(feed)
     by_path: dict[str, list[tuple[float, int]]] = {}
