@@ -3,7 +3,6 @@
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -61,18 +60,20 @@ def _everything_recorded(instance, url: str) -> str:
 
 @pytest.mark.postgres
 def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
-    instance, monkeypatch, feed, secret_pg_url, secrets, capfd, tmp_path: Path
+    instance, monkeypatch, feed, secret_pg_url, secrets, capfd, s3_bucket: str
 ):
     """A sync with a PostgreSQL password in ``PROMOSYNC_DATABASE_URL``, ``user:password@`` in
-    the feed URL and ``AWS_SECRET_ACCESS_KEY`` set, where families fail (a 404, a file on a
-    host that is not allowed, a parse error) and a supplier run fails (a vanished supplier
-    refused): none of the three secrets appears in the event log (messages, metadata, errors),
-    the run records, stdout/stderr, ``sync_errors`` or ``sync_runs``."""
+    the feed URL and ``AWS_SECRET_ACCESS_KEY`` signing every request to the S3 image store
+    (moto on loopback), where families fail (a 404, a file on a host that is not allowed, a
+    parse error), a supplier run fails (a vanished supplier refused) and the image step fails
+    (the S3 endpoint unreachable): none of the three secrets appears in the event log
+    (messages, metadata, errors), the run records, stdout/stderr, ``sync_errors`` or
+    ``sync_runs``."""
     g = feed.generator
     base = feed.base_url.replace("http://", f"http://promidata:{secrets['feed']}@")
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, base)
     monkeypatch.setenv(settings.DATABASE_URL, secret_pg_url)
-    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+    monkeypatch.setenv(settings.IMAGE_STORE, f"s3://{s3_bucket}/shop")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAPROMOSYNCTEST")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secrets["aws"])
     skus = g.all_skus()
@@ -85,7 +86,16 @@ def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
     assert {skus[0], skus[1], skus[2]} <= set(errors)
     assert_nothing_lost(secret_pg_url, g)
 
-    gone = g.supplier_codes()[1]
+    stored = [r for r in rows(secret_pg_url, t.product_images) if r["status"] == "stored"]
+    assert stored, "images went to the S3 store, signed with the secret key"
+
+    kept, gone = g.supplier_codes()
+    g.change_families(2, code=kept)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    store_down = sync(instance, [kept], images=True)[kept]
+    assert not store_down.success and "image store failed" in store_down.error()
+
     g.remove_supplier(gone)
     refused = sync(instance, [gone])[gone]
     assert not refused.success and "allow_supplier_removal" in refused.error()
