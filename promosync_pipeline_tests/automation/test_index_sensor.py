@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
-from dagster._core.scheduler.instigation import TickStatus
+from dagster._core.scheduler.instigation import SensorInstigatorData, TickStatus
 from dagster._core.test_utils import create_test_daemon_workspace_context
 from dagster._core.workspace.load_target import ModuleTarget
 from dagster._daemon.sensor import execute_sensor_iteration
@@ -199,6 +199,24 @@ def test_daemon_tick_registers_every_supplier_and_queues_a_run_for_each(queued_i
         instance.start_sensor(remote)
         list(execute_sensor_iteration(workspace, logging.getLogger("test"), None, None))
         (tick,) = instance.get_ticks(remote.get_remote_origin_id(), remote.selector_id)
+        first_runs = len(instance.get_runs())
+        # a repeated tick that remembers nothing (cursor deleted, as `dagster sensor cursor
+        # --delete` does) requests the same run keys: the daemon starts no second run
+        state = instance.get_instigator_state(remote.get_remote_origin_id(), remote.selector_id)
+        instance.update_instigator_state(
+            state.with_data(
+                SensorInstigatorData(
+                    min_interval=remote.min_interval_seconds,
+                    cursor=None,
+                    sensor_type=remote.sensor_type,
+                )
+            )
+        )
+        list(execute_sensor_iteration(workspace, logging.getLogger("test"), None, None))
+        repeated = instance.get_ticks(remote.get_remote_origin_id(), remote.selector_id)
+    assert len(repeated) == 2, "the second iteration ticked"
+    assert repeated[0].status == TickStatus.SKIPPED, repeated[0].error
+    assert len(instance.get_runs()) == first_runs, "a run key requested again started nothing"
     assert tick.status == TickStatus.SUCCESS, tick.error
     assert sorted(instance.get_dynamic_partitions("suppliers")) == codes
     runs = instance.get_runs()
