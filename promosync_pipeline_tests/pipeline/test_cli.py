@@ -122,3 +122,23 @@ def test_demo_on_postgresql_hides_the_database_password(tmp_path, pg_url):
     assert f"catalog: {url.drivername}://{url.username}:***@{url.host}:{url.port}/" in result.stdout
     assert "pa55word" not in result.stdout + result.stderr
     assert rows(pg_url, t.products), "the demo wrote to PostgreSQL"
+
+
+def test_full_refresh_downloads_every_file_of_the_named_supplier_again(feed, tmp_path):
+    catalog = f"sqlite:///{tmp_path}/c.sqlite"
+    env = cli_env(feed.base_url, catalog, tmp_path / "dagster")
+    first = run_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    code = feed.generator.supplier_codes()[0]
+    feed.stats.reset()
+    incremental = run_cli("sync", code, "--skip-images", env=env, cwd=tmp_path)
+    assert incremental.returncode == 0 and feed.stats.product_downloads() == 0
+    refreshed = run_cli("sync", code, "--full-refresh", "--skip-images", env=env, cwd=tmp_path)
+    assert refreshed.returncode == 0, refreshed.stderr[-2000:]
+    downloaded = {p for p in feed.stats.paths if p.startswith("/Products/")}
+    assert downloaded == {
+        f"/Products/{code}/{sku}.json" for sku in feed.generator.family_skus(code)
+    }
+    (cells,) = _summary(refreshed.stdout).values()
+    assert cells[:4] == ["0", "0", str(len(downloaded)), "0"], "all unchanged, none rewritten"
+    assert_catalog_equals_feed(catalog, feed.generator)
