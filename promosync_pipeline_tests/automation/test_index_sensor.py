@@ -18,7 +18,6 @@ from dagster._daemon.sensor import execute_sensor_iteration
 from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerprint
-from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
@@ -27,6 +26,7 @@ from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sensors import INDEX_HASH_TAG, SLICE_HASH_TAG, build_promidata_index_sensor
+from promosync_pipeline_tests.automation.kept import cached_index
 from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,15 +91,6 @@ def live_body(feed: FeedServer) -> bytes:
 def live_slices(feed: FeedServer) -> dict[str, str]:
     report = parse_index(live_body(feed))
     return {code: slice_hash(entries) for code, entries in report.by_supplier().items()}
-
-
-def cached_index(url: str, feed: FeedServer) -> bytes | None:
-    engine = make_engine(url)
-    try:
-        cached = CatalogStore(engine).cached_feed_file(feed.index_url)
-    finally:
-        engine.dispose()
-    return cached.body if cached is not None else None
 
 
 def supplier_requests(result: dg.SensorResult) -> dict[str, dg.RunRequest]:

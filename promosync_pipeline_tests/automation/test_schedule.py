@@ -7,12 +7,12 @@ import httpx
 import pytest
 
 from promosync_pipeline import settings
-from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.definitions import defs
-from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
+from promosync_pipeline.feedsim import FeedSpec, parse_fault
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.schedules import build_nightly_supplier_sync, load_schedules
+from promosync_pipeline_tests.automation.kept import cached_index
 
 
 @pytest.fixture
@@ -30,15 +30,6 @@ def evaluate(schedule: dg.ScheduleDefinition, instance, when: dt.datetime):
         return schedule.evaluate_tick(context)
 
 
-def kept_index(url: str, feed: FeedServer) -> bytes | None:
-    engine = make_engine(url)
-    try:
-        cached = CatalogStore(engine).cached_feed_file(feed.index_url)
-    finally:
-        engine.dispose()
-    return cached.body if cached is not None else None
-
-
 NIGHT = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)
 
 
@@ -54,7 +45,7 @@ def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(instan
     assert all(r.tags["promosync/trigger"] == "nightly_supplier_sync" for r in requests)
     assert all(r.run_config in (None, {}) for r in requests)  # incremental: no full_refresh
     assert sorted(instance.get_dynamic_partitions(suppliers.name)) == codes
-    assert kept_index(env, feed) == httpx.get(feed.index_url).content
+    assert cached_index(env, feed) == httpx.get(feed.index_url).content
     next_night = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.run_key for r in next_night] == [
         f"nightly:{code}:2026-03-05T02:00+0000" for code in codes
@@ -71,7 +62,7 @@ def test_the_night_s_index_is_kept_before_the_runs_and_a_vanished_supplier_is_no
     feed.generator.remove_supplier(gone)
     requests = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.partition_key for r in requests] == rest
-    assert kept_index(env, feed) == httpx.get(feed.index_url).content
+    assert cached_index(env, feed) == httpx.get(feed.index_url).content
     assert gone in instance.get_dynamic_partitions(suppliers.name), "its partition stays"
 
 
@@ -80,13 +71,13 @@ def test_a_refused_or_unreachable_index_leaves_the_kept_copy_in_use(
 ):
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
     evaluate(schedule, instance, NIGHT)
-    kept = kept_index(env, feed)
+    kept = cached_index(env, feed)
     codes = sorted(feed.generator.supplier_codes())
     feed.generator.change_families(1)
     feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
     cut = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.partition_key for r in cut] == codes
-    assert kept_index(env, feed) == kept, "a cut index is never kept"
+    assert cached_index(env, feed) == kept, "a cut index is never kept"
     feed.set_faults([])
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
     down = evaluate(schedule, instance, NIGHT + dt.timedelta(days=2)).run_requests
