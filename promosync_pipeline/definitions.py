@@ -5,13 +5,14 @@ import dagster as dg
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.assets import feed, images, supplier
 from promosync_pipeline.checks import CATALOG_CHECKS, catalog_checks_job
+from promosync_pipeline.freshness import with_catalog_freshness
 from promosync_pipeline.jobs import feed_refresh_job, supplier_full_refresh_job, supplier_sync_job
 from promosync_pipeline.resources import default_resources
 from promosync_pipeline.schedules import load_schedules
 from promosync_pipeline.sensors import load_sensors
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([feed, supplier, images]),
+    assets=with_catalog_freshness(dg.load_assets_from_modules([feed, supplier, images])),
     asset_checks=CATALOG_CHECKS,
     jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job, catalog_checks_job],
     schedules=load_schedules(),

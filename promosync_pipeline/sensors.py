@@ -40,6 +40,7 @@ from promosync_pipeline.automation.index_watch import (
     supplier_run_key,
 )
 from promosync_pipeline.automation.kept_index import fetch_index, index_refusal
+from promosync_pipeline.freshness import freshness_window
 from promosync_pipeline.http import FetchError
 from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
 from promosync_pipeline.partitions import suppliers
@@ -430,15 +431,12 @@ def load_sensors(environ: Mapping[str, str] | None = None) -> list[Any]:
     poll = settings.env_number(
         settings.INDEX_POLL_SECONDS, settings.DEFAULT_INDEX_POLL_SECONDS, 30, environ
     )
-    hours = settings.env_number(
-        settings.FRESHNESS_HOURS, settings.DEFAULT_FRESHNESS_HOURS, 0.01, environ
-    )
     alert_poll = settings.env_number(
         settings.ALERT_POLL_SECONDS, settings.DEFAULT_ALERT_POLL_SECONDS, 30, environ
     )
     return [
         build_promidata_index_sensor(int(poll)),
-        build_freshness_alert_sensor(timedelta(hours=hours), int(alert_poll)),
+        build_freshness_alert_sensor(freshness_window(environ), int(alert_poll)),
         run_failure_alert_sensor,
         run_recovery_alert_sensor,
     ]

@@ -1,10 +1,15 @@
 """The automation part of the code location: contract names, defaults, full refresh job."""
 
+from datetime import timedelta
+
 import dagster as dg
 import pytest
 
 from promosync_pipeline import settings
+from promosync_pipeline.assets import feed as feed_assets
+from promosync_pipeline.assets import images, supplier
 from promosync_pipeline.definitions import defs
+from promosync_pipeline.freshness import with_catalog_freshness
 from promosync_pipeline.jobs import SUPPLIER_ASSETS
 from promosync_pipeline.sensors import load_sensors
 
@@ -73,6 +78,22 @@ def test_intervals_and_window_come_from_the_environment():
     )
     assert (index.minimum_interval_seconds, freshness.minimum_interval_seconds) == (60, 45)
     assert "6 h" in freshness.description
+
+
+def test_catalog_assets_carry_dagster_s_freshness_policy_with_the_same_window():
+    assets = dg.load_assets_from_modules([feed_assets, supplier, images])
+    policies = {
+        spec.key.to_user_string(): spec.freshness_policy
+        for a in with_catalog_freshness(assets, {settings.FRESHNESS_HOURS: "6"})
+        for spec in a.specs
+    }
+    catalog = {k: v for k, v in policies.items() if v is not None}
+    assert set(catalog) == {"catalog_products", "catalog_variants"}
+    assert {p.fail_window.to_timedelta() for p in catalog.values()} == {timedelta(hours=6)}
+    default = defs.resolve_asset_graph().get(dg.AssetKey("catalog_products")).freshness_policy
+    assert default.fail_window.to_timedelta() == timedelta(hours=26)
+    too_short = with_catalog_freshness(assets, {settings.FRESHNESS_HOURS: "0.01"})
+    assert all(spec.freshness_policy is None for a in too_short for spec in a.specs)
 
 
 @pytest.mark.parametrize(
