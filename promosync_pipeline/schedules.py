@@ -18,7 +18,6 @@ from promosync_pipeline.automation.index_watch import enabled_codes
 from promosync_pipeline.automation.kept_index import refresh_kept_index
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import suppliers
-from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 
 TRIGGER_TAG = "promosync/trigger"
@@ -50,12 +49,13 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
         only = settings.supplier_filter()
         instance = context.instance
         partitions = instance.get_dynamic_partitions(suppliers.name)
-        body = refresh_kept_index(promidata, catalog_db.store(), context.log)
-        if body is None:
+        index = refresh_kept_index(promidata, catalog_db.store(), context.log)
+        if index is None:
             codes = enabled_codes(partitions, only)
         else:
-            codes = enabled_codes(parse_index(body).by_supplier(), only)
-            new = [code for code in codes if code not in set(partitions)]
+            codes = enabled_codes(index.by_supplier(), only)
+            registered = set(partitions)
+            new = [code for code in codes if code not in registered]
             if new:
                 instance.add_dynamic_partitions(suppliers.name, new)
                 context.log.info(f"new supplier partitions: {', '.join(new)}")

@@ -50,11 +50,13 @@ def index_refusal(report: IndexReport) -> str | None:
     return None
 
 
-def refresh_kept_index(promidata: PromidataResource, store: CatalogStore, log: Any) -> bytes | None:
+def refresh_kept_index(
+    promidata: PromidataResource, store: CatalogStore, log: Any
+) -> IndexReport | None:
     """Fetch Import.txt (conditional on the kept copy's validators), keep it when whole, and
-    return the body supplier runs will read: the new copy, or the kept one when the feed
-    answers 304, cannot be reached, or sends an index that has to be refused (both logged as
-    warnings). None when there is no usable index at all."""
+    return the index supplier runs will read, parsed: the new copy, or the kept one when the
+    feed answers 304, cannot be reached, or sends an index that has to be refused (both logged
+    as warnings). None when there is no usable index at all."""
     url = promidata.index_url
     cached = store.cached_feed_file(url)
     headers: dict[str, str] = {}
@@ -62,17 +64,21 @@ def refresh_kept_index(promidata: PromidataResource, store: CatalogStore, log: A
         headers["If-None-Match"] = cached.etag
     if cached is not None and cached.last_modified:
         headers["If-Modified-Since"] = cached.last_modified
-    kept = cached.body if cached is not None else None
+
+    def kept() -> IndexReport | None:
+        return parse_index(cached.body) if cached is not None else None
+
     try:
         result = fetch_index(promidata, headers)
     except FetchError as exc:
         log.warning(f"Import.txt could not be fetched ({exc}): using the kept copy")
-        return kept
+        return kept()
     if result.not_modified:
-        return kept
-    refusal = index_refusal(parse_index(result.content))
+        return kept()
+    report = parse_index(result.content)
+    refusal = index_refusal(report)
     if refusal is not None:
         log.warning(f"Import.txt refused: {refusal}; using the kept copy")
-        return kept
+        return kept()
     store.save_feed_file(url, result.etag, result.last_modified, result.content, datetime.now(UTC))
-    return result.content
+    return report
