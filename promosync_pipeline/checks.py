@@ -284,5 +284,4 @@ catalog_checks_job = dg.define_asset_job(
     "catalog_checks_job",
     selection=dg.AssetSelection.checks(*CATALOG_CHECKS),
     description="Run the catalog data-quality checks of one supplier partition.",
-    executor_def=dg.in_process_executor,
 )

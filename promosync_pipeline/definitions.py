@@ -18,4 +18,8 @@ defs = dg.Definitions(
     schedules=load_schedules(),
     sensors=load_sensors(),
     resources={**default_resources(), "alerts": AlertWebhookResource()},
+    # Every run, including those launched from the asset graph and by asset backfills (the
+    # implicit __ASSET_JOB), executes its steps in the run worker's own process: a supplier
+    # run is a handful of short steps, and a process per step costs seconds each.
+    executor=dg.in_process_executor,
 )

@@ -18,14 +18,12 @@ supplier_sync_job = dg.define_asset_job(
     "supplier_sync_job",
     selection=dg.AssetSelection.assets(*SUPPLIER_ASSETS),
     description="Sync one supplier partition from its index slice to the catalog tables.",
-    executor_def=dg.in_process_executor,
 )
 
 feed_refresh_job = dg.define_asset_job(
     "feed_refresh_job",
     selection=dg.AssetSelection.assets(*FEED_ASSETS),
     description="Download Import.txt (conditional GET) and CAT.csv.",
-    executor_def=dg.in_process_executor,
 )
 
 supplier_full_refresh_job = dg.define_asset_job(
@@ -36,5 +34,4 @@ supplier_full_refresh_job = dg.define_asset_job(
         "supplier_sync_job with full_refresh on: download and parse every product file of the "
         "supplier, whatever its index hash (launch from the UI with a partition)."
     ),
-    executor_def=dg.in_process_executor,
 )
