@@ -175,7 +175,7 @@ def build_family(
         },
         material={lang: text.MATERIALS[lang] for lang in langs},
         variants=tuple(variants),
-        languages=tuple(langs),
+        languages=tuple(sorted(langs)),
     )
     return FamilyDraft(
         family,

@@ -11,7 +11,7 @@ import orjson
 
 from promosync_pipeline.promidata.models import Family
 
-HASH_VERSION = "1"
+HASH_VERSION = "2"
 """Bump when the parsed model changes meaning, so that every family is rewritten once."""
 
 

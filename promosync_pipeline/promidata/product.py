@@ -203,10 +203,22 @@ def _images(
     )
 
 
+def _language_order(item: tuple[Any, Any]) -> tuple[str, str]:
+    return str(item[0]).strip().lower(), str(item[0])
+
+
 def _details(reader: _Reader, value: Any, field: str) -> dict[str, dict[str, Any]]:
+    """Per-language blocks, keyed by lower-case language code, in code order.
+
+    The order of the file's keys carries no meaning, so nothing derived from these blocks may
+    depend on it: the first image URL seen, the first language with a size and the family's
+    ``languages`` all follow code order (of two keys that differ only in case or spaces, the last
+    in that order wins).
+    """
+    blocks = reader.obj(value, field)
     return {
         str(lang).strip().lower(): reader.obj(block, f"{field}.{lang}")
-        for lang, block in reader.obj(value, field).items()
+        for lang, block in sorted(blocks.items(), key=_language_order)
         if block is not None
     }
 
