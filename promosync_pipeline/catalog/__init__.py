@@ -10,7 +10,6 @@ from promosync_pipeline.catalog.records import (
     OpenError,
     StagedFamily,
     SyncRun,
-    WriteResult,
     WriteStats,
 )
 from promosync_pipeline.catalog.store import CatalogStore
@@ -24,7 +23,6 @@ __all__ = [
     "OpenError",
     "StagedFamily",
     "SyncRun",
-    "WriteResult",
     "WriteStats",
     "current_revision",
     "head_revision",

@@ -14,8 +14,8 @@ from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import ErrorRecord
 from promosync_pipeline.catalog.writes import resolve_open_errors
 from promosync_pipeline.promidata import Category
+from promosync_pipeline.sync.stages import MAX_ERROR_CHARS
 
-MAX_ERROR_CHARS = 8000
 """Longer messages (a whole traceback, an HTML error page) are cut."""
 
 

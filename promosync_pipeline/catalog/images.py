@@ -26,10 +26,9 @@ from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.writes import resolve_open_errors
 from promosync_pipeline.images.keys import RENDITIONS
 from promosync_pipeline.images.results import ImageResult, StoredObject
+from promosync_pipeline.sync.stages import MAX_ERROR_CHARS, ErrorStage
 
-IMAGE_STAGE = "image"
 SETTLE_BATCH = 2000
-MAX_ERROR_CHARS = 2000
 
 
 @dataclass
@@ -289,7 +288,7 @@ class ImageRecords:
 
     def resolve_image_errors(self, supplier_code: str, skus: Sequence[str], now: datetime) -> int:
         with writer(self.engine).begin() as conn:
-            return resolve_open_errors(conn, supplier_code, skus, now, (IMAGE_STAGE,))
+            return resolve_open_errors(conn, supplier_code, skus, now, (ErrorStage.IMAGE,))
 
 
 def _unsettled(supplier_code: str, *columns: Any) -> sa.Select[Any]:

@@ -17,11 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.sync.stages import FAMILY_STAGES
 
 EXAMPLES = 10
 """How many offending SKUs a result names."""
-FAMILY_STAGES = ("download", "parse", "write")
-"""Error stages that keep a family out of the catalog (an image failure does not)."""
 
 Bind = sa.Engine | sa.Connection
 

@@ -28,8 +28,6 @@ class FamilyWrite:
     """The index's hash of the product file."""
     content_hash: str
     """Our hash of the parsed family."""
-    is_new: bool = False
-    """The caller's classification; only counted (``WriteStats.families_new``)."""
 
 
 @dataclass
@@ -39,8 +37,6 @@ class WriteStats:
     products_written: int = 0
     variants_written: int = 0
     price_tiers_written: int = 0
-    families_new: int = 0
-    families_changed: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     """Family SKU -> why it was not written. Every other family was committed."""
 
@@ -52,13 +48,7 @@ class WriteStats:
         self.products_written += other.products_written
         self.variants_written += other.variants_written
         self.price_tiers_written += other.price_tiers_written
-        self.families_new += other.families_new
-        self.families_changed += other.families_changed
         self.failed.update(other.failed)
-
-
-WriteResult = WriteStats
-"""Former name of :class:`WriteStats`."""
 
 
 class ErrorRecord(NamedTuple):

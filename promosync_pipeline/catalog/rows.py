@@ -78,7 +78,6 @@ class FamilyRows:
     """One family as the rows of ``products``, ``product_variants`` and ``price_tiers``."""
 
     sku: str
-    is_new: bool
     product: Row
     variants: list[Row]
     tiers: list[Row]
@@ -145,7 +144,7 @@ def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyR
         for v in family.variants
         for image in v.images
     ]
-    return FamilyRows(family.sku, item.is_new, product, variants, tiers, images)
+    return FamilyRows(family.sku, product, variants, tiers, images)
 
 
 def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int]]:

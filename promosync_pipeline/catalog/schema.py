@@ -52,8 +52,6 @@ SKU = 255
 CODE = 64
 PRICE_KINDS = ("selling", "buying")
 IMAGE_ROLES = ("main", "gallery")
-ERROR_STAGES = ("download", "parse", "write", "image")
-"""Stages promosync records; the column takes any short name."""
 
 metadata = sa.MetaData(
     naming_convention={

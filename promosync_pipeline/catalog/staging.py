@@ -6,8 +6,7 @@ and any step can be retried in another process.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,10 +74,9 @@ class Staging:
         now: datetime,
         on_done: Callable[[int], None] | None = None,
         chunk: int = 200,
-        new_skus: Iterable[str] = (),
     ) -> WriteStats:
         """Write staged families of one sync run to the catalog, streaming them from the
-        staging table; ``new_skus`` only feeds ``WriteStats.families_new``."""
+        staging table."""
         s = t.staged_families
         with self.engine.connect() as conn:
             suppliers = (
@@ -92,11 +90,7 @@ class Staging:
             return WriteStats()
         if len(suppliers) > 1:
             raise ValueError(f"sync run {sync_run_id} staged several suppliers: {suppliers}")
-        new = set(new_skus)
-        items = (
-            dataclasses.replace(item, is_new=True) if item.family.sku in new else item
-            for item in self.staged_families(sync_run_id, skus, chunk)
-        )
+        items = self.staged_families(sync_run_id, skus, chunk)
         return self.write_families(suppliers[0], items, now, on_batch=on_done)
 
     def clear_staging(self, supplier_code: str) -> None:

@@ -14,12 +14,11 @@ from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.image_refs import reconcile_image_refs
 from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
+from promosync_pipeline.sync.stages import FAMILY_STAGES
 
 BATCH_FAMILIES = 200
 BATCH_VARIANTS = 4000
 """Caps a batch's IN lists and transaction size whatever the families look like."""
-RESOLVED_BY_WRITE = ("download", "parse", "write")
-"""Open errors of these stages are resolved when their family is committed."""
 FAMILY_FAULTS = (sa.exc.IntegrityError, sa.exc.DataError)
 """Errors caused by a family's values; anything else (a lost connection …) is raised."""
 
@@ -137,26 +136,20 @@ class FamilyWrites:
         rows.upsert_variants(conn, skus, variants)
         rows.replace_tiers(conn, skus, variant_skus, tiers)
         reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
-        resolve_open_errors(conn, supplier_code, skus, now, RESOLVED_BY_WRITE)
+        resolve_open_errors(conn, supplier_code, skus, now, FAMILY_STAGES)
         done.products_written = len(families)
         done.variants_written = len(variants)
         done.price_tiers_written = len(tiers)
-        done.families_new = sum(1 for f in families if f.is_new)
-        done.families_changed = len(families) - done.families_new
         return done
 
     def touch_unchanged(
-        self,
-        supplier_code: str,
-        sources: Mapping[str, str | tuple[str, str]],
-        now: datetime | None = None,
+        self, supplier_code: str, sources: Mapping[str, str | tuple[str, str]]
     ) -> int:
         """Record the new hash of files whose bytes changed but whose content did not.
 
         ``sources`` maps a family SKU to the file's new source hash, or to ``(source_url,
-        source_hash)``. Only those columns change: variants and tiers are not rewritten.
-        Returns the number of products updated. (``now`` is accepted for symmetry; nothing of
-        the product's content was synced, so ``last_synced_at`` stays.)
+        source_hash)``. Only those columns change: variants and tiers are not rewritten, and
+        ``last_synced_at`` stays, since nothing of the product's content was synced.
         """
         rows = []
         for sku, value in sources.items():

@@ -108,7 +108,7 @@ def replace_variant(fam: Family, index: int, **changes: Any) -> Family:
     return dataclasses.replace(fam, variants=tuple(variants))
 
 
-def write(fam: Family, source_hash: str = "H1", *, is_new: bool = False) -> FamilyWrite:
+def write(fam: Family, source_hash: str = "H1") -> FamilyWrite:
     return FamilyWrite(
-        fam, f"https://feed.example.test/{fam.sku}.json", source_hash, content_hash(fam), is_new
+        fam, f"https://feed.example.test/{fam.sku}.json", source_hash, content_hash(fam)
     )

@@ -149,7 +149,7 @@ def test_touch_unchanged_updates_only_the_source(store, generator):
     family = generator.family(generator.all_skus()[8])
     store.write_families(CODE, [write(family)], T0)
     tiers_before = select(store, t.price_tiers)
-    store.touch_unchanged(family.supplier_code, {family.sku: ("http://new", "H9")}, T0)
+    store.touch_unchanged(family.supplier_code, {family.sku: ("http://new", "H9")})
     (product,) = select(store, t.products, t.products.c.sku == family.sku)
     assert (product["source_url"], product["source_hash"]) == ("http://new", "H9")
     assert product["content_hash"] == content_hash(family)

@@ -50,10 +50,10 @@ def test_a_family_reads_back_exactly(store: CatalogStore):
             variant("S1-7-C", is_active=False, diameter_mm=30.0, price_tiers=()),
         ),
     )
-    stats = store.write_families(SUPPLIER, [write(fam, is_new=True)], T0)
+    stats = store.write_families(SUPPLIER, [write(fam)], T0)
 
     assert (stats.products_written, stats.variants_written, stats.price_tiers_written) == (1, 3, 6)
-    assert (stats.families_new, stats.families_changed, stats.failed) == (1, 0, {})
+    assert (stats.products_written, stats.failed) == (1, {})
     assert product(store, fam.sku) == {
         "sku": "S1-7",
         "supplier_code": "S1",
@@ -142,7 +142,7 @@ def test_known_hashes_is_one_query_per_supplier(store: CatalogStore):
 
 def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: CatalogStore):
     old = family(3, variants=4)
-    store.write_families(SUPPLIER, [write(old, is_new=True)], T0)
+    store.write_families(SUPPLIER, [write(old)], T0)
     gone, kept, *rest = old.variants
     selling = {p.min_quantity: p for p in kept.price_tiers if p.kind == "selling"}
     changed_tiers = (
@@ -158,7 +158,7 @@ def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: CatalogSt
     )
     stats = store.write_families(SUPPLIER, [write(new, "H2")], T1)
 
-    assert (stats.products_written, stats.families_changed, stats.failed) == (1, 1, {})
+    assert (stats.products_written, stats.failed) == (1, {})
     assert tiers(store, old.sku) == expected_tiers(new)
     stored = variants(store, old.sku)
     assert set(stored) == {v.sku for v in old.variants}
@@ -188,7 +188,7 @@ def test_touch_unchanged_updates_only_the_source(store: CatalogStore):
 
     new_url = "https://feed.example.test/new.json"
     touched = store.touch_unchanged(
-        SUPPLIER, {a.sku: "H9", b.sku: (new_url, "H8"), "S1-unknown": "H"}, T1
+        SUPPLIER, {a.sku: "H9", b.sku: (new_url, "H8"), "S1-unknown": "H"}
     )
 
     assert touched == 2
@@ -203,8 +203,8 @@ def test_touch_unchanged_updates_only_the_source(store: CatalogStore):
     assert {table.name: rows(store, table) for table in (t.product_variants, t.price_tiers)} == (
         before
     )
-    assert store.touch_unchanged("S2", {a.sku: "H0"}, T1) == 0
-    assert store.touch_unchanged(SUPPLIER, {}, T1) == 0
+    assert store.touch_unchanged("S2", {a.sku: "H0"}) == 0
+    assert store.touch_unchanged(SUPPLIER, {}) == 0
 
 
 def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(store: CatalogStore):
@@ -223,7 +223,7 @@ def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(store: CatalogS
     assert store.active_count(SUPPLIER) == 1
     assert store.known_hashes(SUPPLIER)[fam.sku].is_active is False
 
-    store.write_families(SUPPLIER, [write(fam, is_new=True)], T3)
+    store.write_families(SUPPLIER, [write(fam)], T3)
     row = product(store, fam.sku)
     assert (row["is_active"], row["removed_at"]) == (True, None)
     assert (row["first_seen_at"], row["last_synced_at"]) == (T0, T3)
@@ -421,8 +421,8 @@ def test_staged_families_are_written_from_the_staging_table(store: CatalogStore)
         b.sku: content_hash(b),
     }
     done: list[int] = []
-    stats = store.write_staged(run, [a.sku, b.sku], T1, on_done=done.append, new_skus=[a.sku])
-    assert (stats.products_written, stats.families_new, stats.families_changed) == (2, 1, 1)
+    stats = store.write_staged(run, [a.sku, b.sku], T1, on_done=done.append)
+    assert stats.products_written == 2
     assert sum(done) == 2
     assert tiers(store, a.sku) == expected_tiers(a)
     store.clear_staging(SUPPLIER)
@@ -485,6 +485,6 @@ def test_postgresql_through_another_driver_falls_back_to_statements(pg_url: str)
     assert stats.failed == {}
     assert tiers(store, old.sku) == expected_tiers(new)
     assert variants(store, old.sku)[old.variants[0].sku]["is_active"] is False
-    assert store.touch_unchanged(SUPPLIER, {old.sku: "H3"}, T2) == 1
+    assert store.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
     assert store.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
     engine.dispose()
