@@ -1,8 +1,8 @@
-"""Suppliers, categories, sync runs and sync errors."""
+"""Suppliers, categories and sync errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +15,6 @@ from promosync_pipeline.catalog.records import ErrorRecord
 from promosync_pipeline.catalog.writes import resolve_open_errors
 from promosync_pipeline.promidata import Category
 from promosync_pipeline.sync.stages import MAX_ERROR_CHARS
-
-"""Longer messages (a whole traceback, an HTML error page) are cut."""
 
 
 def _now(now: datetime | None) -> datetime:
@@ -84,70 +82,6 @@ class Bookkeeping:
             for part in chunks(rows, 5000):
                 upsert(conn, t.categories, part, ["code"])
         return len(rows)
-
-    # -- sync runs ---------------------------------------------------------------------------
-    def start_sync_run(self, supplier_code: str, run_id: str | None, now: datetime) -> int:
-        """A ``sync_runs`` row in status ``running``; returns its id.
-
-        A retried step of the same Dagster run takes over its earlier attempt's row, so no
-        row is left ``running`` for ever.
-        """
-        r = t.sync_runs
-        with writer(self.engine).begin() as conn:
-            if run_id is not None:
-                earlier = conn.execute(
-                    sa.select(r.c.id).where(
-                        r.c.supplier_code == supplier_code,
-                        r.c.run_id == run_id,
-                        r.c.status == "running",
-                    )
-                ).scalar()
-                if earlier is not None:
-                    conn.execute(sa.update(r).where(r.c.id == earlier).values(started_at=now))
-                    return int(earlier)
-            result = conn.execute(
-                sa.insert(t.sync_runs).values(
-                    supplier_code=supplier_code, run_id=run_id, started_at=now, status="running"
-                )
-            )
-            return int(result.inserted_primary_key[0])
-
-    def finish_sync_run(
-        self,
-        sync_run_id: int,
-        status: str,
-        now: datetime,
-        counts: Mapping[str, Any] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Close a sync run with its status and counters.
-
-        ``counts`` may hold more than ``sync_runs`` has columns for (a step's metadata): keys
-        outside ``schema.SYNC_RUN_COUNTS`` are ignored. ``duration_s`` is measured from
-        ``started_at`` unless given.
-        """
-        r = t.sync_runs
-        values: dict[str, Any] = {
-            k: int(v) for k, v in (counts or {}).items() if k in t.SYNC_RUN_COUNTS and v is not None
-        }
-        with writer(self.engine).begin() as conn:
-            started = conn.execute(
-                sa.select(r.c.started_at).where(r.c.id == sync_run_id)
-            ).scalar_one()
-            duration = (counts or {}).get("duration_s")
-            if duration is None:
-                duration = (now - started).total_seconds()
-            conn.execute(
-                sa.update(r)
-                .where(r.c.id == sync_run_id)
-                .values(
-                    status=status,
-                    finished_at=now,
-                    duration_s=float(duration),
-                    error=None if error is None else error[:MAX_ERROR_CHARS],
-                    **values,
-                )
-            )
 
     # -- errors ------------------------------------------------------------------------------
     def record_errors(

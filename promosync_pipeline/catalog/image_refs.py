@@ -9,9 +9,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import among, chunks
-
-ImageRefRow = tuple[str, str | None, str, int, str]
-"""``(product_sku, variant_sku, role, position, source_url)``."""
+from promosync_pipeline.catalog.rows import ImageRefRow
 
 
 def reconcile_image_refs(

@@ -276,16 +276,6 @@ class ImageRecords:
         with self.engine.connect() as conn:
             return [row[0] for row in conn.execute(query)]
 
-    def record_image_counts(self, sync_run_id: int, uploaded: int, failed: int) -> None:
-        """Put the image step's counts on its supplier's sync run."""
-        r = t.sync_runs
-        with writer(self.engine).begin() as conn:
-            conn.execute(
-                sa.update(r)
-                .where(r.c.id == sync_run_id)
-                .values(images_uploaded=uploaded, images_failed=failed)
-            )
-
     def resolve_image_errors(self, supplier_code: str, skus: Sequence[str], now: datetime) -> int:
         with writer(self.engine).begin() as conn:
             return resolve_open_errors(conn, supplier_code, skus, now, (ErrorStage.IMAGE,))

@@ -25,7 +25,7 @@ EXAMPLES = 10
 Bind = sa.Engine | sa.Connection
 
 
-def _rows(bind: Bind, query: Any) -> list[sa.Row[Any]]:
+def _rows(bind: Bind, query: Any) -> list[Any]:
     if isinstance(bind, sa.Connection):
         return list(bind.execute(query))
     with bind.connect() as conn:

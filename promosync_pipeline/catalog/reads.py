@@ -1,11 +1,11 @@
-"""Reads: what the catalog knows about a supplier, its counts, open errors and runs."""
+"""Reads: what the catalog knows about a supplier, its counts and open errors."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.records import KnownProduct, OpenError, SyncRun
+from promosync_pipeline.catalog.records import KnownProduct, OpenError
 
 
 class Reads:
@@ -63,34 +63,3 @@ class Reads:
         )
         with self.engine.connect() as conn:
             return [OpenError(*row) for row in conn.execute(query)]
-
-    def sync_run(self, sync_run_id: int) -> SyncRun | None:
-        r = t.sync_runs
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(r).where(r.c.id == sync_run_id)).mappings().first()
-        return None if row is None else _sync_run(row)
-
-    def latest_sync_run(self, supplier_code: str, status: str | None = None) -> SyncRun | None:
-        """The supplier's most recent sync run (with this status, if given)."""
-        r = t.sync_runs
-        query = sa.select(r).where(r.c.supplier_code == supplier_code)
-        if status is not None:
-            query = query.where(r.c.status == status)
-        query = query.order_by(r.c.started_at.desc(), r.c.id.desc()).limit(1)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        return None if row is None else _sync_run(row)
-
-
-def _sync_run(row: sa.RowMapping) -> SyncRun:
-    return SyncRun(
-        id=row["id"],
-        supplier_code=row["supplier_code"],
-        run_id=row["run_id"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        status=row["status"],
-        counts={name: row[name] for name in t.SYNC_RUN_COUNTS},
-        duration_s=row["duration_s"],
-        error=row["error"],
-    )

@@ -71,6 +71,8 @@ TIER_COLUMNS = (
 INT32 = 2**31
 
 Row = tuple[Any, ...]
+ImageRefRow = tuple[str, str | None, str, int, str]
+"""``(product_sku, variant_sku, role, position, source_url)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,8 @@ class FamilyRows:
     product: Row
     variants: list[Row]
     tiers: list[Row]
-    images: list[tuple[str, str | None, str, int, str]]
-    """``(product_sku, variant_sku, role, position, source_url)``: the ``original`` rows."""
+    images: list[ImageRefRow]
+    """The ``original`` image rows."""
 
     @property
     def variant_skus(self) -> list[str]:
@@ -139,7 +141,7 @@ def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyR
         for v in family.variants
         for p in v.price_tiers
     ]
-    images = [
+    images: list[ImageRefRow] = [
         (family.sku, v.sku, image.role, image.position, image.url)
         for v in family.variants
         for image in v.images

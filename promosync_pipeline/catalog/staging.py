@@ -1,4 +1,4 @@
-"""promosync's working tables: families parked between pipeline steps, cached feed files.
+"""Parsed families parked between pipeline steps, in the ``staged_families`` working table.
 
 Parsed families are staged in the database so that no step holds a whole supplier in memory
 and any step can be retried in another process.
@@ -6,15 +6,14 @@ and any step can be retried in another process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
-from promosync_pipeline.catalog.records import CachedFile, FamilyWrite, StagedFamily, WriteStats
+from promosync_pipeline.catalog.records import FamilyWrite, StagedFamily
 from promosync_pipeline.promidata.codec import decode_family, encode_family
 
 
@@ -22,9 +21,6 @@ class Staging:
     """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
 
     engine: sa.Engine
-
-    write_families: Callable[..., WriteStats]
-    """Provided by :class:`~promosync_pipeline.catalog.writes.FamilyWrites`."""
 
     def stage_families(
         self, supplier_code: str, sync_run_id: int, items: Sequence[FamilyWrite]
@@ -67,54 +63,7 @@ class Staging:
             for payload, url, source_hash, content in rows:
                 yield FamilyWrite(decode_family(payload), url, source_hash, content)
 
-    def write_staged(
-        self,
-        sync_run_id: int,
-        skus: Sequence[str],
-        now: datetime,
-        on_done: Callable[[int], None] | None = None,
-        chunk: int = 200,
-    ) -> WriteStats:
-        """Write staged families of one sync run to the catalog, streaming them from the
-        staging table."""
-        s = t.staged_families
-        with self.engine.connect() as conn:
-            suppliers = (
-                conn.execute(
-                    sa.select(s.c.supplier_code).where(s.c.sync_run_id == sync_run_id).distinct()
-                )
-                .scalars()
-                .all()
-            )
-        if not suppliers:
-            return WriteStats()
-        if len(suppliers) > 1:
-            raise ValueError(f"sync run {sync_run_id} staged several suppliers: {suppliers}")
-        items = self.staged_families(sync_run_id, skus, chunk)
-        return self.write_families(suppliers[0], items, now, on_batch=on_done)
-
     def clear_staging(self, supplier_code: str) -> None:
         s = t.staged_families
         with writer(self.engine).begin() as conn:
             conn.execute(sa.delete(s).where(s.c.supplier_code == supplier_code))
-
-    def cached_feed_file(self, url: str) -> CachedFile | None:
-        c = t.feed_cache
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(c.c.etag, c.c.last_modified, c.c.body).where(c.c.url == url)
-            ).first()
-        return CachedFile(*row) if row else None
-
-    def save_feed_file(
-        self, url: str, etag: str | None, last_modified: str | None, body: bytes, now: datetime
-    ) -> None:
-        row = {
-            "url": url,
-            "etag": etag,
-            "last_modified": last_modified,
-            "body": body,
-            "fetched_at": now,
-        }
-        with writer(self.engine).begin() as conn:
-            upsert(conn, t.feed_cache, [row], ["url"])

@@ -1,0 +1,39 @@
+"""The ``feed_cache`` working table: the last copy of each feed file, for conditional GETs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.bulk import upsert
+from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.records import CachedFile
+
+
+class FeedCache:
+    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
+
+    engine: sa.Engine
+
+    def cached_feed_file(self, url: str) -> CachedFile | None:
+        c = t.feed_cache
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(c.c.etag, c.c.last_modified, c.c.body).where(c.c.url == url)
+            ).first()
+        return CachedFile(*row) if row else None
+
+    def save_feed_file(
+        self, url: str, etag: str | None, last_modified: str | None, body: bytes, now: datetime
+    ) -> None:
+        row = {
+            "url": url,
+            "etag": etag,
+            "last_modified": last_modified,
+            "body": body,
+            "fetched_at": now,
+        }
+        with writer(self.engine).begin() as conn:
+            upsert(conn, t.feed_cache, [row], ["url"])
