@@ -3,7 +3,14 @@
 import dagster as dg
 
 from promosync_pipeline.alerts import AlertWebhookResource
-from promosync_pipeline.assets import feed, images, supplier
+from promosync_pipeline.assets.feed import promidata_categories, promidata_index
+from promosync_pipeline.assets.images import uploaded_images
+from promosync_pipeline.assets.supplier import (
+    catalog_tables,
+    changed_product_families,
+    parsed_variants,
+    supplier_index,
+)
 from promosync_pipeline.checks import CATALOG_CHECKS, catalog_checks_job
 from promosync_pipeline.freshness import with_catalog_freshness
 from promosync_pipeline.jobs import feed_refresh_job, supplier_full_refresh_job, supplier_sync_job
@@ -12,7 +19,17 @@ from promosync_pipeline.schedules import load_schedules
 from promosync_pipeline.sensors import load_sensors
 
 defs = dg.Definitions(
-    assets=with_catalog_freshness(dg.load_assets_from_modules([feed, supplier, images])),
+    assets=with_catalog_freshness(
+        [
+            promidata_index,
+            promidata_categories,
+            supplier_index,
+            parsed_variants,
+            changed_product_families,
+            catalog_tables,
+            uploaded_images,
+        ]
+    ),
     asset_checks=CATALOG_CHECKS,
     jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job, catalog_checks_job],
     schedules=load_schedules(),

@@ -9,10 +9,11 @@ import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame
 from promosync_pipeline.http import FetchError, redact_url
-from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
 from promosync_pipeline.promidata import parse_categories, parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import conditional_headers
 
 MAX_PROBLEMS_SHOWN = 20
 NETWORK_RETRY = dg.RetryPolicy(
@@ -48,14 +49,8 @@ async def _conditional_get(
     checked it, so the cache never holds a file that was refused.
     """
     cached = catalog_db.store().cached_feed_file(url)
-    headers: dict[str, str] = {}
-    if cached is not None:
-        if cached.etag:
-            headers["If-None-Match"] = cached.etag
-        if cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
     async with promidata.client() as client:
-        result = await client.get(url, headers=headers)
+        result = await client.get(url, headers=conditional_headers(cached))
     if result.not_modified and cached is not None:
         return Download(url, cached.body, True, cached.etag, cached.last_modified)
     return Download(url, result.content, False, result.etag, result.last_modified)
@@ -106,9 +101,11 @@ def promidata_index(
     download.keep(catalog_db)
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
-    new_codes = sorted(set(slices) - set(context.instance.get_dynamic_partitions(suppliers.name)))
+    new_codes = sorted(
+        set(slices) - set(context.instance.get_dynamic_partitions(SUPPLIER_PARTITIONS))
+    )
     if new_codes:
-        context.instance.add_dynamic_partitions(suppliers.name, new_codes)
+        context.instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, new_codes)
         context.log.info(f"registered supplier partitions: {', '.join(new_codes)}")
     problems_text = "\n".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN])
     return dg.Output(

@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from promosync_pipeline.assets.supplier import MAX_FAILURES_SHOWN, STEP_RETRY, failure_table
-from promosync_pipeline.catalog import CatalogStore
-from promosync_pipeline.catalog.images import IMAGE_STAGE, SettleStats
+from promosync_pipeline.assets.reporting import MAX_FAILURES_SHOWN, STEP_RETRY, failure_table
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.images.pipeline import (
     ImageStats,
@@ -30,6 +28,7 @@ from promosync_pipeline.resources import (
     PromidataResource,
 )
 from promosync_pipeline.sync.progress import Progress
+from promosync_pipeline.sync.stages import ErrorStage
 
 
 class ImageConfig(dg.Config):
@@ -98,10 +97,11 @@ def uploaded_images(
             outage = exc
         progress.finish()
     settled = store.settle_images(code, _now())
-    run = store.latest_sync_run(code)
-    _record_failures(store, code, run.id if run else None, settled)
-    if run is not None:
-        store.record_image_counts(run.id, uploaded=stats.uploaded, failed=settled.failed)
+    # The counts go to this Dagster run's own sync run; an images-only run has none.
+    sync_run = store.sync_run_of(code, context.run.run_id)
+    store.record_image_failures(code, sync_run.id if sync_run else None, settled, _now())
+    if sync_run is not None:
+        store.record_image_counts(sync_run.id, uploaded=stats.uploaded, failed=settled.failed)
     for sku, failures in list(settled.failures.items())[:MAX_FAILURES_SHOWN]:
         context.log.warning(f"{sku}: image {failures[0][0]} failed: {failures[0][1]}")
     duration = time.monotonic() - started
@@ -124,7 +124,7 @@ def uploaded_images(
         "images_stored_total": counts["stored"],
         "failures": failure_table(
             [
-                (sku, IMAGE_STAGE, f"{url}: {reason}")
+                (sku, ErrorStage.IMAGE, f"{url}: {reason}")
                 for sku, failures in settled.failures.items()
                 for url, reason in failures
             ]
@@ -144,19 +144,3 @@ def uploaded_images(
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _record_failures(
-    store: CatalogStore, code: str, sync_run_id: int | None, settled: SettleStats
-) -> None:
-    """One open ``image`` error per product with failed images; resolve the products whose
-    images are all stored now."""
-    now = _now()
-    rows = []
-    for sku, failures in settled.failures.items():
-        first_url, first_reason = failures[0]
-        others = len({url for url, _ in failures}) - 1
-        more = f" (and {others} more image{'s' if others > 1 else ''})" if others else ""
-        rows.append((sku, first_url, IMAGE_STAGE, f"{first_url}: {first_reason}{more}"))
-    store.record_errors(code, sync_run_id, rows, now)
-    store.resolve_image_errors(code, store.products_with_settled_images(code), now)

@@ -1,36 +1,32 @@
 """One supplier's sync, partitioned by supplier code.
 
 supplier_index -> parsed_variants -> changed_product_families -> catalog_products/_variants.
-Parsed families are staged in the catalog database between steps, so no step holds a whole
-supplier in memory and any step can be retried on another machine.
+Each step returns a typed record (``sync/values.py``); the work itself is done by plain
+modules of ``sync/`` and the catalog store, and these assets only wire and report it. Parsed
+families wait in the catalog database between steps, so no step holds a whole supplier in
+memory and any step can be retried on another machine.
 """
 
-import asyncio
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
-from promosync_pipeline.catalog import CatalogStore, FamilyWrite
+from promosync_pipeline.assets.reporting import MAX_FAILURES_SHOWN, STEP_RETRY, failure_table
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.promidata.index import problem_family, slice_hash
+from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, fetch_and_parse
+from promosync_pipeline.sync.apply_changes import apply_changes
+from promosync_pipeline.sync.index_errors import record_index_problems
 from promosync_pipeline.sync.plan import classify, plan_fetch
 from promosync_pipeline.sync.progress import Progress
-
-MAX_FAILURES_SHOWN = 50
-CATALOG_STAGES = ("download", "parse", "write")
-INDEX_STAGE = "index"
-STEP_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
+from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
+from promosync_pipeline.sync.stage_files import stage_files
+from promosync_pipeline.sync.values import FamilyChanges, FamilyFailure, SourceFile, StagedVariants
 
 
 class ParseConfig(dg.Config):
@@ -51,15 +47,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
+    return [(f.sku, f.stage, f.reason) for f in failed]
+
+
 @dg.asset(
     partitions_def=suppliers,
     retry_policy=STEP_RETRY,
     group_name="catalog",
     deps=["promidata_index"],
     description=(
-        "This supplier's slice of Import.txt: one row per product file. Read from the latest "
-        "valid index in the catalog database's feed cache (saved by promidata_index and by "
-        "promidata_index_sensor)."
+        "This supplier's slice of Import.txt: one row per product file (supplier_code, sku, "
+        "url, hash, line). Read from the latest valid index in the catalog database's feed "
+        "cache (saved by promidata_index and by promidata_index_sensor)."
     ),
 )
 def supplier_index(
@@ -78,49 +78,19 @@ def supplier_index(
             "on promidata_index_sensor, then sync this supplier again",
             allow_retries=False,
         )
-    rows = entries_to_frame(report.by_supplier().get(code, []))
+    entries = report.by_supplier().get(code, [])
     store.upsert_suppliers([code], _now())
-    skipped = _record_index_problems(store, code, report.problems)
-    version = slice_hash(frame_to_entries(rows))
+    skipped = record_index_problems(store, code, report.problems, _now())
+    version = slice_hash(entries)
     return dg.Output(
-        rows,
+        entries_to_frame(entries),
         data_version=dg.DataVersion(version),
         metadata={
-            "dagster/row_count": len(rows),
+            "dagster/row_count": len(entries),
             "slice_hash": version,
             "index_lines_skipped": skipped,
         },
     )
-
-
-def _record_index_problems(store: CatalogStore, code: str, problems: Sequence[Any]) -> int:
-    """Index lines of this supplier that were skipped go to ``sync_errors`` (stage ``index``)
-    with the reason, so a family the index lists unusably is not silently missing; errors of
-    lines that are fine again are resolved."""
-    rows = []
-    for problem in problems:
-        found = problem_family(problem)
-        if found is not None and found[0] == code:
-            rows.append((found[1], found[2], INDEX_STAGE, str(problem)))
-    now = _now()
-    store.record_errors(code, None, rows, now)
-    still = {sku for sku, *_ in rows}
-    open_index = [e.sku for e in store.open_errors(code) if e.stage == INDEX_STAGE]
-    store.resolve_errors(code, [s for s in open_index if s and s not in still], now, (INDEX_STAGE,))
-    return len(rows)
-
-
-def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:
-    """(sku, stage, reason) rows as a markdown table for the UI."""
-    if not failed:
-        return "none"
-    lines = ["| sku | stage | reason |", "| --- | --- | --- |"]
-    for sku, stage, reason in failed[:MAX_FAILURES_SHOWN]:
-        text = reason.replace("|", "\\|").replace("\n", " ")[:300]
-        lines.append(f"| {sku} | {stage} | {text} |")
-    if len(failed) > MAX_FAILURES_SHOWN:
-        lines.append(f"| … | | {len(failed) - MAX_FAILURES_SHOWN} more in sync_errors |")
-    return dg.MetadataValue.md("\n".join(lines))
 
 
 @dg.asset(
@@ -128,8 +98,9 @@ def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | 
     group_name="catalog",
     retry_policy=STEP_RETRY,
     description=(
-        "Product files of this supplier whose index hash differs from the catalog's (all with "
-        "full_refresh), downloaded and parsed into families; staged in the catalog database."
+        "This sync's parsed families of the supplier, with their variants, price tiers and "
+        "images, staged in the catalog database under the run's sync_runs id: the product "
+        "files whose index hash differs from the catalog's (all with full_refresh)."
     ),
 )
 def parsed_variants(
@@ -138,12 +109,11 @@ def parsed_variants(
     supplier_index: pd.DataFrame,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
-) -> dg.Output[dict[str, Any]]:
+) -> dg.Output[StagedVariants]:
     code = context.partition_key
     store = catalog_db.store()
     entries = frame_to_entries(supplier_index)
-    known = store.known_hashes(code)
-    plan = plan_fetch(entries, known, full_refresh=config.full_refresh)
+    plan = plan_fetch(entries, store.known_hashes(code), full_refresh=config.full_refresh)
     sync_run_id = store.start_sync_run(code, context.run.run_id, _now())
     store.clear_staging(code)
     context.log.info(
@@ -151,86 +121,56 @@ def parsed_variants(
         f"{plan.skipped} unchanged by hash, {len(plan.removed)} no longer listed"
     )
     stats = ClientStats()
-    failures: list[Failed] = []
-    parsed_count = variants = tiers = 0
     progress = Progress(f"{code} parsed_variants", len(plan.to_fetch), context.log.info)
-    budget = max(1, int(config.max_failure_share * len(plan.to_fetch)))
-
-    async def sink(batch: Sequence[Outcome]) -> None:
-        nonlocal parsed_count, variants, tiers
-        parsed = [o for o in batch if isinstance(o, Parsed)]
-        failed = [o for o in batch if isinstance(o, Failed)]
-        staged = [FamilyWrite(p.family, p.entry.url, p.entry.hash, p.content_hash) for p in parsed]
-        await asyncio.to_thread(store.stage_families, code, sync_run_id, staged)
-        if failed:
-            failures.extend(failed)
-            rows = [(f.entry.sku, f.entry.url, f.stage, f.reason) for f in failed]
-            await asyncio.to_thread(store.record_errors, code, sync_run_id, rows, _now())
-            if len(failures) > budget and len(plan.to_fetch) >= 10:
-                raise _TooManyFailures()
-        parsed_count += len(parsed)
-        variants += sum(len(p.family.variants) for p in parsed)
-        tiers += sum(p.family.price_tier_count for p in parsed)
-
-    async def run() -> None:
-        async with promidata.client(stats) as client:
-            await fetch_and_parse(
-                client,
-                plan.to_fetch,
-                sink,
-                workers=promidata.max_in_flight,
-                batch_size=100,
-                on_done=progress.advance,
-            )
-
-    started = time.monotonic()
-    aborted = False
-    try:
-        asyncio.run(run())
-    except _TooManyFailures:
-        aborted = True
+    result = stage_files(
+        promidata.client(stats),
+        store,
+        code,
+        sync_run_id,
+        plan.to_fetch,
+        workers=promidata.max_in_flight,
+        max_failure_share=config.max_failure_share,
+        on_done=progress.advance,
+    )
     progress.finish()
-    duration = time.monotonic() - started
-    share = len(failures) / len(plan.to_fetch) if plan.to_fetch else 0.0
+    failed = tuple(result.failed)
+    staged = StagedVariants(
+        supplier_code=code,
+        sync_run_id=sync_run_id,
+        files_listed=len(entries),
+        staged_skus=tuple(result.staged_skus),
+        failed=failed,
+        removed=tuple(plan.removed),
+        fetch_counts={**stats.as_metadata(), "files_downloaded": result.files_downloaded},
+    )
+    parsed = len(result.staged_skus)
     metadata = {
         "files_listed": len(entries),
-        "files_downloaded": parsed_count + sum(1 for f in failures if f.stage != "download"),
+        "files_downloaded": result.files_downloaded,
         "files_skipped_unchanged_hash": plan.skipped,
-        "families_parsed": parsed_count,
-        "families_failed": len(failures),
-        "variants_parsed": variants,
-        "price_tiers_parsed": tiers,
-        "duration_s": round(duration, 3),
-        "families_per_s": round(parsed_count / duration, 1) if duration > 0 else 0.0,
-        "failures": failure_table([(f.entry.sku, f.stage, f.reason) for f in failures]),
-        "dagster/row_count": variants,
+        "families_parsed": parsed,
+        "families_failed": len(failed),
+        "variants_parsed": result.variants,
+        "price_tiers_parsed": result.price_tiers,
+        "duration_s": round(result.duration_s, 3),
+        "families_per_s": round(parsed / result.duration_s, 1) if result.duration_s else 0.0,
+        "failures": failure_table(_rows(failed)),
+        "dagster/row_count": result.variants,
         **stats.as_metadata(),
     }
-    if aborted or (share > config.max_failure_share and len(plan.to_fetch) >= 10):
-        store.finish_sync_run(sync_run_id, "failed", _now(), error=f"{len(failures)} files failed")
+    if result.over_budget(len(plan.to_fetch), config.max_failure_share):
+        store.finish_sync_run(sync_run_id, "failed", _now(), error=f"{len(failed)} files failed")
+        first = failed[0]
         raise dg.Failure(
-            f"{code}: {len(failures)} of {len(plan.to_fetch)} product files failed "
+            f"{code}: {len(failed)} of {len(plan.to_fetch)} product files failed "
             f"(more than {config.max_failure_share:.0%}); the source looks broken, stopping. "
-            f"First: {failures[0].entry.sku} ({failures[0].stage}): {failures[0].reason}",
+            f"First: {first.sku} ({first.stage}): {first.reason}",
             metadata=metadata,
             allow_retries=False,
         )
-    for failure in failures[:MAX_FAILURES_SHOWN]:
-        context.log.warning(f"{failure.entry.sku} {failure.stage} failed: {failure.reason}")
-    manifest = {
-        "supplier_code": code,
-        "sync_run_id": sync_run_id,
-        "files_listed": len(entries),
-        "removed": plan.removed,
-        "failed": [(f.entry.sku, f.stage, f.reason) for f in failures],
-        "stats": {**stats.as_metadata(), "files_downloaded": metadata["files_downloaded"]},
-        "started_at": time.time() - duration,
-    }
-    return dg.Output(manifest, metadata=metadata)
-
-
-class _TooManyFailures(Exception):
-    pass
+    for failure in failed[:MAX_FAILURES_SHOWN]:
+        context.log.warning(f"{failure.sku} {failure.stage} failed: {failure.reason}")
+    return dg.Output(staged, metadata=metadata)
 
 
 @dg.asset(
@@ -244,29 +184,35 @@ class _TooManyFailures(Exception):
 )
 def changed_product_families(
     context: dg.AssetExecutionContext,
-    parsed_variants: dict[str, Any],
+    parsed_variants: StagedVariants,
     catalog_db: CatalogDatabaseResource,
-) -> dg.Output[dict[str, Any]]:
-    code = context.partition_key
+) -> dg.Output[FamilyChanges]:
     store = catalog_db.store()
-    known = store.known_hashes(code)
-    buckets: dict[str, list[str]] = {"new": [], "changed": [], "unchanged": []}
-    touched: dict[str, tuple[str, str]] = {}
-    for sku, staged in store.staged_hashes(parsed_variants["sync_run_id"]).items():
+    known = store.known_hashes(parsed_variants.supplier_code)
+    kinds: dict[str, list[str]] = {"new": [], "changed": [], "unchanged": []}
+    sources: dict[str, SourceFile] = {}
+    for sku, staged in store.staged_hashes(parsed_variants.sync_run_id).items():
         kind = classify(sku, staged.content_hash, known)
-        buckets[kind].append(sku)
+        kinds[kind].append(sku)
         if kind == "unchanged":
-            touched[sku] = (staged.source_url, staged.source_hash)
-    removed = parsed_variants["removed"]
-    counts = {f"families_{k}": len(v) for k, v in buckets.items()}
-    context.log.info(f"{code}: {counts}, removed {len(removed)}")
+            sources[sku] = SourceFile(staged.source_url, staged.source_hash)
+    changes = FamilyChanges(
+        staged=parsed_variants,
+        new=tuple(kinds["new"]),
+        changed=tuple(kinds["changed"]),
+        unchanged=tuple(kinds["unchanged"]),
+        new_sources=sources,
+    )
+    counts = {f"families_{kind}": len(skus) for kind, skus in kinds.items()}
+    removed = len(parsed_variants.removed)
+    context.log.info(f"{parsed_variants.supplier_code}: {counts}, removed {removed}")
     return dg.Output(
-        {**parsed_variants, **buckets, "touched": touched},
+        changes,
         metadata={
             **counts,
-            "families_removed": len(removed),
-            "families_failed": len(parsed_variants["failed"]),
-            "dagster/row_count": len(buckets["new"]) + len(buckets["changed"]) + len(removed),
+            "families_removed": removed,
+            "families_failed": len(parsed_variants.failed),
+            "dagster/row_count": len(changes.to_write) + removed,
         },
     )
 
@@ -292,64 +238,35 @@ def changed_product_families(
 def catalog_tables(
     context: dg.AssetExecutionContext,
     config: WriteConfig,
-    changes: dict[str, Any],
+    changes: FamilyChanges,
     catalog_db: CatalogDatabaseResource,
-):
+) -> Iterator[dg.MaterializeResult]:
     """Write new and changed families (a family with its variants and tiers in one
     transaction), record bytes-only changes, deactivate removed families."""
-    code = context.partition_key
+    code = changes.staged.supplier_code
     store = catalog_db.store()
-    sync_run_id = changes["sync_run_id"]
-    now = _now()
-    to_write = changes["new"] + changes["changed"]
-    progress = Progress(f"{code} catalog write", len(to_write), context.log.info)
-    started = time.monotonic()
-    result = store.write_staged(sync_run_id, to_write, now, on_done=progress.advance)
+    progress = Progress(f"{code} catalog write", len(changes.to_write), context.log.info)
+    policy = RemovalPolicy(config.max_removed_share, config.allow_supplier_removal)
+    try:
+        outcome = apply_changes(store, changes, policy, on_done=progress.advance)
+    except RemovalRefused as exc:
+        raise dg.Failure(str(exc), allow_retries=False) from None
     progress.finish()
-    store.touch_unchanged(code, changes["touched"], now)
-    removed = _guarded_removals(context, config, changes, store.active_count(code), store)
-    deactivated = store.deactivate(code, removed, now)
-    failed = [*changes["failed"], *((sku, "write", err) for sku, err in result.failed.items())]
-    if result.failed:
-        store.record_errors(
-            code,
-            sync_run_id,
-            [(sku, None, "write", err) for sku, err in result.failed.items()],
-            now,
+    if outcome.kept_unreadable:
+        context.log.warning(
+            f"keeping {outcome.kept_unreadable} families whose index line is unusable "
+            "(see sync_errors, stage index): missing from the index is not removed"
         )
-    committed = [sku for sku in to_write if sku not in result.failed]
-    store.resolve_errors(
-        code,
-        [*committed, *changes["touched"], *changes["unchanged"]],
-        now,
-        stages=CATALOG_STAGES,
-    )
-    duration = time.monotonic() - started
-    status = "failed" if failed else "success"
-    counts = {
-        "families_new": len([s for s in changes["new"] if s not in result.failed]),
-        "families_changed": len([s for s in changes["changed"] if s not in result.failed]),
-        "families_unchanged": changes["files_listed"] - len(to_write) - len(changes["failed"]),
-        "families_removed": deactivated,
-        "families_failed": len(failed),
-        "variants_written": result.variants_written,
-        "price_tiers_written": result.price_tiers_written,
-    }
-    store.finish_sync_run(sync_run_id, status, _now(), counts=counts | changes["stats"])
-    store.update_supplier_status(code, status, now)
-    store.clear_staging(code)
+    if outcome.counts["families_removed"]:
+        context.log.info(f"deactivated {outcome.counts['families_removed']} families")
     common = {
-        **counts,
-        **changes["stats"],
-        "duration_s": round(duration, 3),
-        "rows_per_s": round(
-            (result.products_written + result.variants_written + result.price_tiers_written)
-            / duration,
-            1,
-        )
-        if duration > 0
+        **outcome.counts,
+        **changes.staged.fetch_counts,
+        "duration_s": round(outcome.duration_s, 3),
+        "rows_per_s": round(outcome.rows_written / outcome.duration_s, 1)
+        if outcome.duration_s > 0
         else 0.0,
-        "failures": failure_table(failed),
+        "failures": failure_table(_rows(outcome.failed)),
     }
     yield dg.MaterializeResult(
         asset_key="catalog_products",
@@ -359,42 +276,3 @@ def catalog_tables(
         asset_key="catalog_variants",
         metadata={**common, "dagster/row_count": store.active_variant_count(code)},
     )
-
-
-def _guarded_removals(
-    context: dg.AssetExecutionContext,
-    config: WriteConfig,
-    changes: dict[str, Any],
-    active: int,
-    store: CatalogStore,
-) -> list[str]:
-    removed: list[str] = changes["removed"]
-    if not removed:
-        return []
-    unreadable = {
-        e.sku for e in store.open_errors(changes["supplier_code"]) if e.stage == INDEX_STAGE
-    }
-    if unreadable & set(removed):
-        context.log.warning(
-            f"keeping {len(unreadable & set(removed))} families whose index line is unusable "
-            "(see sync_errors, stage index): missing from the index is not removed"
-        )
-        removed = [sku for sku in removed if sku not in unreadable]
-        if not removed:
-            return []
-    if changes["files_listed"] == 0 and not config.allow_supplier_removal:
-        raise dg.Failure(
-            f"{changes['supplier_code']} is no longer in the index: refusing to deactivate its "
-            f"{len(removed)} families (set allow_supplier_removal to confirm)",
-            allow_retries=False,
-        )
-    share = len(removed) / active if active else 0.0
-    if share > config.max_removed_share and not config.allow_supplier_removal:
-        raise dg.Failure(
-            f"{changes['supplier_code']}: the index no longer lists {len(removed)} of {active} "
-            f"active families ({share:.0%} > {config.max_removed_share:.0%}); refusing to "
-            "deactivate them (a truncated index?). Raise max_removed_share to confirm.",
-            allow_retries=False,
-        )
-    context.log.info(f"deactivating {len(removed)} families no longer in the index")
-    return removed

@@ -18,6 +18,7 @@ from promosync_pipeline.promidata import (
     content_hash,
     parse_product,
 )
+from promosync_pipeline.sync.stages import ErrorStage
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class Parsed:
 @dataclass(frozen=True, slots=True)
 class Failed:
     entry: IndexEntry
-    stage: str
+    stage: ErrorStage
     """``download`` or ``parse``."""
     reason: str
 
@@ -49,7 +50,7 @@ def parse_entry(entry: IndexEntry, data: bytes) -> Outcome:
             data, source_name(entry), expected_sku=entry.sku, supplier_code=entry.supplier_code
         )
     except ProductParseError as exc:
-        return Failed(entry, "parse", str(exc))
+        return Failed(entry, ErrorStage.PARSE, str(exc))
     return Parsed(entry, family, content_hash(family))
 
 
@@ -80,7 +81,7 @@ async def fetch_and_parse(
             try:
                 response = await client.get(entry.url)
             except FetchError as exc:
-                await results.put(Failed(entry, "download", exc.reason_with_attempts()))
+                await results.put(Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts()))
                 continue
             await results.put(parse_entry(entry, response.content))
         await results.put(None)

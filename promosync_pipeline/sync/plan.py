@@ -10,9 +10,12 @@ from promosync_pipeline.promidata import IndexEntry
 
 
 class Known(Protocol):
-    source_hash: str | None
-    content_hash: str | None
-    is_active: bool
+    @property
+    def source_hash(self) -> str | None: ...
+    @property
+    def content_hash(self) -> str | None: ...
+    @property
+    def is_active(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from promosync_pipeline.feedsim import FeedGenerator
 from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import Family, ProductParseError, parse_product
+from promosync_pipeline.sync.stages import FAMILY_STAGES
 from promosync_pipeline_tests.pipeline.harness import QUIET, rows
 
 FAST_CLIENT = {
@@ -26,7 +27,6 @@ FAST_CLIENT = {
     "retry_after_cap_s": 1.0,
 }
 """Resource config for a test-sized sync: short timeouts, short pauses."""
-CATALOG_STAGES = ("download", "parse", "write")
 
 
 @dataclass
@@ -128,7 +128,7 @@ def open_errors(url: str) -> dict[str, dict[str, Any]]:
     """Open ``sync_errors`` rows of families, by SKU (the latest one when several)."""
     out: dict[str, dict[str, Any]] = {}
     for row in rows(url, t.sync_errors, t.sync_errors.c.resolved_at.is_(None)):
-        if row["sku"] is not None and row["stage"] in CATALOG_STAGES:
+        if row["sku"] is not None and row["stage"] in FAMILY_STAGES:
             out[row["sku"]] = row
     return out
 

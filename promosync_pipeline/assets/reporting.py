@@ -1,0 +1,26 @@
+"""What the supplier and image assets share: their retry policy and how failures are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+MAX_FAILURES_SHOWN = 50
+STEP_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+"""For what a moment later may not see again: a database restart, a dropped connection."""
+
+
+def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:
+    """(sku, stage, reason) rows as a markdown table for the UI."""
+    if not failed:
+        return "none"
+    lines = ["| sku | stage | reason |", "| --- | --- | --- |"]
+    for sku, stage, reason in failed[:MAX_FAILURES_SHOWN]:
+        text = reason.replace("|", "\\|").replace("\n", " ")[:300]
+        lines.append(f"| {sku} | {stage} | {text} |")
+    if len(failed) > MAX_FAILURES_SHOWN:
+        lines.append(f"| … | | {len(failed) - MAX_FAILURES_SHOWN} more in sync_errors |")
+    return dg.MetadataValue.md("\n".join(lines))
