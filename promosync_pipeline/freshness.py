@@ -26,8 +26,9 @@ def freshness_window(environ: Mapping[str, str] | None = None) -> timedelta:
 
 
 def with_catalog_freshness(
-    assets: Sequence[dg.AssetsDefinition], environ: Mapping[str, str] | None = None
-) -> list[dg.AssetsDefinition]:
+    assets: Sequence[dg.AssetsDefinition | dg.AssetSpec],
+    environ: Mapping[str, str] | None = None,
+) -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """``assets`` with a time-window freshness policy on the catalog assets (none when the
     window is below Dagster's one-minute minimum)."""
     window = freshness_window(environ)

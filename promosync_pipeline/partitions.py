@@ -2,4 +2,7 @@
 
 import dagster as dg
 
-suppliers = dg.DynamicPartitionsDefinition(name="suppliers")
+SUPPLIER_PARTITIONS = "suppliers"
+"""The name the instance stores the supplier codes under."""
+
+suppliers = dg.DynamicPartitionsDefinition(name=SUPPLIER_PARTITIONS)

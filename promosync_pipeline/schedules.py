@@ -15,10 +15,10 @@ import dagster as dg
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
-from promosync_pipeline.automation.kept_index import refresh_kept_index
 from promosync_pipeline.jobs import supplier_sync_job
-from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import refresh_kept_index
 
 TRIGGER_TAG = "promosync/trigger"
 
@@ -48,7 +48,7 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
     ):
         only = settings.supplier_filter()
         instance = context.instance
-        partitions = instance.get_dynamic_partitions(suppliers.name)
+        partitions = instance.get_dynamic_partitions(SUPPLIER_PARTITIONS)
         index = refresh_kept_index(promidata, catalog_db.store(), context.log)
         if index is None:
             codes = enabled_codes(partitions, only)
@@ -57,7 +57,7 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
             registered = set(partitions)
             new = [code for code in codes if code not in registered]
             if new:
-                instance.add_dynamic_partitions(suppliers.name, new)
+                instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, new)
                 context.log.info(f"new supplier partitions: {', '.join(new)}")
             gone = sorted(set(enabled_codes(partitions, only)) - set(codes))
             if gone:

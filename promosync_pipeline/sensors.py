@@ -39,14 +39,14 @@ from promosync_pipeline.automation.index_watch import (
     plan_tick,
     supplier_run_key,
 )
-from promosync_pipeline.automation.kept_index import fetch_index, index_refusal
 from promosync_pipeline.freshness import freshness_window
 from promosync_pipeline.http import FetchError
 from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
-from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS, suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import fetch_index, index_refusal
 
 CATALOG_KEY = dg.AssetKey("catalog_products")
 TRIGGER_TAG = "promosync/trigger"
@@ -116,7 +116,7 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
         plan = plan_tick(
             live,
             cursor.requested,
-            context.instance.get_dynamic_partitions(suppliers.name),
+            context.instance.get_dynamic_partitions(SUPPLIER_PARTITIONS),
             only,
         )
         for code in plan.vanished:
@@ -206,7 +206,7 @@ def failing_error_checks(
         ) or (None,)
         event = record.event.dagster_event if record and record.event else None
         evaluation = event.event_specific_data if event else None
-        if not isinstance(evaluation, dg.AssetCheckEvaluation):
+        if record is None or not isinstance(evaluation, dg.AssetCheckEvaluation):
             continue
         if evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
@@ -278,7 +278,7 @@ def build_freshness_alert_sensor(
         book = IncidentBook.decode(context.cursor)
         instance = context.instance
         codes = enabled_codes(
-            instance.get_dynamic_partitions(suppliers.name), settings.supplier_filter()
+            instance.get_dynamic_partitions(SUPPLIER_PARTITIONS), settings.supplier_filter()
         )
         synced = last_catalog_syncs(instance, codes)
         book.first_seen = {c: book.first_seen.get(c, now) for c in codes if c not in synced}

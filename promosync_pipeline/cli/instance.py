@@ -26,9 +26,11 @@ def get_instance() -> dg.DagsterInstance:
     if home := os.environ.get("DAGSTER_HOME"):
         Path(home).mkdir(parents=True, exist_ok=True)
         return dg.DagsterInstance.get()
-    home = embedded_home()
-    config_dir = Path.cwd() if Path("dagster.yaml").exists() else home
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_dir=str(config_dir)))
+    embedded = embedded_home()
+    config_dir = Path.cwd() if Path("dagster.yaml").exists() else embedded
+    return dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(embedded), config_dir=str(config_dir))
+    )
 
 
 def describe_instance() -> str:

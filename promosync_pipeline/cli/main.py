@@ -74,7 +74,7 @@ def cmd_sync(
         return 2
     instance = get_instance()
     feed_run, listed = refresh_feed(instance)
-    if not feed_run.success:
+    if feed_run is not None and not feed_run.success:
         print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
         for error in feed_run.errors:
             print(f"  {error}", file=sys.stderr)

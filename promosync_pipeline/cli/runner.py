@@ -7,7 +7,12 @@ from typing import Any
 
 import dagster as dg
 
-from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline.http import FetchError
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import conditional_headers, fetch_index
 
 
 def _feed_refresh_job() -> dg.JobDefinition:
@@ -61,11 +66,35 @@ def _execute(
         return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
 
 
-def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome, list[str]]:
-    """Materialize the index and categories; return the supplier codes the index lists."""
+def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[str]]:
+    """Bring the kept Import.txt up to date; return the supplier codes it lists.
+
+    One conditional GET first: when the feed answers 304 the kept copy is current and no
+    Dagster run is spent on it (the outcome is None). Otherwise ``feed_refresh_job``
+    materializes the index and categories, so a new, refused or unreachable index is recorded
+    and reported as a run.
+    """
+    promidata = PromidataResource()
+    store = CatalogDatabaseResource().store()
+    if _kept_index_is_current(promidata, store):
+        return None, _listed_codes(promidata, store)
     outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
-    slices = outcome.metadata.get("promidata_index", {}).get("supplier_slices") or {}
-    return outcome, sorted(slices)
+    return outcome, _listed_codes(promidata, store) if outcome.success else []
+
+
+def _kept_index_is_current(promidata: PromidataResource, store: CatalogStore) -> bool:
+    cached = store.cached_feed_file(promidata.index_url)
+    if cached is None or not (cached.etag or cached.last_modified):
+        return False
+    try:
+        return fetch_index(promidata, conditional_headers(cached)).not_modified
+    except FetchError:
+        return False  # the feed refresh run reports it
+
+
+def _listed_codes(promidata: PromidataResource, store: CatalogStore) -> list[str]:
+    cached = store.cached_feed_file(promidata.index_url)
+    return sorted(parse_index(cached.body).by_supplier()) if cached is not None else []
 
 
 def sync_supplier(
@@ -74,7 +103,7 @@ def sync_supplier(
     """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked."""
     from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 
-    instance.add_dynamic_partitions(suppliers.name, [code])
+    instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, [code])
     run_config = {"ops": {"parsed_variants": {"config": {"full_refresh": full_refresh}}}}
     selection = None
     if skip_images:

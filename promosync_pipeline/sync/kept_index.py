@@ -1,4 +1,4 @@
-"""Fetching Import.txt for the sensor and the schedule, and keeping each whole copy.
+"""Fetching Import.txt for the CLI, the sensor and the schedule, and keeping each whole copy.
 
 Supplier runs read the copy of Import.txt kept in the catalog database's feed cache, so
 whatever requests them (``promidata_index_sensor``, ``nightly_supplier_sync``) first fetches
@@ -12,31 +12,52 @@ import asyncio
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from promosync_pipeline.catalog import CatalogStore
-from promosync_pipeline.http import FetchClient, FetchError, FetchResult
+from promosync_pipeline.catalog import CachedFile, CatalogStore
+from promosync_pipeline.http import ClientSettings, FetchClient, FetchError, FetchResult, HostPolicy
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import IndexReport
-from promosync_pipeline.resources import PromidataResource
 
 
-def fetch_index(promidata: PromidataResource, headers: Mapping[str, str]) -> FetchResult:
+class FeedSource(Protocol):
+    """Where Import.txt is and how to fetch it (the ``promidata`` resource is one)."""
+
+    @property
+    def index_url(self) -> str: ...
+
+    def client_settings(self) -> ClientSettings: ...
+
+    def host_policy(self) -> HostPolicy: ...
+
+
+def fetch_index(source: FeedSource, headers: Mapping[str, str]) -> FetchResult:
     """One conditional GET of Import.txt through the project's client (host policy, size cap);
     two attempts with short timeouts: a tick must not hang on a slow feed."""
+    settings = source.client_settings()
     client_settings = dataclasses.replace(
-        promidata.client_settings(),
+        settings,
         max_in_flight=1,
         max_attempts=2,
-        connect_timeout_s=min(promidata.connect_timeout_s, 10.0),
-        read_timeout_s=min(promidata.read_timeout_s, 30.0),
+        connect_timeout_s=min(settings.connect_timeout_s, 10.0),
+        read_timeout_s=min(settings.read_timeout_s, 30.0),
     )
 
     async def get() -> FetchResult:
-        async with FetchClient(client_settings, promidata.host_policy()) as client:
-            return await client.get(promidata.index_url, headers=headers)
+        async with FetchClient(client_settings, source.host_policy()) as client:
+            return await client.get(source.index_url, headers=headers)
 
     return asyncio.run(get())
+
+
+def conditional_headers(cached: CachedFile | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the kept copy's validators."""
+    headers: dict[str, str] = {}
+    if cached is not None and cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached is not None and cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    return headers
 
 
 def index_refusal(report: IndexReport) -> str | None:
@@ -50,26 +71,20 @@ def index_refusal(report: IndexReport) -> str | None:
     return None
 
 
-def refresh_kept_index(
-    promidata: PromidataResource, store: CatalogStore, log: Any
-) -> IndexReport | None:
+def refresh_kept_index(source: FeedSource, store: CatalogStore, log: Any) -> IndexReport | None:
     """Fetch Import.txt (conditional on the kept copy's validators), keep it when whole, and
     return the index supplier runs will read, parsed: the new copy, or the kept one when the
     feed answers 304, cannot be reached, or sends an index that has to be refused (both logged
     as warnings). None when there is no usable index at all."""
-    url = promidata.index_url
+    url = source.index_url
     cached = store.cached_feed_file(url)
-    headers: dict[str, str] = {}
-    if cached is not None and cached.etag:
-        headers["If-None-Match"] = cached.etag
-    if cached is not None and cached.last_modified:
-        headers["If-Modified-Since"] = cached.last_modified
+    headers = conditional_headers(cached)
 
     def kept() -> IndexReport | None:
         return parse_index(cached.body) if cached is not None else None
 
     try:
-        result = fetch_index(promidata, headers)
+        result = fetch_index(source, headers)
     except FetchError as exc:
         log.warning(f"Import.txt could not be fetched ({exc}): using the kept copy")
         return kept()
