@@ -1,9 +1,15 @@
-"""Catalog sync of one supplier on PostgreSQL: full, no-op and 1%-change syncs, and the limit.
+"""One supplier synced through the ``promosync`` CLI on PostgreSQL, against the machine's limit.
 
-    .venv/bin/python benchmarks/sync_benchmark.py [--families 5000] [--database-url URL]
+    .venv/bin/python -m benchmarks.sync_benchmark [--families 5000] [--admin-url URL]
 
-The feed runs in its own process. "limit" fetches and parses the same files with the same
-client and concurrency but no database. Peak RSS is this process's (the sync runs in-process).
+The feed runs in a process of its own and serves every product file from memory (all bytes
+generated and cached before the clock starts), so it is not the bottleneck. In one run:
+
+- limit: fetch + ``orjson.loads`` of every product file, 32 requests in flight, one
+  ``httpx.AsyncClient`` per in-flight request (the fast set-up of PERF_NOTES.md), no database;
+  and the same with promosync's parser and content hash;
+- ``promosync sync CODE --skip-images`` from a fresh process: full, no-op and 1 %-change, each
+  with its wall time, product downloads counted at the feed, and the peak RSS of the process.
 """
 
 from __future__ import annotations
@@ -12,123 +18,138 @@ import argparse
 import asyncio
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
-import dagster as dg
 import httpx
+import orjson
 import sqlalchemy as sa
 
 from benchmarks._feed_process import start_feed
-from promosync_pipeline import settings
-from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedSpec
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
-from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.resources import PromidataResource
-from promosync_pipeline.sync.fetch_parse import Parsed, fetch_and_parse
+from promosync_pipeline.promidata import IndexEntry, content_hash, parse_index, parse_product
 
-CATALOG_ONLY = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]
-"""The catalog sync alone: images have a benchmark of their own."""
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+ROOT = Path(__file__).resolve().parent.parent
+PROMOSYNC = Path(sys.executable).parent / "promosync"
+IN_FLIGHT = 32
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def limit(index_url: str, *, parse: bool) -> tuple[float, int]:
+    """Seconds to fetch (and parse) every product file the index lists; files done."""
+    entries = parse_index(httpx.get(index_url, timeout=60).content).entries
+    queue: asyncio.Queue[IndexEntry] = asyncio.Queue()
+    for entry in entries:
+        queue.put_nowait(entry)
+    done = 0
 
-
-def limit(base_url: str, rps: float) -> tuple[float, int]:
-    promidata = PromidataResource(base_url=base_url, requests_per_second=rps)
-    entries = parse_index(httpx.get(promidata.index_url, timeout=60).content).entries
-    count = 0
-
-    async def sink(batch) -> None:
-        nonlocal count
-        count += sum(isinstance(o, Parsed) for o in batch)
+    async def worker() -> None:
+        nonlocal done
+        async with httpx.AsyncClient(timeout=60) as client:
+            while not queue.empty():
+                entry = queue.get_nowait()
+                body = (await client.get(entry.url)).content
+                if parse:
+                    content_hash(parse_product(body, entry.sku))
+                else:
+                    orjson.loads(body)
+                done += 1
 
     async def run() -> None:
-        async with promidata.client() as client:
-            await fetch_and_parse(client, entries, sink, workers=promidata.max_in_flight)
+        await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
 
     started = time.perf_counter()
     asyncio.run(run())
-    return time.perf_counter() - started, count
+    return time.perf_counter() - started, done
 
 
-def supplier_sync(instance: dg.DagsterInstance, code: str, rps: float) -> tuple[float, dict]:
-    config = {**QUIET, "resources": {"promidata": {"config": {"requests_per_second": rps}}}}
-    defs.resolve_job_def("feed_refresh_job").execute_in_process(
-        instance=instance, run_config=config
-    )
-    instance.add_dynamic_partitions("suppliers", [code])
+def product_downloads(origin: str) -> int:
+    return int(httpx.get(f"{origin}/_feedsim/stats", timeout=30).json()["product_downloads"])
+
+
+def cli_sync(code: str, env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, output) of one ``promosync sync`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    result = defs.resolve_job_def("supplier_sync_job").execute_in_process(
-        partition_key=code, instance=instance, run_config=config, asset_selection=CATALOG_ONLY
+    done = subprocess.run(
+        [str(PROMOSYNC), "sync", code, "--skip-images"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - started
-    meta: dict = {}
-    for node in ("parsed_variants", "catalog_tables"):
-        for mat in result.asset_materializations_for_node(node):
-            meta.update({f"{node}.{k}": v.value for k, v in mat.metadata.items()})
-    return wall, meta
-
-
-def report(name: str, wall: float, meta: dict, families: int) -> None:
-    parse_s = meta.get("parsed_variants.duration_s", 0)
-    write_s = meta.get("catalog_tables.duration_s", 0)
-    rows = sum(
-        meta.get(f"catalog_tables.{k}", 0)
-        for k in ("families_new", "families_changed", "variants_written", "price_tiers_written")
-    )
-    print(
-        f"{name:>10}: wall {wall:6.2f}s (fetch+parse {parse_s:.2f}s, write {write_s:.2f}s), "
-        f"{families / wall if families else 0:6.0f} families/s, "
-        f"{rows / write_s if write_s else 0:8.0f} rows/s written, "
-        f"downloads {meta.get('parsed_variants.files_downloaded')}, "
-        f"variants {meta.get('catalog_tables.variants_written')}, "
-        f"tiers {meta.get('catalog_tables.price_tiers_written')}, "
-        f"peak RSS {peak_rss_mb():.0f} MB"
-    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"promosync sync failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return wall, peak / 1024, done.stdout
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--families", type=int, default=5000)
-    parser.add_argument("--port", type=int, default=18765)
-    parser.add_argument("--rps", type=float, default=200.0, help="client request-rate limit")
-    parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1/test")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=5000, help="families of the supplier")
+    parser.add_argument("--port", type=int, default=18765, help="port of the feed")
+    parser.add_argument(
+        "--admin-url",
+        default="postgresql+psycopg://postgres@127.0.0.1/test",
+        help="a PostgreSQL database from which the benchmark's own database is created",
+    )
     args = parser.parse_args()
 
-    spec = FeedSpec(seed=99, suppliers=1, families=args.families, exact=True)
+    spec = FeedSpec(
+        seed=99, suppliers=1, families=args.families, exact=True, cache_bytes=4 * 1024**3
+    )
     feed, base_url = start_feed(spec, args.port)
+    origin = f"http://127.0.0.1:{args.port}"
+    index_url = f"{base_url}/Import/Import.txt"
     name = f"promosync_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db_url = sa.engine.make_url(args.admin_url).set(database=name).render_as_string(False)
-    os.environ[settings.PROMIDATA_BASE_URL] = base_url
-    os.environ[settings.DATABASE_URL] = db_url
+    db_url = sa.make_url(args.admin_url).set(database=name).render_as_string(False)
+    rows: list[tuple[str, str, str, str, str]] = []
     try:
-        code = parse_index(httpx.get(f"{base_url}/Import/Import.txt").content).entries[0]
-        code = code.supplier_code
-        wall, count = limit(base_url, args.rps)
-        print(f"     limit: {wall:6.2f}s, {count / wall:6.0f} families/s (fetch+parse, no DB)")
-        with tempfile.TemporaryDirectory() as home, dg.instance_for_test(temp_dir=home) as inst:
-            wall, meta = supplier_sync(inst, code, args.rps)
-            report("full", wall, meta, args.families)
-            wall, meta = supplier_sync(inst, code, args.rps)
-            report("no-op", wall, meta, 0)
-            changed = httpx.get(
-                f"http://127.0.0.1:{args.port}/_feedsim/change",
-                headers={"x-count": str(max(1, args.families // 100))},
-            ).json()
-            wall, meta = supplier_sync(inst, code, args.rps)
-            report(f"{len(changed)} chg", wall, meta, len(changed))
+        code = parse_index(httpx.get(index_url, timeout=60).content).entries[0].supplier_code
+        limit(index_url, parse=False)  # warm the feed's cache and the connections
+        raw_s, files = limit(index_url, parse=False)
+        parse_s, _ = limit(index_url, parse=True)
+        raw_rate, parse_rate = files / raw_s, files / parse_s
+        print(f"limit: fetch + orjson {raw_s:.2f} s, {raw_rate:.0f} families/s", flush=True)
+        print(f"limit: fetch + promosync parser {parse_s:.2f} s, {parse_rate:.0f} families/s")
+        with tempfile.TemporaryDirectory() as home:
+            env = {
+                **os.environ,
+                "DAGSTER_HOME": home,
+                "PROMIDATA_BASE_URL": base_url,
+                "PROMOSYNC_DATABASE_URL": db_url,
+            }
+            runs = [("full", 0), ("no-op", 0), ("1 % changed", max(1, files // 100))]
+            for label, changes in runs:
+                if changes:
+                    httpx.get(f"{origin}/_feedsim/change", headers={"x-count": str(changes)})
+                before = product_downloads(origin)
+                wall, rss, _ = cli_sync(code, env)
+                downloads = product_downloads(origin) - before
+                rate = f"{files / wall:.0f} families/s ({files / wall / raw_rate:.0%} of limit)"
+                rows.append((label, f"{wall:.2f} s", rate, str(downloads), f"{rss:.0f} MB"))
+                print(
+                    f"{label}: {wall:.2f} s wall, {downloads} downloads, {rss:.0f} MB", flush=True
+                )
     finally:
         feed.terminate()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    print()
+    print("| run | wall | whole supplier / wall | product downloads | peak RSS |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
