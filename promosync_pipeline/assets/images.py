@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from promosync_pipeline.assets.reporting import MAX_FAILURES_SHOWN, STEP_RETRY, failure_table
+from promosync_pipeline.assets.reporting import (
+    FEED_POOL,
+    MAX_FAILURES_SHOWN,
+    STEP_RETRY,
+    failure_table,
+)
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.images.pipeline import (
     ImageStats,
@@ -43,6 +48,7 @@ class ImageConfig(dg.Config):
     group_name="images",
     deps=["catalog_products"],
     retry_policy=STEP_RETRY,
+    pool=FEED_POOL,
     description=(
         "Every main and gallery image of this supplier's active variants: downloaded once per "
         "URL, verified, optimized and rendered (original capped at 2000 px, large 1600, "

@@ -1,4 +1,4 @@
-"""What the supplier and image assets share: their retry policy and how failures are shown."""
+"""What the supplier and image assets share: retry policy, concurrency pools, failure tables."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from collections.abc import Sequence
 import dagster as dg
 
 MAX_FAILURES_SHOWN = 50
+FEED_POOL = "promidata_feed"
+"""Steps that download from the feed's hosts: a pool limit caps how many supplier runs fetch at
+once, whatever the run queue allows (each run's own rate limit is per run)."""
+CATALOG_WRITE_POOL = "catalog_write"
+"""The catalog write: a pool limit caps concurrent bulk writes to the catalog database."""
 STEP_RETRY = dg.RetryPolicy(
     max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )

@@ -14,7 +14,13 @@ import dagster as dg
 import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
-from promosync_pipeline.assets.reporting import MAX_FAILURES_SHOWN, STEP_RETRY, failure_table
+from promosync_pipeline.assets.reporting import (
+    CATALOG_WRITE_POOL,
+    FEED_POOL,
+    MAX_FAILURES_SHOWN,
+    STEP_RETRY,
+    failure_table,
+)
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
@@ -97,6 +103,7 @@ def supplier_index(
     partitions_def=suppliers,
     group_name="catalog",
     retry_policy=STEP_RETRY,
+    pool=FEED_POOL,
     description=(
         "This sync's parsed families of the supplier, with their variants, price tiers and "
         "images, staged in the catalog database under the run's sync_runs id: the product "
@@ -221,6 +228,7 @@ def changed_product_families(
     partitions_def=suppliers,
     group_name="catalog",
     retry_policy=STEP_RETRY,
+    pool=CATALOG_WRITE_POOL,
     specs=[
         dg.AssetSpec(
             "catalog_products",
