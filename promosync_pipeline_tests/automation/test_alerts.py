@@ -22,15 +22,18 @@ UI = "http://dagster.test:3000"
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-class RecordingClock:
-    """The real time, remembering the last value it gave."""
+class Clock:
+    """Seconds since the epoch that move only when the test says: starts at the real time, so
+    it agrees with the timestamps the instance gives materializations."""
 
     def __init__(self) -> None:
-        self.last = 0.0
+        self.now = time.time()
 
     def __call__(self) -> float:
-        self.last = time.time()
-        return self.last
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 class Ticker:
@@ -82,7 +85,8 @@ def _no_filter(monkeypatch):
 def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webhook, alerts):
     instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
     first_sync = synced(instance, "A1")
-    clock = RecordingClock()
+    clock = Clock()
+    clock.now = first_sync
     ticker = Ticker(
         build_freshness_alert_sensor(timedelta(seconds=2), clock=clock), instance, alerts
     )
@@ -90,7 +94,7 @@ def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webh
     ticker.tick()
     assert webhook.take() == []  # A1 is fresh, A2 was only just seen
 
-    time.sleep(2.5)
+    clock.advance(2.5)
     result = ticker.tick()
     assert (
         result.skip_reason.skip_message
@@ -98,7 +102,7 @@ def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webh
     )
     assert sorted(webhook.take()) == [
         f"promosync ALERT: supplier A1 is stale: catalog_products last synced {utc(first_sync)}, "
-        f"{clock.last - first_sync:.0f} s ago (expected within 2 s)",
+        f"{clock.now - first_sync:.0f} s ago (expected within 2 s)",
         "promosync ALERT: supplier A2 has never been synced successfully "
         "(catalog_products expected within 2 s)",
     ]
@@ -106,7 +110,7 @@ def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webh
     ticker.tick()
     assert webhook.take() == []
 
-    synced(instance, "A1")
+    clock.now = synced(instance, "A1")
     ticker.tick()
     assert webhook.take() == [
         "promosync RECOVERED: supplier A1 is fresh again (catalog_products synced)"
@@ -119,9 +123,12 @@ def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webh
 def test_supplier_filter_limits_the_watched_suppliers(instance, webhook, alerts, monkeypatch):
     monkeypatch.setenv(settings.SUPPLIERS, "A2")
     instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
-    ticker = Ticker(build_freshness_alert_sensor(timedelta(seconds=1)), instance, alerts)
+    clock = Clock()
+    ticker = Ticker(
+        build_freshness_alert_sensor(timedelta(seconds=1), clock=clock), instance, alerts
+    )
     ticker.tick()
-    time.sleep(1.5)
+    clock.advance(1.5)
     ticker.tick()
     assert webhook.take() == [
         "promosync ALERT: supplier A2 has never been synced successfully "
@@ -131,9 +138,12 @@ def test_supplier_filter_limits_the_watched_suppliers(instance, webhook, alerts,
 
 def test_alert_is_retried_while_the_webhook_fails_and_never_sent_twice(instance, webhook, alerts):
     instance.add_dynamic_partitions(suppliers.name, ["A1"])
-    ticker = Ticker(build_freshness_alert_sensor(timedelta(seconds=1)), instance, alerts)
+    clock = Clock()
+    ticker = Ticker(
+        build_freshness_alert_sensor(timedelta(seconds=1), clock=clock), instance, alerts
+    )
     ticker.tick()
-    time.sleep(1.5)
+    clock.advance(1.5)
     webhook.status = 500
     ticker.tick()
     ticker.tick()
@@ -151,11 +161,14 @@ def test_alert_is_retried_while_the_webhook_fails_and_never_sent_twice(instance,
 def test_without_a_webhook_alerts_go_to_the_log(instance, monkeypatch, capfd):
     monkeypatch.delenv(settings.ALERT_WEBHOOK_URL, raising=False)
     instance.add_dynamic_partitions(suppliers.name, ["A1"])
+    clock = Clock()
     ticker = Ticker(
-        build_freshness_alert_sensor(timedelta(seconds=1)), instance, AlertWebhookResource()
+        build_freshness_alert_sensor(timedelta(seconds=1), clock=clock),
+        instance,
+        AlertWebhookResource(),
     )
     ticker.tick()
-    time.sleep(1.5)
+    clock.advance(1.5)
     capfd.readouterr()
     ticker.tick()
     assert (
