@@ -14,9 +14,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 
 PG_ADMIN_URL = os.environ.get(
@@ -119,3 +121,47 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     name = f"images-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the outside environment's supplier filter, webhook or extra hosts."""
+    for name in (settings.SUPPLIERS, settings.ALERT_WEBHOOK_URL, settings.ALLOWED_HOSTS):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """A throwaway Dagster instance (SQLite storage in a temporary folder)."""
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def _point_resources_at(
+    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, images: Path
+) -> str:
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
+    monkeypatch.setenv(settings.DATABASE_URL, catalog_url)
+    monkeypatch.setenv(settings.IMAGE_STORE, str(images))
+    return catalog_url
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path) -> str:
+    """The resources point at the simulator, a fresh catalog on each backend and an image
+    folder in ``tmp_path / "images"``; returns the catalog URL."""
+    return _point_resources_at(monkeypatch, feed, catalog_url, tmp_path / "images")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite catalog database URL."""
+    return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+
+
+@pytest.fixture
+def sqlite_env(
+    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, sqlite_url: str, tmp_path: Path
+) -> str:
+    """The same with an SQLite catalog only, for scenarios whose subject is not the database."""
+    return _point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")

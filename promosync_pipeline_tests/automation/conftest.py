@@ -6,14 +6,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
-
-from promosync_pipeline import settings
-from promosync_pipeline.feedsim import FeedServer
 
 INSTANCE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -49,20 +45,6 @@ def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
 def queued_instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
     """The same two instances, with a run queue: the runs a sensor submits stay QUEUED."""
     yield from _instance(request, QUEUED_RUNS)
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, tmp_path: Path) -> str:
-    """The resources point at the simulator, a SQLite catalog and an image folder; no supplier
-    filter, no webhook from the outside environment. Returns the catalog URL."""
-    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-    monkeypatch.setenv(settings.DATABASE_URL, url)
-    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
-    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
-    monkeypatch.delenv(settings.ALERT_WEBHOOK_URL, raising=False)
-    monkeypatch.delenv(settings.ALLOWED_HOSTS, raising=False)
-    return url
 
 
 @dataclass

@@ -77,11 +77,6 @@ def alerts(webhook) -> AlertWebhookResource:
     return AlertWebhookResource(url=webhook.url, ui_url=UI, retry_pause_s=0.05)
 
 
-@pytest.fixture(autouse=True)
-def _no_filter(monkeypatch):
-    monkeypatch.delenv(settings.SUPPLIERS, raising=False)
-
-
 def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webhook, alerts):
     instance.add_dynamic_partitions(suppliers.name, ["A1", "A2"])
     first_sync = synced(instance, "A1")
@@ -288,7 +283,7 @@ def status_tick(sensor, instance, cursor, alerts):
     return result.cursor
 
 
-def test_failed_run_alerts_once_then_recovers(instance, feed, env, webhook, alerts):
+def test_failed_run_alerts_once_then_recovers(instance, feed, sqlite_env, webhook, alerts):
     code = feed.generator.supplier_codes()[0]
     instance.add_dynamic_partitions(suppliers.name, [code])
     failure_cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
@@ -310,7 +305,7 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, env, webhook, aler
         "failed steps: supplier_index",
     ]
     assert lines[3].startswith(
-        f"error: dagster._core.definitions.events.Failure: {code}: no Import.txt listing "
+        f"error: Failure: {code}: no Import.txt listing "
         "product files is stored in the catalog database yet: materialize promidata_index"
     ), lines[3]
     assert lines[4:] == [f"{UI}/runs/{failed.run_id}"]
@@ -346,7 +341,9 @@ def _failed_supplier_run(instance, code: str) -> dg.ExecuteInProcessResult:
     return failed
 
 
-def test_failed_run_alert_is_retried_while_the_webhook_fails(instance, feed, env, webhook, alerts):
+def test_failed_run_alert_is_retried_while_the_webhook_fails(
+    instance, feed, sqlite_env, webhook, alerts
+):
     """The run failure sensor gets one evaluation per failed run, so it retries delivery
     itself: a webhook answering 503 three times still gets the alert, once."""
     code = feed.generator.supplier_codes()[0]
@@ -360,7 +357,9 @@ def test_failed_run_alert_is_retried_while_the_webhook_fails(instance, feed, env
     assert f"run id: {failed.run_id}" in text
 
 
-def test_undeliverable_run_alert_fails_the_tick_with_its_text(instance, feed, env, webhook, alerts):
+def test_undeliverable_run_alert_fails_the_tick_with_its_text(
+    instance, feed, sqlite_env, webhook, alerts
+):
     code = feed.generator.supplier_codes()[0]
     cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
     failed = _failed_supplier_run(instance, code)

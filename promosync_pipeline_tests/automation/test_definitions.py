@@ -45,7 +45,7 @@ def test_full_refresh_job_syncs_the_same_assets_with_full_refresh_by_default():
     assert config["ops"]["parsed_variants"]["config"] == {"full_refresh": True}
 
 
-def test_full_refresh_job_downloads_every_file_again(instance, feed, env):
+def test_full_refresh_job_downloads_every_file_again(instance, feed, sqlite_env):
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     code = feed.generator.supplier_codes()[0]
     instance.add_dynamic_partitions("suppliers", [code])

@@ -124,7 +124,7 @@ def assert_supplier_equals_feed(url: str, feed: FeedServer, code: str) -> None:
         assert_family_stored(url, feed.generator.family(sku))
 
 
-def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance, feed, env):
+def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance, feed, sqlite_env):
     """The acceptance criterion, literally: the first tick registers every supplier and
     requests a run for each; a tick with no change requests nothing; after mutating two
     suppliers the next tick requests exactly those two."""
@@ -142,7 +142,7 @@ def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance,
     (refresh,) = [r for r in first.run_requests if r.job_name == "feed_refresh_job"]
     assert refresh.tags[INDEX_HASH_TAG] == fingerprint
     assert len(first.run_requests) == len(codes) + 1
-    assert cached_index(env, feed) == live_body(feed)  # what the requested runs will read
+    assert cached_index(sqlite_env, feed) == live_body(feed)  # what the requested runs will read
 
     feed.stats.reset()
     unchanged = ticker.tick()
@@ -162,14 +162,16 @@ def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance,
     assert supplier_runs(third) == expected_runs(changed, [a, b])
     assert feed_refreshes(third) == [f"feed_refresh:{index_fingerprint(changed, None)}"]
     assert added_partitions(third) == []
-    assert cached_index(env, feed) == live_body(feed)
+    assert cached_index(sqlite_env, feed) == live_body(feed)
 
     feed.stats.reset()
     again = ticker.tick()
     assert feed.stats.statuses == {304: 1} and again.run_requests == []
 
 
-def test_daemon_tick_registers_every_supplier_and_queues_a_run_for_each(queued_instance, feed, env):
+def test_daemon_tick_registers_every_supplier_and_queues_a_run_for_each(
+    queued_instance, feed, sqlite_env
+):
     """One iteration of Dagster's sensor daemon over the code location (loaded in a code
     server, as in production): the partitions added and the runs requested by the same tick
     are accepted, and one supplier_sync_job run per supplier is queued at once."""
@@ -221,10 +223,10 @@ def test_daemon_tick_registers_every_supplier_and_queues_a_run_for_each(queued_i
     refreshes = [r.tags["dagster/run_key"] for r in runs if r.job_name == "feed_refresh_job"]
     assert refreshes == [f"feed_refresh:{index_fingerprint(slices, None)}"]
     assert len(runs) == len(codes) + 1
-    assert cached_index(env, feed) == live_body(feed)
+    assert cached_index(sqlite_env, feed) == live_body(feed)
 
 
-def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, env):
+def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, sqlite_env):
     """No feed_refresh_job ever runs: the supplier runs requested by a tick read the index that
     tick saved, on the first tick and after a change."""
     ticker = Ticker(instance)
@@ -237,7 +239,7 @@ def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, env):
     (mat,) = result.asset_materializations_for_node("supplier_index")
     assert mat.partition == code
     assert mat.metadata["slice_hash"].value == first[code].tags[SLICE_HASH_TAG]
-    assert_supplier_equals_feed(env, feed, code)
+    assert_supplier_equals_feed(sqlite_env, feed, code)
 
     changed = feed.generator.change_families(2, code=code)
     added = feed.generator.add_families(code, 1)
@@ -245,14 +247,14 @@ def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, env):
     assert request.partition_key == code
     result = ticker.launch(request)
     assert result.success
-    assert_supplier_equals_feed(env, feed, code)
+    assert_supplier_equals_feed(sqlite_env, feed, code)
     for sku in changed + added:
-        assert_family_stored(env, feed.generator.family(sku))
-    others = {p["supplier_code"] for p in rows(env, t.products)}
+        assert_family_stored(sqlite_env, feed.generator.family(sku))
+    others = {p["supplier_code"] for p in rows(sqlite_env, t.products)}
     assert others == {code}, "only the requested supplier was synced"
 
 
-def test_supplier_run_without_a_stored_index_fails_clearly(instance, feed, env):
+def test_supplier_run_without_a_stored_index_fails_clearly(instance, feed, sqlite_env):
     instance.add_dynamic_partitions("suppliers", [feed.generator.supplier_codes()[0]])
     result = defs.resolve_job_def("supplier_sync_job").execute_in_process(
         instance=instance,
@@ -267,7 +269,7 @@ def test_supplier_run_without_a_stored_index_fails_clearly(instance, feed, env):
     assert "materialize promidata_index" in message and "promidata_index_sensor" in message
 
 
-def test_requested_feed_refresh_finds_the_index_unchanged(instance, feed, env):
+def test_requested_feed_refresh_finds_the_index_unchanged(instance, feed, sqlite_env):
     """The feed refresh a tick requests catches the promidata_index asset up with a 304 (the
     sensor saved the index with its validators); the next tick is still a 304."""
     ticker = Ticker(instance)
@@ -285,7 +287,9 @@ def test_requested_feed_refresh_finds_the_index_unchanged(instance, feed, env):
     assert ticker.tick().run_requests == [] and feed.stats.statuses == {304: 1}
 
 
-def test_a_catalog_without_the_index_gets_it_again(instance, feed, env, monkeypatch, tmp_path):
+def test_a_catalog_without_the_index_gets_it_again(
+    instance, feed, sqlite_env, monkeypatch, tmp_path
+):
     """The cursor's validators are used only while the cache holds the index they describe:
     pointed at a new catalog database, the next tick fetches the whole index and saves it
     (requesting nothing: no slice changed)."""
@@ -303,7 +307,7 @@ def test_a_catalog_without_the_index_gets_it_again(instance, feed, env, monkeypa
     assert feed.stats.statuses == {304: 1}
 
 
-def test_supplier_filter_limits_partitions_and_runs(instance, feed, env, monkeypatch):
+def test_supplier_filter_limits_partitions_and_runs(instance, feed, sqlite_env, monkeypatch):
     codes = sorted(feed.generator.supplier_codes())
     enabled, other = codes[0], codes[1]
     monkeypatch.setenv(settings.SUPPLIERS, f"{enabled}, A9999")
@@ -326,7 +330,7 @@ def test_supplier_filter_limits_partitions_and_runs(instance, feed, env, monkeyp
     assert feed_refreshes(changed) == [f"feed_refresh:{index_fingerprint(slices, {enabled})}"]
 
 
-def test_new_supplier_is_registered_and_synced_alone(instance, feed, env):
+def test_new_supplier_is_registered_and_synced_alone(instance, feed, sqlite_env):
     ticker = Ticker(instance)
     ticker.tick()
     code = feed.generator.add_supplier(3)
@@ -336,7 +340,7 @@ def test_new_supplier_is_registered_and_synced_alone(instance, feed, env):
     assert len(feed_refreshes(discovered)) == 1
 
 
-def test_vanished_supplier_gets_no_run_and_keeps_its_partition(instance, feed, env):
+def test_vanished_supplier_gets_no_run_and_keeps_its_partition(instance, feed, sqlite_env):
     ticker = Ticker(instance)
     ticker.tick()
     gone = sorted(feed.generator.supplier_codes())[0]
@@ -347,7 +351,7 @@ def test_vanished_supplier_gets_no_run_and_keeps_its_partition(instance, feed, e
     assert gone in instance.get_dynamic_partitions("suppliers")
 
 
-def test_vanished_supplier_is_alerted_once(instance, feed, env, webhook):
+def test_vanished_supplier_is_alerted_once(instance, feed, sqlite_env, webhook):
     ticker = Ticker(instance, AlertWebhookResource(url=webhook.url))
     ticker.tick()
     gone = sorted(feed.generator.supplier_codes())[0]
@@ -367,36 +371,38 @@ def _same_but_refused(before: str | None, after: str | None) -> bool:
     )
 
 
-def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(instance, feed, env):
+def test_empty_index_requests_nothing_saves_nothing_and_keeps_the_cursor(
+    instance, feed, sqlite_env
+):
     ticker = Ticker(instance)
     ticker.tick()
-    before, kept = ticker.cursor, cached_index(env, feed)
+    before, kept = ticker.cursor, cached_index(sqlite_env, feed)
     for code in feed.generator.supplier_codes():
         feed.generator.remove_supplier(code)
     result = ticker.tick()
     assert result.run_requests == []
     assert "lists no product file" in result.skip_reason.skip_message
     assert _same_but_refused(before, ticker.cursor)
-    assert cached_index(env, feed) == kept
+    assert cached_index(sqlite_env, feed) == kept
 
 
-def test_index_cut_in_transit_requests_nothing_and_saves_nothing(instance, feed, env):
+def test_index_cut_in_transit_requests_nothing_and_saves_nothing(instance, feed, sqlite_env):
     ticker = Ticker(instance)
     ticker.tick()
-    before, kept = ticker.cursor, cached_index(env, feed)
+    before, kept = ticker.cursor, cached_index(sqlite_env, feed)
     feed.generator.change_families(1)
     feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
     result = ticker.tick()
     assert result.run_requests == []
     assert "ends in the middle of line" in result.skip_reason.skip_message
     assert _same_but_refused(before, ticker.cursor)
-    assert cached_index(env, feed) == kept
+    assert cached_index(sqlite_env, feed) == kept
     feed.set_faults([])
     assert len(ticker.tick().run_requests) == 2, "the whole index: one run, one feed refresh"
 
 
 @pytest.mark.parametrize("damage", ["empty", "cut"])
-def test_refused_index_is_alerted_once_then_recovers(instance, feed, env, webhook, damage):
+def test_refused_index_is_alerted_once_then_recovers(instance, feed, sqlite_env, webhook, damage):
     """An empty or cut Import.txt is refused and alerted once, however many ticks see it; a
     whole index again sends one recovery message and syncs resume."""
     ticker = Ticker(instance, AlertWebhookResource(url=webhook.url))
@@ -427,7 +433,7 @@ def test_refused_index_is_alerted_once_then_recovers(instance, feed, env, webhoo
     assert webhook.take() == []
 
 
-def test_unreachable_feed_fails_the_tick(instance, feed, env, monkeypatch):
+def test_unreachable_feed_fails_the_tick(instance, feed, sqlite_env, monkeypatch):
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
     with pytest.raises(dg.Failure, match=r"Import\.txt could not be fetched"):
         Ticker(instance).tick()

@@ -33,7 +33,9 @@ def evaluate(schedule: dg.ScheduleDefinition, instance, when: dt.datetime):
 NIGHT = dt.datetime(2026, 3, 4, 2, 0, tzinfo=dt.UTC)
 
 
-def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(instance, feed, env):
+def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(
+    instance, feed, sqlite_env
+):
     """The schedule keeps the night's index (what the runs read), registers every supplier it
     lists and requests one incremental run each, keyed by supplier and scheduled time."""
     codes = sorted(feed.generator.supplier_codes())
@@ -45,7 +47,7 @@ def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(instan
     assert all(r.tags["promosync/trigger"] == "nightly_supplier_sync" for r in requests)
     assert all(r.run_config in (None, {}) for r in requests)  # incremental: no full_refresh
     assert sorted(instance.get_dynamic_partitions(suppliers.name)) == codes
-    assert cached_index(env, feed) == httpx.get(feed.index_url).content
+    assert cached_index(sqlite_env, feed) == httpx.get(feed.index_url).content
     next_night = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.run_key for r in next_night] == [
         f"nightly:{code}:2026-03-05T02:00+0000" for code in codes
@@ -53,7 +55,7 @@ def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(instan
 
 
 def test_the_night_s_index_is_kept_before_the_runs_and_a_vanished_supplier_is_not_run(
-    instance, feed, env
+    instance, feed, sqlite_env
 ):
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
     evaluate(schedule, instance, NIGHT)
@@ -62,29 +64,29 @@ def test_the_night_s_index_is_kept_before_the_runs_and_a_vanished_supplier_is_no
     feed.generator.remove_supplier(gone)
     requests = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.partition_key for r in requests] == rest
-    assert cached_index(env, feed) == httpx.get(feed.index_url).content
+    assert cached_index(sqlite_env, feed) == httpx.get(feed.index_url).content
     assert gone in instance.get_dynamic_partitions(suppliers.name), "its partition stays"
 
 
 def test_a_refused_or_unreachable_index_leaves_the_kept_copy_in_use(
-    instance, feed, env, monkeypatch
+    instance, feed, sqlite_env, monkeypatch
 ):
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
     evaluate(schedule, instance, NIGHT)
-    kept = cached_index(env, feed)
+    kept = cached_index(sqlite_env, feed)
     codes = sorted(feed.generator.supplier_codes())
     feed.generator.change_families(1)
     feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
     cut = evaluate(schedule, instance, NIGHT + dt.timedelta(days=1)).run_requests
     assert [r.partition_key for r in cut] == codes
-    assert cached_index(env, feed) == kept, "a cut index is never kept"
+    assert cached_index(sqlite_env, feed) == kept, "a cut index is never kept"
     feed.set_faults([])
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
     down = evaluate(schedule, instance, NIGHT + dt.timedelta(days=2)).run_requests
     assert [r.partition_key for r in down] == codes
 
 
-def test_only_suppliers_of_the_filter_are_scheduled(instance, feed, env, monkeypatch):
+def test_only_suppliers_of_the_filter_are_scheduled(instance, feed, sqlite_env, monkeypatch):
     first, _, third = sorted(feed.generator.supplier_codes())
     monkeypatch.setenv(settings.SUPPLIERS, f"{third},{first},ZZ9")
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
@@ -93,7 +95,7 @@ def test_only_suppliers_of_the_filter_are_scheduled(instance, feed, env, monkeyp
     assert sorted(instance.get_dynamic_partitions(suppliers.name)) == [first, third]
 
 
-def test_no_supplier_yet_skips(instance, feed, env, monkeypatch):
+def test_no_supplier_yet_skips(instance, feed, sqlite_env, monkeypatch):
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, "http://127.0.0.1:9/Profiles/x")
     schedule = build_nightly_supplier_sync("0 2 * * *", "UTC")
     result = evaluate(schedule, instance, NIGHT)
@@ -115,7 +117,7 @@ def test_cron_and_timezone_come_from_the_environment():
     assert default.default_status == dg.DefaultScheduleStatus.STOPPED
 
 
-def test_run_key_uses_the_schedule_timezone(instance, feed, env, monkeypatch):
+def test_run_key_uses_the_schedule_timezone(instance, feed, sqlite_env, monkeypatch):
     code = sorted(feed.generator.supplier_codes())[0]
     monkeypatch.setenv(settings.SUPPLIERS, code)
     schedule = build_nightly_supplier_sync("0 2 * * *", "Europe/Berlin")

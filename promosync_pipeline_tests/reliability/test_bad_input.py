@@ -54,7 +54,7 @@ def _many_variants(doc: dict, count: int) -> dict:
     return doc
 
 
-def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, any_env):
+def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, env):
     """Served over HTTP: invalid JSON, invalid UTF-8, an HTML error page, a parent ``Sku``
     that names another family (the same SKU in two files), an object where text belongs, a
     variant SKU that another family owns (one of the two) -> each recorded (``parse`` /
@@ -62,7 +62,7 @@ def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, any_e
     variants, valid JSON sent as ``text/html`` -> stored as parsed. Malformed and duplicate
     index lines -> skipped and counted. Every other family commits; after the repair
     everything converges."""
-    env = any_env
+    sqlite_env = env
     g = feed.generator
     skus = g.all_skus()
     (code,) = g.supplier_codes()
@@ -111,20 +111,20 @@ def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, any_e
     assert runs[""].metadata["promidata_index"]["index_problems"] == 4
     run = supplier_runs(runs)[code]
     assert run.success, run.error()
-    errors = open_errors(env)
+    errors = open_errors(sqlite_env)
     for sku, (stage, reason) in bad.items():
         assert errors[sku]["stage"] == stage and reason in errors[sku]["error"], sku
         assert sku in errors[sku]["error"]
     (clash,) = set(errors) - set(bad)
     assert clash in (thief, owner), errors[clash]
     assert errors[clash]["stage"] == "write" and "belongs to family" in errors[clash]["error"]
-    assert active_skus(env) == set(skus) - set(errors)
+    assert active_skus(sqlite_env) == set(skus) - set(errors)
     assert run.metadata["catalog_products"]["families_failed"] == len(errors)
-    assert_nothing_lost(env, g)
+    assert_nothing_lost(sqlite_env, g)
 
     feed.set_faults([])
     g.cure()
     runs = sync(instance)
     assert all(r.success for r in runs.values())
-    assert open_errors(env) == {}
-    assert_nothing_lost(env, g)
+    assert open_errors(sqlite_env) == {}
+    assert_nothing_lost(sqlite_env, g)

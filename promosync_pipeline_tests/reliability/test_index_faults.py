@@ -25,14 +25,14 @@ def feed_spec() -> FeedSpec:
     return FeedSpec(seed=23, suppliers=2, families=8, exact=True)
 
 
-def test_index_cut_before_most_of_a_supplier_is_refused_then_converges(instance, feed, env):
+def test_index_cut_before_most_of_a_supplier_is_refused_then_converges(instance, feed, sqlite_env):
     """Import.txt arrives cut to 15 % (a 200 whose Content-Length matches the cut body, so the
     transfer looks complete): the index step refuses the cut index ("truncated") or, where
     the cut falls between lines, the supplier that lost most of its lines is refused
     ("refusing to deactivate"); nothing is deactivated; the next whole index converges."""
     generator = feed.generator
     sync(instance)
-    before = active_skus(env)
+    before = active_skus(sqlite_env)
     generator.change_families(1)  # a new index, so the conditional GET is a 200
     feed.set_faults([parse_fault("truncate:target=index,keep=0.15")])
     runs = sync(instance, generator.supplier_codes())
@@ -43,15 +43,15 @@ def test_index_cut_before_most_of_a_supplier_is_refused_then_converges(instance,
             assert "refusing to deactivate" in supplier_runs(runs)[code].error()
     else:
         assert "truncated" in runs[""].error()
-    assert active_skus(env) == before
+    assert active_skus(sqlite_env) == before
 
     feed.set_faults([])
     runs = sync(instance, generator.supplier_codes())
     assert all(run.success for run in runs.values())
-    assert_nothing_lost(env, generator)
+    assert_nothing_lost(sqlite_env, generator)
 
 
-def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env):
+def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, sqlite_env):
     """Import.txt cut inside its last line (96 % kept): the parser flags the index as
     truncated (``IndexReport.truncated``), so the refresh must refuse it instead of
     deactivating the family whose line was cut (one family is far below
@@ -59,29 +59,29 @@ def test_index_cut_inside_its_last_line_deactivates_nothing(instance, feed, env)
     then converges."""
     generator = feed.generator
     sync(instance)
-    before = active_skus(env)
+    before = active_skus(sqlite_env)
     generator.change_families(1)
     feed.set_faults([parse_fault("truncate:target=index,keep=0.96")])
     with httpx.Client(timeout=10) as client:
         assert parse_index(client.get(feed.index_url).content).truncated
     feed.stats.reset()
     runs = sync(instance, generator.supplier_codes())
-    assert active_skus(env) == before, "families deactivated by a truncated index"
+    assert active_skus(sqlite_env) == before, "families deactivated by a truncated index"
     assert not runs[""].success and "truncated" in runs[""].error()
 
     feed.set_faults([])
     runs = sync(instance, generator.supplier_codes())
     assert all(run.success for run in runs.values())
-    assert_nothing_lost(env, generator)
+    assert_nothing_lost(sqlite_env, generator)
 
 
-def test_index_without_entries_is_refused_clearly(instance, feed, env):
+def test_index_without_entries_is_refused_clearly(instance, feed, sqlite_env):
     """Import.txt that is empty, blank, or an HTML error page served with 200: the index step
     fails with a message saying so ("lists no product file … refusing"), is not retried, no
     supplier run starts, and the catalog keeps every family active."""
     generator = feed.generator
     sync(instance)
-    before = active_skus(env)
+    before = active_skus(sqlite_env)
     for body in (
         b"",
         b"\xef\xbb\xbf\r\n\r\n",
@@ -94,13 +94,13 @@ def test_index_without_entries_is_refused_clearly(instance, feed, env):
         assert "lists no product file" in runs[""].error()
         assert "refusing to treat an empty index as the truth" in runs[""].error()
         assert feed.stats.requests["index"] == 1, "retried a refusal"
-        assert active_skus(env) == before
+        assert active_skus(sqlite_env) == before
     generator.replace_index(None)
     sync(instance)
-    assert_nothing_lost(env, generator)
+    assert_nothing_lost(sqlite_env, generator)
 
 
-def test_vanished_supplier_is_kept_unless_removal_is_confirmed(instance, feed, env):
+def test_vanished_supplier_is_kept_unless_removal_is_confirmed(instance, feed, sqlite_env):
     """A supplier missing from the index keeps its catalog (the step fails naming
     ``allow_supplier_removal``); with ``allow_supplier_removal`` its families are deactivated,
     never deleted, and the other supplier is untouched."""
@@ -111,13 +111,13 @@ def test_vanished_supplier_is_kept_unless_removal_is_confirmed(instance, feed, e
     generator.remove_supplier(gone)
     refused = sync(instance, [gone])[gone]
     assert not refused.success and "allow_supplier_removal" in refused.error()
-    assert skus <= active_skus(env)
-    assert_nothing_lost(env, generator, kept=skus)
+    assert skus <= active_skus(sqlite_env)
+    assert_nothing_lost(sqlite_env, generator, kept=skus)
 
     confirmed = sync(instance, [gone], write={"allow_supplier_removal": True})[gone]
     assert confirmed.success, confirmed.error()
-    products = rows(env, t.products, t.products.c.supplier_code == gone)
+    products = rows(sqlite_env, t.products, t.products.c.supplier_code == gone)
     assert {p["sku"] for p in products} == skus
     assert not any(p["is_active"] for p in products)
     assert all(p["removed_at"] is not None for p in products)
-    assert_nothing_lost(env, generator)
+    assert_nothing_lost(sqlite_env, generator)

@@ -36,7 +36,9 @@ def canary():
         yield server
 
 
-def test_urls_and_redirects_off_the_allowed_origin_are_never_fetched(instance, feed, env, canary):
+def test_urls_and_redirects_off_the_allowed_origin_are_never_fetched(
+    instance, feed, sqlite_env, canary
+):
     """Product URLs on another loopback port or host, a redirect to another loopback port, a
     redirect to ``file://``, index lines with ``file://``, ``ftp://`` and ``gopher://`` URLs:
     refused before any request (the other server sees none), each family recorded
@@ -64,14 +66,14 @@ def test_urls_and_redirects_off_the_allowed_origin_are_never_fetched(instance, f
     (run,) = supplier_runs(runs).values()
     assert run.success, run.error()
     assert canary.stats.requests == {}, canary.stats.as_dict()
-    errors = open_errors(env)
+    errors = open_errors(sqlite_env)
     assert set(errors) == set(skus[:5])
     for sku in skus[:3]:
         assert "is not in the allowed hosts" in errors[sku]["error"]
     assert "is not in the allowed hosts" in errors[skus[3]]["error"]
     assert "scheme 'file' is not allowed" in errors[skus[4]]["error"]
     assert all(e["stage"] == "download" for e in errors.values())
-    assert_nothing_lost(env, g)
+    assert_nothing_lost(sqlite_env, g)
 
 
 def _doc_named(generator: FeedGenerator, template: str, sku: str) -> bytes:
@@ -95,7 +97,7 @@ WEIRD_SKUS = [
 WEIRD_CODE = "A9'\";--%_"
 
 
-def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, env):
+def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, sqlite_env):
     """SKUs with quotes, SQL, ``%`` / ``_`` wildcards, backslashes, slashes and ``..``, and a
     supplier code with quotes and SQL: stored exactly as given (statements are parameterised),
     every table intact, LIKE-style wildcards do not widen any update. Supplier codes that
@@ -119,14 +121,14 @@ def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, env)
     assert sorted(instance.get_dynamic_partitions(suppliers.name)) == sorted([code, WEIRD_CODE])
     assert all(r.success for r in supplier_runs(runs).values())
 
-    stored = {r["sku"]: r for r in rows(env, t.products)}
+    stored = {r["sku"]: r for r in rows(sqlite_env, t.products)}
     for sku in [*weird, odd_supplier_sku]:
         assert stored[sku]["is_active"], sku
     assert stored[odd_supplier_sku]["supplier_code"] == WEIRD_CODE
-    variants = {r["sku"] for r in rows(env, t.product_variants)}
+    variants = {r["sku"] for r in rows(sqlite_env, t.product_variants)}
     assert {f"{weird[0]}-0", f"{weird[4]}-0"} <= variants
-    assert {r["code"] for r in rows(env, t.suppliers)} == {code, WEIRD_CODE}
-    engine = make_engine(env)
+    assert {r["code"] for r in rows(sqlite_env, t.suppliers)} == {code, WEIRD_CODE}
+    engine = make_engine(sqlite_env)
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
     engine.dispose()
@@ -134,12 +136,12 @@ def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, env)
     for bad_code in unsafe:
         assert not any(bad_code == r["supplier_code"] for r in stored.values())
     g.cure(list(unsafe.values()))
-    assert_nothing_lost(env, g)
+    assert_nothing_lost(sqlite_env, g)
 
     g.remove_families([skus[-1]])  # the removal path takes the weird SKUs through IN lists
     runs = sync(instance)
     assert all(r.success for r in supplier_runs(runs).values())
-    assert_nothing_lost(env, g)
+    assert_nothing_lost(sqlite_env, g)
 
 
 def test_redact_url_hides_only_the_password():

@@ -32,7 +32,7 @@ def _product_log(feed):
     return [(at, path, status) for at, path, status in feed.stats.log if "/Products/" in path]
 
 
-def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance, feed, env):
+def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance, feed, sqlite_env):
     """Every product file answers 429 twice (``Retry-After: 0.4``) before it is served: the sync
     succeeds; each retry of a file waits at least the 0.4 s asked for; the pause holds back
     every request, not only the throttled one (no request starts while it runs); the client
@@ -64,7 +64,7 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     first_429 = min(at for at, _, status in log if status == 429)
     during_pause = [at for at, _, _ in log if first_429 + 0.1 < at < first_429 + 0.35]
     assert during_pause == [], "requests started while Retry-After paused the client"
-    assert_nothing_lost(env, feed.generator)
+    assert_nothing_lost(sqlite_env, feed.generator)
 
     feed.generator.change_families(3)
     feed.set_faults([parse_fault("429:times=1,retry_after=3600")])
@@ -72,10 +72,12 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     runs = sync(instance, promidata={"retry_after_cap_s": 0.3})
     assert all(r.success for r in runs.values())
     assert time.monotonic() - started < 60
-    assert_nothing_lost(env, feed.generator)
+    assert_nothing_lost(sqlite_env, feed.generator)
 
 
-def test_5xx_bursts_are_retried_and_a_file_that_never_recovers_is_recorded(instance, feed, env):
+def test_5xx_bursts_are_retried_and_a_file_that_never_recovers_is_recorded(
+    instance, feed, sqlite_env
+):
     """Every file answers 503 twice, then is served: retried until it is (and counted). One file
     that answers 500 every time fails alone after ``max_attempts``: it is recorded in
     ``sync_errors`` (stage ``download``, "HTTP 500 after 3 attempts"), every other family
@@ -88,17 +90,17 @@ def test_5xx_bursts_are_retried_and_a_file_that_never_recovers_is_recorded(insta
     files = len(feed.generator.all_skus())
     assert feed.stats.statuses[503] == 2 * (files - 1)
     assert run.metadata["parsed_variants"]["retries"] == 2 * (files - 1) + 2
-    error = open_errors(env)[broken]
+    error = open_errors(sqlite_env)[broken]
     assert error["stage"] == "download" and "HTTP 500 after 3 attempts" in error["error"]
-    assert_nothing_lost(env, feed.generator)
+    assert_nothing_lost(sqlite_env, feed.generator)
 
     feed.set_faults([])
     sync(instance)
-    assert open_errors(env) == {}
-    assert_nothing_lost(env, feed.generator)
+    assert open_errors(sqlite_env) == {}
+    assert_nothing_lost(sqlite_env, feed.generator)
 
 
-def test_hanging_responses_time_out_and_are_retried(instance, feed, env):
+def test_hanging_responses_time_out_and_are_retried(instance, feed, sqlite_env):
     """Responses that hang: the read timeout (0.5 s here) fires instead of waiting. The index
     hanging once and files hanging once are retried and succeed; a file that hangs every time
     is recorded ("timed out") after its attempts, quickly, and every other family commits."""
@@ -121,14 +123,14 @@ def test_hanging_responses_time_out_and_are_retried(instance, feed, env):
     (run,) = supplier_runs(runs).values()
     assert runs[""].success and run.success, run.error()
     assert feed.stats.requests["index"] >= 2
-    error = open_errors(env)[stuck]
+    error = open_errors(sqlite_env)[stuck]
     assert error["stage"] == "download" and "timed out" in error["error"]
-    assert set(open_errors(env)) == {stuck}
+    assert set(open_errors(sqlite_env)) == {stuck}
     assert elapsed < 45
-    assert_nothing_lost(env, feed.generator)
+    assert_nothing_lost(sqlite_env, feed.generator)
 
 
-def test_connections_dropped_mid_body_are_retried(instance, feed, env):
+def test_connections_dropped_mid_body_are_retried(instance, feed, sqlite_env):
     """The connection drops a third of the way into the body (Content-Length promised more):
     never taken for a complete file. Index and files dropped once are retried and succeed; a
     file whose connection always drops is recorded ("connection failed") and the rest commit."""
@@ -145,7 +147,7 @@ def test_connections_dropped_mid_body_are_retried(instance, feed, env):
     (run,) = supplier_runs(runs).values()
     assert runs[""].success and run.success, run.error()
     assert run.metadata["parsed_variants"]["retries"] >= len(skus) - 1
-    error = open_errors(env)[cut]
+    error = open_errors(sqlite_env)[cut]
     assert error["stage"] == "download" and "connection failed" in error["error"]
-    assert active_skus(env) == set(skus) - {cut}
-    assert_nothing_lost(env, feed.generator)
+    assert active_skus(sqlite_env) == set(skus) - {cut}
+    assert_nothing_lost(sqlite_env, feed.generator)
