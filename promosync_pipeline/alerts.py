@@ -7,6 +7,7 @@ Without a webhook, alerts are written to the sensor's log as warnings.
 """
 
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -46,9 +47,15 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+_EXCEPTION_PATH = re.compile(r"^(?:[A-Za-z_][\w]*\.)+(?=[A-Z]\w*: )")
+"""The module path before an exception's class name (``dagster._core….Failure: …``)."""
+
+
 def _first_line(text: str) -> str:
+    """The first line of an error, its exception's module path left out: the reader of an
+    alert wants the class and the message."""
     line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
-    return line[:MAX_ERROR_CHARS]
+    return _EXCEPTION_PATH.sub("", line)[:MAX_ERROR_CHARS]
 
 
 def stale_text(code: str, last_synced: float | None, now: float, window_s: float) -> str:

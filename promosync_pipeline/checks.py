@@ -14,6 +14,7 @@ the feed and are alerted by ``freshness_alert_sensor``; WARN failures are data t
 The queries live in :mod:`promosync_pipeline.catalog.quality`.
 """
 
+import warnings
 from typing import Any
 
 import dagster as dg
@@ -21,6 +22,14 @@ import dagster as dg
 from promosync_pipeline.catalog import quality
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource
+
+# Per-partition check results (partitions_def on a check) are what these checks exist for;
+# Dagster 1.13 marks the parameter "preview" and would say so once per check at every load.
+warnings.filterwarnings(
+    "ignore",
+    message="Specifying a partitions_def on an AssetCheckSpec is currently in preview",
+    category=dg.PreviewWarning,
+)
 
 MIN_MAIN_IMAGE_SHARE = 0.9
 """Below this share of active products with a stored main image the image check warns."""

@@ -12,6 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
+
+# Dagster 1.13 has no public API for the latest evaluation of a check per partition: the
+# event log storage's get_asset_check_partition_info / get_asset_check_execution_history take
+# and return these types, which `dagster` does not export.
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
