@@ -16,7 +16,7 @@ import dagster as dg
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
 from promosync_pipeline.jobs import supplier_sync_job
-from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS, register_suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sync.kept_index import refresh_kept_index
 
@@ -54,10 +54,8 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
             codes = enabled_codes(partitions, only)
         else:
             codes = enabled_codes(index.by_supplier(), only)
-            registered = set(partitions)
-            new = [code for code in codes if code not in registered]
+            new = register_suppliers(instance, codes)
             if new:
-                instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, new)
                 context.log.info(f"new supplier partitions: {', '.join(new)}")
             gone = sorted(set(enabled_codes(partitions, only)) - set(codes))
             if gone:

@@ -9,11 +9,11 @@ import pandas as pd
 
 from promosync_pipeline.assets.frames import entries_to_frame
 from promosync_pipeline.http import FetchError, redact_url
-from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_categories, parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.kept_index import conditional_headers
+from promosync_pipeline.sync.kept_index import conditional_headers, index_refusal
 
 MAX_PROBLEMS_SHOWN = 20
 NETWORK_RETRY = dg.RetryPolicy(
@@ -84,28 +84,20 @@ def promidata_index(
     report = parse_index(body)
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(str(problem))
-    if not report.entries:
+    refusal = index_refusal(report)
+    if refusal is not None:
         raise dg.Failure(
-            f"Import.txt at {redact_url(promidata.index_url)} lists no product file "
-            f"({report.lines_read} lines, {len(report.problems)} unusable): refusing to treat "
-            "an empty index as the truth",
-            allow_retries=False,
-        )
-    if report.truncated:
-        raise dg.Failure(
-            f"Import.txt at {redact_url(promidata.index_url)} ends in the middle of line "
-            f"{report.lines_read}: refusing a truncated index (the families after the cut are "
-            "missing, not removed); it is fetched again on retry"
+            f"Import.txt at {redact_url(promidata.index_url)} refused: {refusal}; the kept "
+            "copy stays in use and nothing is deactivated",
+            # a cut index may be whole on the next try; an empty one is the feed's own state
+            allow_retries=bool(report.entries),
         )
     # only an index that lists product files is kept: supplier runs read this copy
     download.keep(catalog_db)
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
-    new_codes = sorted(
-        set(slices) - set(context.instance.get_dynamic_partitions(SUPPLIER_PARTITIONS))
-    )
+    new_codes = register_suppliers(context.instance, slices)
     if new_codes:
-        context.instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, new_codes)
         context.log.info(f"registered supplier partitions: {', '.join(new_codes)}")
     problems_text = "\n".join(str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN])
     return dg.Output(

@@ -9,7 +9,7 @@ import dagster as dg
 
 from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.http import FetchError
-from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sync.kept_index import conditional_headers, fetch_index
@@ -103,7 +103,7 @@ def sync_supplier(
     """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked."""
     from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 
-    instance.add_dynamic_partitions(SUPPLIER_PARTITIONS, [code])
+    register_suppliers(instance, [code])
     run_config = {"ops": {"parsed_variants": {"config": {"full_refresh": full_refresh}}}}
     selection = None
     if skip_images:
