@@ -59,7 +59,7 @@ DAGSTER_LAYER = [
     "partitions.py",
     "resources.py",
     "schedules.py",
-    "sensors.py",
+    "sensors/*.py",
 ]
 
 

@@ -25,7 +25,11 @@ from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sensors import INDEX_HASH_TAG, SLICE_HASH_TAG, build_promidata_index_sensor
+from promosync_pipeline.sensors.index import (
+    INDEX_HASH_TAG,
+    SLICE_HASH_TAG,
+    build_promidata_index_sensor,
+)
 from promosync_pipeline_tests.automation.kept import cached_index
 from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
 

@@ -1,0 +1,143 @@
+"""promidata_index_sensor: watches Import.txt, registers new suppliers and requests a run for
+each supplier whose slice of the index changed."""
+
+import dataclasses
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from promosync_pipeline import settings
+from promosync_pipeline.alerts import (
+    AlertWebhookResource,
+    index_accepted_text,
+    index_refused_text,
+    redact,
+    supplier_vanished_text,
+)
+from promosync_pipeline.automation.index_watch import (
+    IndexCursor,
+    feed_refresh_run_key,
+    index_fingerprint,
+    needs_feed_refresh,
+    plan_tick,
+    supplier_run_key,
+)
+from promosync_pipeline.http import FetchError
+from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
+from promosync_pipeline.partitions import SUPPLIER_PARTITIONS, suppliers
+from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.promidata.index import slice_hash
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import fetch_index, index_refusal
+
+TRIGGER_TAG = "promosync/trigger"
+INDEX_HASH_TAG = "promosync/index_hash"
+SLICE_HASH_TAG = "promosync/slice_hash"
+
+
+def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="promidata_index_sensor",
+        minimum_interval_seconds=poll_seconds,
+        jobs=[supplier_sync_job, feed_refresh_job],
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description=(
+            "Polls Import.txt (conditional GET), keeps each new valid index in the catalog "
+            "database's feed cache (what supplier_sync_job runs read), registers new supplier "
+            "partitions and, on the same tick, requests a supplier_sync_job run for each "
+            "supplier whose index slice changed, plus one feed_refresh_job run per new index "
+            "version. An empty or cut index is refused and alerted once (and again when a "
+            "whole index is back); a supplier gone from the index is alerted. Honours "
+            "PROMOSYNC_SUPPLIERS."
+        ),
+    )
+    def promidata_index_sensor(
+        context: dg.SensorEvaluationContext,
+        promidata: PromidataResource,
+        catalog_db: CatalogDatabaseResource,
+        alerts: AlertWebhookResource,
+    ) -> dg.SensorResult:
+        cursor = IndexCursor.decode(context.cursor)
+        store = catalog_db.store()
+        index_url = promidata.index_url
+        cached = store.cached_feed_file(index_url)
+        stored = (cached.etag, cached.last_modified) if cached is not None else None
+        try:
+            result = fetch_index(promidata, cursor.conditional_headers(stored))
+        except FetchError as exc:
+            raise dg.Failure(f"Import.txt could not be fetched: {exc}") from exc
+        if result.not_modified:
+            live, etag, last_modified = cursor.live, cursor.etag, cursor.last_modified
+        else:
+            report = parse_index(result.content)
+            refusal = index_refusal(report)
+            if refusal is not None:
+                refused = cursor.refused
+                if refused is None and alerts.send(
+                    index_refused_text(redact(index_url), refusal), context.log
+                ):
+                    refused = refusal
+                return dg.SensorResult(
+                    skip_reason=(
+                        f"Import.txt refused: {refusal}; ignored, nothing saved or requested "
+                        "(the next tick fetches it again)"
+                    ),
+                    cursor=dataclasses.replace(cursor, refused=refused).encode(),
+                )
+            live = {code: slice_hash(e) for code, e in sorted(report.by_supplier().items())}
+            etag, last_modified = result.etag, result.last_modified
+            # saved before any run is requested: a run reads this index, or a newer one
+            store.save_feed_file(index_url, etag, last_modified, result.content, datetime.now(UTC))
+
+        only = settings.supplier_filter()
+        plan = plan_tick(
+            live,
+            cursor.requested,
+            context.instance.get_dynamic_partitions(SUPPLIER_PARTITIONS),
+            only,
+        )
+        for code in plan.vanished:
+            alerts.send(supplier_vanished_text(code), context.log)
+        refused = cursor.refused
+        if refused is not None and alerts.send(index_accepted_text(len(live)), context.log):
+            refused = None
+        run_requests = [
+            dg.RunRequest(
+                job_name=supplier_sync_job.name,
+                partition_key=code,
+                run_key=supplier_run_key(code, h),
+                tags={TRIGGER_TAG: "promidata_index_sensor", SLICE_HASH_TAG: h},
+            )
+            for code, h in plan.to_sync.items()
+        ]
+        if not result.not_modified and needs_feed_refresh(live, cursor.live, only):
+            # the stored promidata_index asset (and the categories) catch up in the UI; its
+            # conditional GET answers 304 or fetches this same index again
+            index_hash = index_fingerprint(live, only)
+            run_requests.append(
+                dg.RunRequest(
+                    job_name=feed_refresh_job.name,
+                    run_key=feed_refresh_run_key(index_hash),
+                    tags={TRIGGER_TAG: "promidata_index_sensor", INDEX_HASH_TAG: index_hash},
+                )
+            )
+        if plan.to_sync:
+            context.log.info(
+                f"index slice changed for {len(plan.to_sync)} supplier(s): "
+                f"{', '.join(list(plan.to_sync)[:10])}" + (" …" if len(plan.to_sync) > 10 else "")
+            )
+        next_cursor = IndexCursor(etag, last_modified, dict(live), plan.requested, refused)
+        partition_requests = (
+            [suppliers.build_add_request(plan.new_partitions)] if plan.new_partitions else []
+        )
+        skip = None
+        if not run_requests and not partition_requests:
+            skip = "Import.txt unchanged" if result.not_modified else "no supplier slice changed"
+        return dg.SensorResult(
+            run_requests=run_requests,
+            dynamic_partitions_requests=partition_requests,
+            cursor=next_cursor.encode(),
+            skip_reason=skip,
+        )
+
+    return promidata_index_sensor
