@@ -7,7 +7,8 @@ SQLAlchemy Core only, no Dagster, no HTTP. The methods live in small modules by 
 - :mod:`.writes`: ``write_families``, ``touch_unchanged``, ``deactivate``;
 - :mod:`.bookkeeping`: suppliers, categories, ``sync_runs`` and ``sync_errors``;
 - :mod:`.staging`: families parked between pipeline steps, cached feed files;
-- :mod:`.images`: image references, stored source URLs and objects.
+- :mod:`.images`: image references, stored source URLs and objects;
+- :mod:`.status`: every supplier's state at once, for the status board.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from promosync_pipeline.catalog.bookkeeping import Bookkeeping
 from promosync_pipeline.catalog.images import ImageRecords
 from promosync_pipeline.catalog.reads import Reads
 from promosync_pipeline.catalog.staging import Staging
+from promosync_pipeline.catalog.status import StatusReads
 from promosync_pipeline.catalog.writes import BATCH_FAMILIES, BATCH_VARIANTS, FamilyWrites
 
 
-class CatalogStore(FamilyWrites, Reads, Bookkeeping, Staging, ImageRecords):
+class CatalogStore(FamilyWrites, Reads, Bookkeeping, Staging, ImageRecords, StatusReads):
     """The catalog database behind one engine (thread-safe as the engine's pool is)."""
 
     def __init__(
