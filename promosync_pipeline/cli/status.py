@@ -1,0 +1,105 @@
+"""``promosync status`` and ``promosync errors CODE``: the supplier status board.
+
+Reads the catalog database and the Dagster instance, nothing else (no feed, no image store),
+and writes neither: the catalog's schema is not upgraded here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import dagster as dg
+import sqlalchemy as sa
+from dagster._core.storage.dagster_run import TagBucket
+
+from promosync_pipeline import settings
+from promosync_pipeline.automation.index_watch import enabled_codes
+from promosync_pipeline.catalog import CatalogStore, make_engine, redact
+from promosync_pipeline.freshness import freshness_window
+from promosync_pipeline.jobs import supplier_sync_job
+from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.status_board import (
+    LatestRun,
+    board_json,
+    build_rows,
+    errors_json,
+    needs_action,
+    render_errors,
+    render_table,
+)
+
+PARTITION_TAG = "dagster/partition"
+
+
+class NoCatalog(Exception):
+    """The configured database holds no promosync catalog."""
+
+
+def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict[str, LatestRun]:
+    """Each supplier's most recent ``supplier_sync_job`` run: one query (a tag bucket)."""
+    if not codes:
+        return {}
+    records = instance.get_run_records(
+        dg.RunsFilter(job_name=supplier_sync_job.name, tags={PARTITION_TAG: codes}),
+        bucket_by=TagBucket(tag_key=PARTITION_TAG, tag_values=codes, bucket_limit=1),
+    )
+    return {
+        r.dagster_run.tags[PARTITION_TAG]: LatestRun(
+            r.dagster_run.run_id, r.dagster_run.status.value, r.create_timestamp
+        )
+        for r in records
+    }
+
+
+def _store() -> CatalogStore:
+    url = settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+    engine = make_engine(url)
+    if not sa.inspect(engine).has_table("suppliers"):
+        raise NoCatalog(f"{redact(url)} holds no promosync catalog; run `promosync db upgrade`")
+    return CatalogStore(engine)
+
+
+def run_status(*, as_json: bool) -> int:
+    from promosync_pipeline.cli.instance import get_instance
+
+    now = datetime.now(UTC)
+    window_s = freshness_window().total_seconds()
+    try:
+        store = _store()
+    except NoCatalog as error:
+        print(f"promosync status: {error}", file=sys.stderr)
+        return 2
+    states = store.supplier_states()
+    store.engine.dispose()
+    with get_instance() as instance:
+        partitions = instance.get_dynamic_partitions(suppliers.name)
+        only = settings.supplier_filter()
+        codes = enabled_codes({*partitions, *(s.code for s in states)}, only)
+        runs = latest_supplier_runs(instance, codes)
+    known = [s for s in states if s.code in codes]
+    rows = build_rows(known, runs, now, window_s, [p for p in partitions if p in codes])
+    if as_json:
+        print(json.dumps(board_json(rows, now, window_s), indent=2))
+    else:
+        print(render_table(rows, now, window_s))
+    return 1 if needs_action(rows) else 0
+
+
+def run_errors(code: str, *, as_json: bool) -> int:
+    try:
+        store = _store()
+    except NoCatalog as error:
+        print(f"promosync errors: {error}", file=sys.stderr)
+        return 2
+    if not store.has_supplier(code):
+        print(f"promosync errors: no supplier {code!r} in the catalog", file=sys.stderr)
+        return 2
+    errors = store.open_errors(code)
+    store.engine.dispose()
+    if as_json:
+        print(json.dumps(errors_json(code, errors), indent=2))
+    else:
+        print(render_errors(code, errors))
+    return 0
