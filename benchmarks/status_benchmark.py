@@ -1,6 +1,6 @@
 """``promosync status`` over many suppliers, on SQLite and PostgreSQL.
 
-    .venv/bin/python benchmarks/status_benchmark.py [--suppliers 60] [--families 300]
+    .venv/bin/python -m benchmarks.status_benchmark [--suppliers 60] [--families 300]
 
 Builds a catalog through the store's write functions (generated families with their variants,
 tiers and ``pending`` image references, a month of nightly ``sync_runs``, open errors) and a
