@@ -97,12 +97,16 @@ def _latest_runs(conn: sa.Connection) -> list[SyncRun]:
 
 def _unsettled_images(conn: sa.Connection) -> dict[tuple[str, str], int]:
     """(supplier, status) -> ``original`` image rows of active products still ``pending`` or
-    ``failed`` (the rows ``uploaded_images`` works through)."""
+    ``failed`` (the rows ``uploaded_images`` works through).
+
+    Renditions are only ever ``stored``, so the status alone picks ``original`` rows; with no
+    ``parent_id`` term the partial index ``ix_product_images_unsettled`` answers it.
+    """
     pi, p = t.product_images, t.products
     query = (
         sa.select(p.c.supplier_code, pi.c.status, sa.func.count())
         .join(p, p.c.sku == pi.c.product_sku)
-        .where(p.c.is_active, pi.c.parent_id.is_(None), pi.c.status.in_(("pending", "failed")))
+        .where(p.c.is_active, pi.c.status.in_(("pending", "failed")))
         .group_by(p.c.supplier_code, pi.c.status)
     )
     return {(code, status): int(n) for code, status, n in conn.execute(query)}

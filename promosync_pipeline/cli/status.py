@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
@@ -16,10 +17,11 @@ from dagster._core.storage.dagster_run import TagBucket
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
-from promosync_pipeline.catalog import CatalogStore, make_engine, redact
+from promosync_pipeline.catalog import CatalogStore, make_engine, normalize_url, redact
 from promosync_pipeline.freshness import freshness_window
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.resources import CatalogDatabaseResource
 from promosync_pipeline.status_board import (
     LatestRun,
     board_json,
@@ -54,10 +56,23 @@ def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict
 
 
 def _store() -> CatalogStore:
-    url = settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+    """The catalog store, or :class:`NoCatalog` saying why there is none to read (a missing
+    SQLite file is reported, not created)."""
+    url = normalize_url(CatalogDatabaseResource().resolved_url())
+    hint = "run `promosync db upgrade`"
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database not in ("", ":memory:") and not Path(database).expanduser().exists():
+            raise NoCatalog(f"{redact(url)}: the file does not exist ({hint})")
     engine = make_engine(url)
-    if not sa.inspect(engine).has_table("suppliers"):
-        raise NoCatalog(f"{redact(url)} holds no promosync catalog; run `promosync db upgrade`")
+    try:
+        if not sa.inspect(engine).has_table("suppliers"):
+            raise NoCatalog(f"{redact(url)} holds no promosync catalog ({hint})")
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise NoCatalog(f"{redact(url)} cannot be read: {reason}") from error
     return CatalogStore(engine)
 
 
