@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
-from dagster._core.storage.dagster_run import TagBucket
+from dagster._core.storage.dagster_run import RunRecord
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
@@ -33,6 +34,7 @@ from promosync_pipeline.status_board import (
 )
 
 PARTITION_TAG = "dagster/partition"
+RECENT_RUNS_PER_SUPPLIER = 2
 
 
 class NoCatalog(Exception):
@@ -40,19 +42,36 @@ class NoCatalog(Exception):
 
 
 def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict[str, LatestRun]:
-    """Each supplier's most recent ``supplier_sync_job`` run: one query (a tag bucket)."""
+    """Each supplier's most recent ``supplier_sync_job`` run.
+
+    One query for the newest ``RECENT_RUNS_PER_SUPPLIER`` runs per supplier, which hold the
+    latest run of every supplier that syncs regularly; a supplier missing from them gets one
+    query of its own. (The run storage's tag buckets read and decode every run of the history
+    on SQLite.)
+    """
     if not codes:
         return {}
-    records = instance.get_run_records(
-        dg.RunsFilter(job_name=supplier_sync_job.name, tags={PARTITION_TAG: codes}),
-        bucket_by=TagBucket(tag_key=PARTITION_TAG, tag_values=codes, bucket_limit=1),
-    )
-    return {
-        r.dagster_run.tags[PARTITION_TAG]: LatestRun(
-            r.dagster_run.run_id, r.dagster_run.status.value, r.create_timestamp
-        )
-        for r in records
-    }
+
+    def runs(tag: str | list[str], limit: int) -> Sequence[RunRecord]:
+        query = dg.RunsFilter(job_name=supplier_sync_job.name, tags={PARTITION_TAG: tag})
+        return instance.get_run_records(query, limit=limit)
+
+    limit = RECENT_RUNS_PER_SUPPLIER * len(codes)
+    recent = runs(list(codes), limit)
+    latest: dict[str, LatestRun] = {}
+    for record in recent:
+        code = record.dagster_run.tags[PARTITION_TAG]
+        latest.setdefault(code, _latest(record))
+    if len(recent) == limit:
+        for code in (c for c in codes if c not in latest):
+            for record in runs(code, 1):
+                latest[code] = _latest(record)
+    return latest
+
+
+def _latest(record: RunRecord) -> LatestRun:
+    run = record.dagster_run
+    return LatestRun(run.run_id, run.status.value, record.create_timestamp)
 
 
 def _store() -> CatalogStore:

@@ -115,3 +115,13 @@ def test_status_and_errors_on_a_stale_supplier_a_failed_family_and_pending_image
     only_pending = run_cli("status", env={**env, settings.SUPPLIERS: pending}, cwd=tmp_path)
     assert only_pending.returncode == 0, only_pending.stdout
     assert list(_table(only_pending.stdout)) == [pending]
+
+
+def test_a_missing_catalog_is_named_and_not_created(tmp_path):
+    missing = tmp_path / "nothing" / "catalog.sqlite"
+    env = cli_env("http://127.0.0.1:9", f"sqlite:///{missing}", tmp_path / "dagster")
+    for argv in (["status"], ["errors", "A1"]):
+        result = run_cli(*argv, env=env, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert f"{missing}: the file does not exist (run `promosync db upgrade`)" in result.stderr
+    assert not missing.exists()
