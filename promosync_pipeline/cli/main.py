@@ -38,14 +38,18 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
 
-    status = commands.add_parser(
-        "status",
-        help="one row per supplier: last sync, products, open errors, images, freshness; "
-        "exits 1 when a supplier is stale or its last sync failed",
+    board = (
+        "one row per supplier: last sync, products, open errors, images, freshness; "
+        "exits 1 when a supplier is stale or its last sync failed"
     )
+    status = commands.add_parser("status", help=board, description=board)
     status.add_argument("--json", action="store_true", help="print the board as JSON")
 
-    errors = commands.add_parser("errors", help="list a supplier's open sync errors")
+    errors = commands.add_parser(
+        "errors",
+        help="list a supplier's open sync errors",
+        description="list a supplier's open sync_errors rows: SKU, stage, first seen, reason",
+    )
     errors.add_argument("code", metavar="CODE", help="supplier code")
     errors.add_argument("--json", action="store_true", help="print the errors as JSON")
 
