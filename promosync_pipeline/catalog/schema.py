@@ -184,6 +184,14 @@ product_images = sa.Table(
     # a rendition's ``original`` row; NULL on ``original`` rows
     sa.Column("parent_id", BigId, index=True),
     sa.CheckConstraint("role IN ('main', 'gallery')", name="role"),
+    # few rows once images are stored: finds the unsettled ones without reading every image
+    sa.Index(
+        "ix_product_images_unsettled",
+        "product_sku",
+        "status",
+        sqlite_where=sa.text("status IN ('pending', 'failed')"),
+        postgresql_where=sa.text("status IN ('pending', 'failed')"),
+    ),
 )
 IMAGE_STATUSES = ("pending", "stored", "failed")
 """``original`` rows start ``pending`` when their family is written; renditions are ``stored``."""

@@ -103,7 +103,7 @@ class SyncRuns:
         r = t.sync_runs
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(r).where(r.c.id == sync_run_id)).mappings().first()
-        return None if row is None else _sync_run(row)
+        return None if row is None else sync_run_from_row(row)
 
     def latest_sync_run(self, supplier_code: str, status: str | None = None) -> SyncRun | None:
         """The supplier's most recent sync run (with this status, if given)."""
@@ -114,7 +114,7 @@ class SyncRuns:
         query = query.order_by(r.c.started_at.desc(), r.c.id.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
-        return None if row is None else _sync_run(row)
+        return None if row is None else sync_run_from_row(row)
 
     def sync_run_of(self, supplier_code: str, run_id: str) -> SyncRun | None:
         """The supplier's sync run opened by this Dagster run, if any (the latest attempt)."""
@@ -127,10 +127,10 @@ class SyncRuns:
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
-        return None if row is None else _sync_run(row)
+        return None if row is None else sync_run_from_row(row)
 
 
-def _sync_run(row: sa.RowMapping) -> SyncRun:
+def sync_run_from_row(row: sa.RowMapping) -> SyncRun:
     return SyncRun(
         id=row["id"],
         supplier_code=row["supplier_code"],

@@ -38,6 +38,21 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
 
+    board = (
+        "one row per supplier: last sync, products, open errors, images, freshness; "
+        "exits 1 when a supplier is stale or its last sync failed"
+    )
+    status = commands.add_parser("status", help=board, description=board)
+    status.add_argument("--json", action="store_true", help="print the board as JSON")
+
+    errors = commands.add_parser(
+        "errors",
+        help="list a supplier's open sync errors",
+        description="list a supplier's open sync_errors rows: SKU, stage, first seen, reason",
+    )
+    errors.add_argument("code", metavar="CODE", help="supplier code")
+    errors.add_argument("--json", action="store_true", help="print the errors as JSON")
+
     db = commands.add_parser("db", help="catalog database")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations")
@@ -135,6 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from promosync_pipeline.cli.doctor import run_doctor
 
         return run_doctor()
+    if args.command in ("status", "errors"):
+        from promosync_pipeline.cli.status import run_errors, run_status
+
+        if args.command == "status":
+            return run_status(as_json=args.json)
+        return run_errors(args.code, as_json=args.json)
     if args.command == "db":
         return cmd_db_upgrade()
     if args.command == "demo":
