@@ -341,14 +341,9 @@ def catalog_tables(
     common = {
         **counts,
         **changes["stats"],
+        "rows_written": result.rows_written,
         "duration_s": round(duration, 3),
-        "rows_per_s": round(
-            (result.products_written + result.variants_written + result.price_tiers_written)
-            / duration,
-            1,
-        )
-        if duration > 0
-        else 0.0,
+        "rows_per_s": round(result.rows_written / duration, 1) if duration > 0 else 0.0,
         "failures": failure_table(failed),
     }
     yield dg.MaterializeResult(
