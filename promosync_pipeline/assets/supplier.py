@@ -270,6 +270,7 @@ def catalog_tables(
     common = {
         **outcome.counts,
         **changes.staged.fetch_counts,
+        "rows_written": outcome.rows_written,
         "duration_s": round(outcome.duration_s, 3),
         "rows_per_s": round(outcome.rows_written / outcome.duration_s, 1)
         if outcome.duration_s > 0

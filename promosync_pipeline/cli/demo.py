@@ -3,29 +3,52 @@
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 import time
+from pathlib import Path
 
 from promosync_pipeline import settings
 
 
-def run_demo(*, suppliers: int, families: int, seed: int) -> int:
+def ui_command() -> str:
+    """The shell command that opens the web UI on the instance this process records runs in,
+    with absolute paths, to paste into any shell."""
+    from promosync_pipeline.cli.instance import embedded_home, prepare_home
+
+    cwd = Path.cwd()
+    dagster = Path(sys.executable).with_name("dagster")
+    parts = [f"cd {shlex.quote(str(cwd))} &&"]
+    if home := os.environ.get("DAGSTER_HOME"):
+        parts.append(f"DAGSTER_HOME={shlex.quote(str(Path(home).resolve()))}")
+    elif not Path("dagster.yaml").exists():
+        # No embedded dagster.yaml here: the instance is Dagster's defaults in embedded_home().
+        parts.append(f"DAGSTER_HOME={shlex.quote(str(prepare_home(embedded_home())))}")
+    parts.append(f"{shlex.quote(str(dagster))} dev")
+    if not Path("workspace.yaml").exists():
+        parts.append("-m promosync_pipeline.definitions")
+    return " ".join(parts)
+
+
+def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:
     from promosync_pipeline.cli.instance import describe_instance
     from promosync_pipeline.cli.main import cmd_sync
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
     from promosync_pipeline.http import redact_url
 
-    spec = FeedSpec(seed=seed, suppliers=suppliers, families=families)
+    spec = FeedSpec(seed=seed, suppliers=suppliers, families=families, exact=not spread)
     started = time.monotonic()
     with FeedServer(FeedGenerator(spec)) as server:
         os.environ[settings.PROMIDATA_BASE_URL] = server.base_url
-        print(f"feed simulator: {server.base_url} ({suppliers} suppliers x ~{families} families)")
+        shape = f"~{families}" if spread else str(families)
+        print(f"feed simulator: {server.base_url} ({suppliers} suppliers x {shape} families)")
         code = cmd_sync([], all_suppliers=True, full_refresh=False)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "
         + redact_url(settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL))
         + f"\nDagster instance: {describe_instance()}"
-        + "\nsee the runs in the web UI: .venv/bin/dagster dev  (from this folder), then open"
-        + " http://127.0.0.1:3000"
+        + "\nsee the demo's runs in the web UI at http://127.0.0.1:3000 after running:\n  "
+        + ui_command()
     )
     return code

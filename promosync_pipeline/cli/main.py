@@ -21,20 +21,57 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _feed_shape_options(
+    parser: argparse.ArgumentParser, *, suppliers: int, families: int, seed: int
+) -> None:
+    """The generated feed's size, shared by ``demo`` and ``feed serve``."""
+    parser.add_argument(
+        "--suppliers",
+        type=int,
+        default=suppliers,
+        help="number of suppliers (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--families",
+        type=int,
+        default=families,
+        help="product families per supplier (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="vary the families per supplier, seeded, between half and one and a half times "
+        "--families",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=seed, help="seed of the generated feed (default: %(default)s)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="promosync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     sync = commands.add_parser("sync", help="sync suppliers into the catalog through Dagster")
     sync.add_argument("codes", nargs="*", metavar="CODE", help="supplier codes to sync")
-    sync.add_argument("--all", action="store_true", help="every supplier in the index")
-    sync.add_argument("--full-refresh", action="store_true", help="download every file")
-    sync.add_argument("--skip-images", action="store_true", help="leave images out")
+    sync.add_argument(
+        "--all",
+        action="store_true",
+        help="every supplier in the index (narrowed by PROMOSYNC_SUPPLIERS)",
+    )
+    sync.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="download and parse every product file, not only those whose index hash changed",
+    )
+    sync.add_argument(
+        "--skip-images",
+        action="store_true",
+        help="leave uploaded_images out of the runs (image references stay pending)",
+    )
 
     demo = commands.add_parser("demo", help="serve a generated feed and sync all of it")
-    demo.add_argument("--suppliers", type=int, default=3)
-    demo.add_argument("--families", type=int, default=60)
-    demo.add_argument("--seed", type=int, default=7)
+    _feed_shape_options(demo, suppliers=3, families=60, seed=7)
 
     commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
 
@@ -60,12 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     feed = commands.add_parser("feed", help="the bundled feed simulator")
     feed_commands = feed.add_subparsers(dest="feed_command", required=True)
     serve = feed_commands.add_parser("serve", help="serve a generated Promidata feed")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--suppliers", type=int, default=3)
-    serve.add_argument("--families", type=int, default=200)
-    serve.add_argument("--seed", type=int, default=1)
-    serve.add_argument("--fault", action="append", default=[], metavar="SPEC")
+    serve.add_argument(
+        "--port", type=int, default=8765, help="TCP port (0: any free port) (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    _feed_shape_options(serve, suppliers=3, families=200, seed=1)
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject a fault, e.g. 429:times=2 or slow:delay=5,target=index (repeatable; "
+        "see promosync_pipeline/feedsim/faults.py)",
+    )
     return parser
 
 
@@ -161,7 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from promosync_pipeline.cli.demo import run_demo
 
-        return run_demo(suppliers=args.suppliers, families=args.families, seed=args.seed)
+        return run_demo(
+            suppliers=args.suppliers, families=args.families, seed=args.seed, spread=args.spread
+        )
     if args.command == "feed":
         from promosync_pipeline.feedsim.cli import serve_command
 

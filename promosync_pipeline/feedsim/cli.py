@@ -11,6 +11,11 @@ from promosync_pipeline.feedsim.server import serve_forever
 
 def serve_command(args: argparse.Namespace) -> int:
     faults = [parse_fault(spec) for spec in args.fault]
-    spec = FeedSpec(seed=args.seed, suppliers=args.suppliers, families=args.families)
+    spec = FeedSpec(
+        seed=args.seed,
+        suppliers=args.suppliers,
+        families=args.families,
+        exact=not args.spread,
+    )
     serve_forever(FeedGenerator(spec), args.host, args.port, faults)
     return 0

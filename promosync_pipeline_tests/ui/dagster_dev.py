@@ -1,0 +1,102 @@
+"""``dagster dev`` (webserver and daemon) on a temporary instance, as a process group that is
+always killed at the end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGSTER = Path(sys.executable).with_name("dagster")
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1
+"""
+"""Dagster's default storage in the folder; the queue is polled every second so that runs
+launched from the UI start without waiting."""
+
+
+@dataclass(frozen=True)
+class DagsterDev:
+    url: str
+    home: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_serving(dev: DagsterDev, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if dev.process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited with {dev.process.returncode}; see {dev.log}")
+        try:
+            if httpx.get(f"{dev.url}/server_info", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(
+        f"dagster dev did not serve {dev.url} within {timeout_s:.0f}s; see {dev.log}"
+    )
+
+
+def _stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
+    """SIGTERM to the whole process group (webserver, daemon, code server, run workers), then
+    SIGKILL for whatever is left after the grace period."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(grace_s)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+
+
+@contextmanager
+def dagster_dev(workdir: Path, env: dict[str, str], timeout_s: float = 180) -> Iterator[DagsterDev]:
+    """Start ``dagster dev`` on the repository's workspace with a fresh instance in ``workdir``."""
+    home = workdir / "dagster-home"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+    port = free_port()
+    log = workdir / "dagster-dev.log"
+    command = [str(DAGSTER), "dev", "-w", str(ROOT / "workspace.yaml")]
+    command += ["-h", "127.0.0.1", "-p", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env={**os.environ, **env, "DAGSTER_HOME": str(home)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    dev = DagsterDev(f"http://127.0.0.1:{port}", home, log, process)
+    try:
+        _wait_until_serving(dev, timeout_s)
+        yield dev
+    finally:
+        _stop(process)
