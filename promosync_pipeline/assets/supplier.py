@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
 from promosync_pipeline.catalog import CatalogStore, FamilyWrite
@@ -20,9 +21,13 @@ from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import problem_family, slice_hash
-from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.resources import (
+    ArchiveStoreResource,
+    CatalogDatabaseResource,
+    PromidataResource,
+)
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, fetch_and_parse
-from promosync_pipeline.sync.plan import classify, plan_fetch
+from promosync_pipeline.sync.plan import classify, plan_fetch, plan_targeted
 from promosync_pipeline.sync.progress import Progress
 
 MAX_FAILURES_SHOWN = 50
@@ -38,6 +43,11 @@ class ParseConfig(dg.Config):
     """Download and parse every file, not only those whose index hash changed."""
     max_failure_share: float = 0.10
     """Above this share of failed files the step fails: the source is broken."""
+    from_archive: bool = False
+    """Re-parse every file from the raw archive (the version of its current index hash);
+    download only those the archive lacks."""
+    only_skus: list[str] = Field(default_factory=list)
+    """Sync only these families, whatever their index hash; deactivate nothing."""
 
 
 class WriteConfig(dg.Config):
@@ -138,12 +148,22 @@ def parsed_variants(
     supplier_index: pd.DataFrame,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
+    archive_store: ArchiveStoreResource,
 ) -> dg.Output[dict[str, Any]]:
     code = context.partition_key
     store = catalog_db.store()
     entries = frame_to_entries(supplier_index)
     known = store.known_hashes(code)
-    plan = plan_fetch(entries, known, full_refresh=config.full_refresh)
+    refresh = config.full_refresh or config.from_archive
+    plan = plan_fetch(entries, known, full_refresh=refresh)
+    unknown: list[str] = []
+    if config.only_skus:
+        # A targeted sync never deactivates: plan_targeted lists no removals.
+        targeted = plan_targeted(entries, config.only_skus)
+        plan, unknown = targeted.plan, targeted.unknown
+        if unknown:
+            context.log.error(f"{code}: not in this supplier's index: {', '.join(unknown)}")
+    archive = archive_store.supplier(code, _now())
     sync_run_id = store.start_sync_run(code, context.run.run_id, _now())
     store.clear_staging(code)
     context.log.info(
@@ -181,6 +201,8 @@ def parsed_variants(
                 workers=promidata.max_in_flight,
                 batch_size=100,
                 on_done=progress.advance,
+                archive=archive,
+                replay=config.from_archive,
             )
 
     started = time.monotonic()
@@ -191,10 +213,15 @@ def parsed_variants(
         aborted = True
     progress.finish()
     duration = time.monotonic() - started
+    archive.prune({e.sku: e.hash for e in entries})
+    if archive.errors:
+        context.log.warning(f"{code}: raw archive: {archive.metadata()['archive_status']}")
     share = len(failures) / len(plan.to_fetch) if plan.to_fetch else 0.0
+    downloaded = parsed_count + sum(1 for f in failures if f.stage != "download") - archive.hits
+    requested = {"skus_unknown": ", ".join(unknown) or "none"} if config.only_skus else {}
     metadata = {
         "files_listed": len(entries),
-        "files_downloaded": parsed_count + sum(1 for f in failures if f.stage != "download"),
+        "files_downloaded": downloaded,
         "files_skipped_unchanged_hash": plan.skipped,
         "families_parsed": parsed_count,
         "families_failed": len(failures),
@@ -205,6 +232,8 @@ def parsed_variants(
         "failures": failure_table([(f.entry.sku, f.stage, f.reason) for f in failures]),
         "dagster/row_count": variants,
         **stats.as_metadata(),
+        **archive.metadata(),
+        **requested,
     }
     if aborted or (share > config.max_failure_share and len(plan.to_fetch) >= 10):
         store.finish_sync_run(sync_run_id, "failed", _now(), error=f"{len(failures)} files failed")
@@ -223,7 +252,12 @@ def parsed_variants(
         "files_listed": len(entries),
         "removed": plan.removed,
         "failed": [(f.entry.sku, f.stage, f.reason) for f in failures],
-        "stats": {**stats.as_metadata(), "files_downloaded": metadata["files_downloaded"]},
+        "stats": {
+            **stats.as_metadata(),
+            **archive.metadata(),
+            **requested,
+            "files_downloaded": downloaded,
+        },
         "started_at": time.time() - duration,
     }
     return dg.Output(manifest, metadata=metadata)
