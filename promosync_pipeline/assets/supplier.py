@@ -249,7 +249,8 @@ def parsed_variants(
     manifest = {
         "supplier_code": code,
         "sync_run_id": sync_run_id,
-        "files_listed": len(entries),
+        # A targeted sync answers for the families it was asked for, not the whole index.
+        "files_listed": len(plan.to_fetch) if config.only_skus else len(entries),
         "removed": plan.removed,
         "failed": [(f.entry.sku, f.stage, f.reason) for f in failures],
         "stats": {

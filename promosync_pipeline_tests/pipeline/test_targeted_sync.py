@@ -54,6 +54,7 @@ def test_targeted_sync_of_two_changed_families_among_fifty_fetches_exactly_those
     assert product_files(feed) == sorted(targets)
     written = run.metadata["catalog_products"]
     assert (written["families_changed"], written["families_new"]) == (2, 0)
+    assert written["families_unchanged"] == 0, "counts answer for the two families asked for"
     assert written["families_removed"] == 0 and written["skus_unknown"] == "none"
     assert gone in active_skus(env), "a targeted sync never deactivates"
     assert_whole_families(env, [generator.family(s) for s in targets])
