@@ -80,8 +80,10 @@ def _print_summary(rows: dict[str, dict[str, object]]) -> None:
             print(f"{code:<10}{line}")
 
 
-def _mb(value: object) -> str:
-    return f"{int(value) / 1e6:.1f} MB" if isinstance(value, int | float) and value >= 0 else "?"
+def _size(value: object) -> str:
+    if not isinstance(value, int | float) or value < 0:
+        return "?"
+    return f"{value / 1e6:.1f} MB" if value >= 1e6 else f"{value / 1e3:.0f} KB"
 
 
 def _archive_line(metadata: dict[str, object]) -> str | None:
@@ -96,10 +98,10 @@ def _archive_line(metadata: dict[str, object]) -> str | None:
         )
     return (
         f"archive: {replay}kept {metadata.get('archive_files_kept')} files "
-        f"({_mb(metadata.get('archive_bytes_kept'))} of "
-        f"{_mb(metadata.get('archive_raw_bytes_kept'))}), "
+        f"({_size(metadata.get('archive_bytes_kept'))} of "
+        f"{_size(metadata.get('archive_raw_bytes_kept'))}), "
         f"pruned {metadata.get('archive_versions_pruned')}, "
-        f"holds {metadata.get('archive_objects')} files ({_mb(metadata.get('archive_bytes'))}), "
+        f"holds {metadata.get('archive_objects')} files ({_size(metadata.get('archive_bytes'))}), "
         f"errors {metadata.get('archive_errors')}"
     )
 
