@@ -139,7 +139,8 @@ def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | 
     retry_policy=STEP_RETRY,
     description=(
         "Product files of this supplier whose index hash differs from the catalog's (all with "
-        "full_refresh), downloaded and parsed into families; staged in the catalog database."
+        "full_refresh or from_archive, the named ones with only_skus), downloaded (or read "
+        "from the raw archive) and parsed into families; staged in the catalog database."
     ),
 )
 def parsed_variants(
