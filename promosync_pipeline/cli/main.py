@@ -75,8 +75,10 @@ def _print_summary(rows: dict[str, dict[str, object]]) -> None:
     for code, metadata in rows.items():
         cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
         print(f"{code:<10}{cells}")
-    for code, metadata in rows.items():
-        if (line := _archive_line(metadata)) is not None:
+    archive = {code: line for code, m in rows.items() if (line := _archive_line(m)) is not None}
+    if archive:
+        print()
+        for code, line in archive.items():
             print(f"{code:<10}{line}")
 
 
