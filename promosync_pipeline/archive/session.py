@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ class ObjectStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
-    def list_sizes(self, prefix: str) -> Any: ...
+    def list_sizes(self, prefix: str) -> Iterable[tuple[str, int]]: ...
 
     def delete(self, key: str) -> None: ...
 
