@@ -1,16 +1,19 @@
-"""Dagster resources: the Promidata source, the catalog database and the image store.
+"""Dagster resources: the Promidata source, the catalog database, the image store and the raw
+payload archive.
 
 A field left at ``None`` is taken from its contract environment variable when a run starts, or
 falls back to the embedded default, so ``dagster dev`` works with no configuration while the
 launchpad can still override every field.
 """
 
+from datetime import datetime
 from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
 
 from promosync_pipeline import settings
+from promosync_pipeline.archive import SupplierArchive, open_archive_store
 from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
 from promosync_pipeline.images.stores import ImageStore, open_image_store, resolved_location
@@ -106,16 +109,54 @@ class ImageStoreResource(dg.ConfigurableResource):
 
     def store(self) -> ImageStore:
         location = self.resolved_location()
-        client = None
-        if location.startswith("s3://"):
-            from dagster_aws.s3 import S3Resource
+        return open_image_store(location, _s3_client(location, self.endpoint_url, self.region_name))
 
-            region = self.region_name or settings.env("AWS_REGION") or None
-            client = S3Resource(
-                endpoint_url=self.endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None,
-                region_name=region or settings.env("AWS_DEFAULT_REGION") or "us-east-1",
-            ).get_client()
-        return open_image_store(location, client)
+
+def _s3_client(location: str, endpoint_url: str | None, region_name: str | None) -> Any:
+    """dagster-aws' client for an ``s3://`` location, else None."""
+    if not location.startswith("s3://"):
+        return None
+    from dagster_aws.s3 import S3Resource
+
+    region = region_name or settings.env("AWS_REGION") or None
+    return S3Resource(
+        endpoint_url=endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None,
+        region_name=region or settings.env("AWS_DEFAULT_REGION") or "us-east-1",
+    ).get_client()
+
+
+class ArchiveStoreResource(dg.ConfigurableResource):
+    """Where downloaded product files are kept (``PROMOSYNC_ARCHIVE_STORE``): ``s3://bucket/prefix``
+    or a folder, with the last ``versions`` (``PROMOSYNC_ARCHIVE_VERSIONS``) of each family."""
+
+    location: str | None = None
+    versions: int | None = None
+    endpoint_url: str | None = None
+    region_name: str | None = None
+
+    def resolved_location(self) -> str:
+        return self.location or settings.env(settings.ARCHIVE_STORE, settings.DEFAULT_ARCHIVE_STORE)
+
+    def resolved_versions(self) -> int:
+        if self.versions is not None:
+            return self.versions
+        value = settings.env_number(settings.ARCHIVE_VERSIONS, settings.DEFAULT_ARCHIVE_VERSIONS, 1)
+        if value != int(value):
+            raise ValueError(f"{settings.ARCHIVE_VERSIONS}={value:g} is not a whole number")
+        return int(value)
+
+    def supplier(self, supplier_code: str, now: datetime) -> SupplierArchive:
+        """This supplier's archive for one sync, its current content listed."""
+        location = self.resolved_location()
+        client = _s3_client(location, self.endpoint_url, self.region_name)
+        archive = SupplierArchive(
+            open_archive_store(location, client),
+            supplier_code,
+            versions=self.resolved_versions(),
+            now=now,
+        )
+        archive.open()
+        return archive
 
 
 def default_resources() -> dict[str, Any]:
@@ -123,5 +164,6 @@ def default_resources() -> dict[str, Any]:
         "promidata": PromidataResource(),
         "catalog_db": CatalogDatabaseResource(),
         "image_store": ImageStoreResource(),
+        "archive_store": ArchiveStoreResource(),
         "io_manager": AssetValueIOManager(),
     }

@@ -31,6 +31,12 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
+@pytest.fixture(autouse=True)
+def _archive_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every sync keeps its raw files in the test's own folder, never in ``.promosync``."""
+    monkeypatch.setenv("PROMOSYNC_ARCHIVE_STORE", str(tmp_path / "archive"))
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[sa.Engine]:
     """An AUTOCOMMIT engine on the server's maintenance database (CREATE/DROP DATABASE)."""

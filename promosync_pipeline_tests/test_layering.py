@@ -44,7 +44,14 @@ PURE = [
     "sync/stages.py",
     "sync/progress.py",
 ]
-BELOW_DAGSTER = ["catalog/**/*.py", "images/*.py", "http/*.py", "sync/*.py", "feedsim/*.py"]
+BELOW_DAGSTER = [
+    "archive/*.py",
+    "catalog/**/*.py",
+    "images/*.py",
+    "http/*.py",
+    "sync/*.py",
+    "feedsim/*.py",
+]
 CONFIGURATION = ["settings.py"]
 """The contract's environment variables, read at run time by any layer."""
 DAGSTER_LAYER = [

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
 from promosync_pipeline.assets.reporting import (
@@ -25,10 +26,14 @@ from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
-from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.resources import (
+    ArchiveStoreResource,
+    CatalogDatabaseResource,
+    PromidataResource,
+)
 from promosync_pipeline.sync.apply_changes import apply_changes
 from promosync_pipeline.sync.index_errors import record_index_problems
-from promosync_pipeline.sync.plan import classify, plan_fetch
+from promosync_pipeline.sync.plan import classify, plan_fetch, plan_targeted
 from promosync_pipeline.sync.progress import Progress
 from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
 from promosync_pipeline.sync.stage_files import stage_files
@@ -40,6 +45,11 @@ class ParseConfig(dg.Config):
     """Download and parse every file, not only those whose index hash changed."""
     max_failure_share: float = 0.10
     """Above this share of failed files the step fails: the source is broken."""
+    from_archive: bool = False
+    """Re-parse every file from the raw archive (the version of its current index hash);
+    download only those the archive lacks."""
+    only_skus: list[str] = Field(default_factory=list)
+    """Sync only these families, whatever their index hash; deactivate nothing."""
 
 
 class WriteConfig(dg.Config):
@@ -107,7 +117,9 @@ def supplier_index(
     description=(
         "This sync's parsed families of the supplier, with their variants, price tiers and "
         "images, staged in the catalog database under the run's sync_runs id: the product "
-        "files whose index hash differs from the catalog's (all with full_refresh)."
+        "files whose index hash differs from the catalog's (all with full_refresh or "
+        "from_archive, the named ones with only_skus), downloaded (or read from the raw "
+        "archive) and parsed."
     ),
 )
 def parsed_variants(
@@ -116,11 +128,21 @@ def parsed_variants(
     supplier_index: pd.DataFrame,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
+    archive_store: ArchiveStoreResource,
 ) -> dg.Output[StagedVariants]:
     code = context.partition_key
     store = catalog_db.store()
     entries = frame_to_entries(supplier_index)
-    plan = plan_fetch(entries, store.known_hashes(code), full_refresh=config.full_refresh)
+    refresh = config.full_refresh or config.from_archive
+    plan = plan_fetch(entries, store.known_hashes(code), full_refresh=refresh)
+    unknown: list[str] = []
+    if config.only_skus:
+        # A targeted sync never deactivates: plan_targeted lists no removals.
+        targeted = plan_targeted(entries, config.only_skus)
+        plan, unknown = targeted.plan, targeted.unknown
+        if unknown:
+            context.log.error(f"{code}: not in this supplier's index: {', '.join(unknown)}")
+    archive = archive_store.supplier(code, _now())
     sync_run_id = store.start_sync_run(code, context.run.run_id, _now())
     store.clear_staging(code)
     context.log.info(
@@ -138,22 +160,35 @@ def parsed_variants(
         workers=promidata.max_in_flight,
         max_failure_share=config.max_failure_share,
         on_done=progress.advance,
+        archive=archive,
+        replay=config.from_archive,
     )
     progress.finish()
+    archive.prune({e.sku: e.hash for e in entries})
+    if archive.errors:
+        context.log.warning(f"{code}: raw archive: {archive.metadata()['archive_status']}")
+    downloaded = result.files_downloaded - archive.hits
+    requested = {"skus_unknown": ", ".join(unknown) or "none"} if config.only_skus else {}
     failed = tuple(result.failed)
     staged = StagedVariants(
         supplier_code=code,
         sync_run_id=sync_run_id,
-        files_listed=len(entries),
+        # a targeted sync answers for the families it was asked for, not the whole index
+        files_listed=len(plan.to_fetch) if config.only_skus else len(entries),
         staged_skus=tuple(result.staged_skus),
         failed=failed,
         removed=tuple(plan.removed),
-        fetch_counts={**stats.as_metadata(), "files_downloaded": result.files_downloaded},
+        fetch_counts={
+            **stats.as_metadata(),
+            **archive.metadata(),
+            **requested,
+            "files_downloaded": downloaded,
+        },
     )
     parsed = len(result.staged_skus)
     metadata = {
         "files_listed": len(entries),
-        "files_downloaded": result.files_downloaded,
+        "files_downloaded": downloaded,
         "files_skipped_unchanged_hash": plan.skipped,
         "families_parsed": parsed,
         "families_failed": len(failed),
@@ -164,6 +199,8 @@ def parsed_variants(
         "failures": failure_table(_rows(failed)),
         "dagster/row_count": result.variants,
         **stats.as_metadata(),
+        **archive.metadata(),
+        **requested,
     }
     if result.over_budget(len(plan.to_fetch), config.max_failure_share):
         store.finish_sync_run(sync_run_id, "failed", _now(), error=f"{len(failed)} files failed")

@@ -59,10 +59,25 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every supplier in the index (narrowed by PROMOSYNC_SUPPLIERS)",
     )
-    sync.add_argument(
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument(
         "--full-refresh",
         action="store_true",
         help="download and parse every product file, not only those whose index hash changed",
+    )
+    mode.add_argument(
+        "--from-archive",
+        action="store_true",
+        help="re-parse and re-write every family from the raw archive (the version of its "
+        "current index hash) without downloading it; files the archive lacks are downloaded",
+    )
+    sync.add_argument(
+        "--sku",
+        action="append",
+        default=[],
+        metavar="SKU",
+        help="sync only this family, whatever its index hash (repeatable; one CODE); "
+        "deactivates nothing",
     )
     sync.add_argument(
         "--skip-images",
@@ -121,10 +136,59 @@ def _print_summary(rows: dict[str, dict[str, object]]) -> None:
     for code, metadata in rows.items():
         cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
         print(f"{code:<10}{cells}")
+    archive = {code: line for code, m in rows.items() if (line := _archive_line(m)) is not None}
+    if archive:
+        print()
+        for code, line in archive.items():
+            print(f"{code:<10}{line}")
+
+
+def _size(value: object) -> str:
+    if not isinstance(value, int | float) or value < 0:
+        return "?"
+    return f"{value / 1e6:.1f} MB" if value >= 1e6 else f"{value / 1e3:.0f} KB"
+
+
+def _archive_line(metadata: dict[str, object]) -> str | None:
+    """The raw archive's share of a supplier's sync, one line."""
+    if "archive_files_kept" not in metadata:
+        return None
+    replay = ""
+    if metadata.get("archive_hits") or metadata.get("archive_misses"):
+        replay = (
+            f"replayed {metadata.get('archive_hits')}, "
+            f"not archived so downloaded {metadata.get('archive_misses')}; "
+        )
+    return (
+        f"archive: {replay}kept {metadata.get('archive_files_kept')} files "
+        f"({_size(metadata.get('archive_bytes_kept'))} of "
+        f"{_size(metadata.get('archive_raw_bytes_kept'))}), "
+        f"pruned {metadata.get('archive_versions_pruned')}, "
+        f"holds {metadata.get('archive_objects')} files ({_size(metadata.get('archive_bytes'))}), "
+        f"errors {metadata.get('archive_errors')}"
+    )
+
+
+def _request_problems(code: str, metadata: dict[str, object]) -> list[str]:
+    """What a sync could not do as asked: unknown SKUs (a failure), an archive outage (a
+    warning: the catalog is complete without it)."""
+    problems = []
+    unknown = metadata.get("skus_unknown")
+    if unknown and unknown != "none":
+        problems.append(f"FAILED {code}: not in {code}'s index, not synced: {unknown}")
+    if metadata.get("archive_errors"):
+        problems.append(f"WARNING {code}: raw archive: {metadata.get('archive_status')}")
+    return problems
 
 
 def cmd_sync(
-    codes: Sequence[str], *, all_suppliers: bool, full_refresh: bool, skip_images: bool = False
+    codes: Sequence[str],
+    *,
+    all_suppliers: bool,
+    full_refresh: bool,
+    skip_images: bool = False,
+    from_archive: bool = False,
+    only_skus: Sequence[str] = (),
 ) -> int:
     from promosync_pipeline.cli.instance import get_instance
     from promosync_pipeline.cli.runner import refresh_feed, sync_supplier
@@ -132,6 +196,9 @@ def cmd_sync(
 
     if not codes and not all_suppliers:
         print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
+        return 2
+    if only_skus and (len(codes) != 1 or all_suppliers):
+        print("promosync sync: --sku needs exactly one supplier CODE", file=sys.stderr)
         return 2
     instance = get_instance()
     feed_run, listed = refresh_feed(instance)
@@ -147,7 +214,14 @@ def cmd_sync(
     summary: dict[str, dict[str, object]] = {}
     failed: list[str] = []
     for code in wanted:
-        outcome = sync_supplier(instance, code, full_refresh=full_refresh, skip_images=skip_images)
+        outcome = sync_supplier(
+            instance,
+            code,
+            full_refresh=full_refresh,
+            skip_images=skip_images,
+            from_archive=from_archive,
+            only_skus=list(only_skus),
+        )
         images = outcome.metadata.get("uploaded_images", {})
         summary[code] = {
             **outcome.metadata.get("catalog_products", {}),
@@ -158,7 +232,10 @@ def cmd_sync(
         problems += [
             f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
         ]
-        if not outcome.success or problems:
+        requested = _request_problems(code, summary[code])
+        for line in requested:
+            print(f"  {line}", file=sys.stderr)
+        if not outcome.success or problems or any(p.startswith("FAILED") for p in requested):
             failed.append(f"{code} (run {outcome.run_id})")
             for problem in problems:
                 print(f"  FAILED {problem}", file=sys.stderr)
@@ -191,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             all_suppliers=args.all,
             full_refresh=args.full_refresh,
             skip_images=args.skip_images,
+            from_archive=args.from_archive,
+            only_skus=args.sku,
         )
     if args.command == "doctor":
         from promosync_pipeline.cli.doctor import run_doctor

@@ -98,13 +98,25 @@ def _listed_codes(promidata: PromidataResource, store: CatalogStore) -> list[str
 
 
 def sync_supplier(
-    instance: dg.DagsterInstance, code: str, *, full_refresh: bool, skip_images: bool = False
+    instance: dg.DagsterInstance,
+    code: str,
+    *,
+    full_refresh: bool,
+    skip_images: bool = False,
+    from_archive: bool = False,
+    only_skus: list[str] | None = None,
 ) -> RunOutcome:
-    """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked."""
+    """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked;
+    re-parsed from the raw archive, or limited to ``only_skus``, if asked."""
     from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 
     register_suppliers(instance, [code])
-    run_config = {"ops": {"parsed_variants": {"config": {"full_refresh": full_refresh}}}}
+    parse: dict[str, Any] = {"full_refresh": full_refresh}
+    if from_archive:
+        parse["from_archive"] = True
+    if only_skus:
+        parse["only_skus"] = list(only_skus)
+    run_config = {"ops": {"parsed_variants": {"config": parse}}}
     selection = None
     if skip_images:
         selection = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]

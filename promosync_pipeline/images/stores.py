@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -75,6 +75,18 @@ class FolderStore:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def list_sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """``(key, bytes)`` of every object under ``prefix`` (a folder path ending in ``/``)."""
+        base = self.path(prefix.rstrip("/"))
+        if not base.is_dir():
+            return
+        for path in base.rglob("*"):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                yield path.relative_to(self.root).as_posix(), path.stat().st_size
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
     def check(self) -> str:
         return _probe(self, lambda key: self.path(key).unlink(), (OSError,), "is not writable")
 
@@ -115,6 +127,18 @@ class S3Store:
                 return False
             raise
         return True
+
+    def list_sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """``(key, bytes)`` of every object under ``prefix``, keys relative to the store."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._key(prefix.rstrip("/")) + "/"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix) :], int(item["Size"])
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def check(self) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -173,12 +197,17 @@ def open_image_store(location: str | None = None, client: Any = None) -> ImageSt
     An ``s3://`` location uses ``client`` when given (the Dagster resource passes the one
     from dagster-aws' ``S3Resource``), else a boto3 client from the environment.
     """
-    where = resolved_location(location)
+    return open_store(resolved_location(location), client, settings.IMAGE_STORE)
+
+
+def open_store(
+    where: str, client: Any = None, variable: str = settings.IMAGE_STORE
+) -> FolderStore | S3Store:
+    """A :class:`FolderStore` or :class:`S3Store` for ``where`` (``variable`` names the setting
+    in the error for anything else)."""
     if where.startswith("s3://"):
         bucket, prefix = parse_s3_location(where)
         return S3Store(client if client is not None else s3_client(), bucket, prefix)
     if "://" in where:
-        raise ValueError(
-            f"{settings.IMAGE_STORE} must be s3://bucket/prefix or a folder: {where!r}"
-        )
+        raise ValueError(f"{variable} must be s3://bucket/prefix or a folder: {where!r}")
     return FolderStore(where)

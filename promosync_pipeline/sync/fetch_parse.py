@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from promosync_pipeline.http import FetchClient, FetchError
 from promosync_pipeline.promidata import (
@@ -40,6 +41,15 @@ Outcome = Parsed | Failed
 BatchSink = Callable[[Sequence[Outcome]], Awaitable[None]]
 
 
+class RawArchive(Protocol):
+    """Where downloaded bytes are kept and replayed from (``archive.SupplierArchive``); both
+    calls block and never raise."""
+
+    def keep(self, entry: IndexEntry, data: bytes) -> None: ...
+
+    def read(self, entry: IndexEntry) -> bytes | None: ...
+
+
 def source_name(entry: IndexEntry) -> str:
     return f"{entry.supplier_code}/{entry.sku}.json"
 
@@ -62,8 +72,15 @@ async def fetch_and_parse(
     workers: int,
     batch_size: int = 200,
     on_done: Callable[[int], None] = lambda n: None,
+    archive: RawArchive | None = None,
+    replay: bool = False,
 ) -> None:
     """Download and parse every entry; hand outcomes to ``sink`` in batches, in arrival order.
+
+    With an ``archive``, every downloaded file is kept there before it is parsed (even one that
+    fails to parse: a later parser may read it); with ``replay`` too, an entry's archived
+    version of its index hash is parsed instead of downloading it, and only the rest are
+    downloaded.
 
     ``sink`` is awaited before more outcomes pile up, so a slow sink slows the fetch instead of
     growing memory; a failure is handed over at once, so the caller can stop a broken source
@@ -78,12 +95,21 @@ async def fetch_and_parse(
 
     async def worker() -> None:
         while (entry := await queue.get()) is not None:
-            try:
-                response = await client.get(entry.url)
-            except FetchError as exc:
-                await results.put(Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts()))
-                continue
-            await results.put(parse_entry(entry, response.content))
+            data = None
+            if replay and archive is not None:
+                data = await asyncio.to_thread(archive.read, entry)
+            if data is None:
+                try:
+                    response = await client.get(entry.url)
+                except FetchError as exc:
+                    await results.put(
+                        Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts())
+                    )
+                    continue
+                data = response.content
+                if archive is not None:
+                    await asyncio.to_thread(archive.keep, entry, data)
+            await results.put(parse_entry(entry, data))
         await results.put(None)
 
     async def drain() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -43,6 +43,24 @@ def plan_fetch(
     listed = {e.sku for e in entries}
     removed = sorted(sku for sku, k in known.items() if k.is_active and sku not in listed)
     return FetchPlan(to_fetch=to_fetch, skipped=len(entries) - len(to_fetch), removed=removed)
+
+
+@dataclass(frozen=True)
+class TargetedPlan:
+    plan: FetchPlan
+    """The named families only, whatever their index hash; never a removal."""
+    unknown: list[str]
+    """Requested SKUs this supplier's index does not list, in request order."""
+
+
+def plan_targeted(entries: list[IndexEntry], skus: Iterable[str]) -> TargetedPlan:
+    """Fetch exactly the families named by ``skus`` (whitespace trimmed, duplicates once)."""
+    wanted = list(dict.fromkeys(s.strip() for s in skus if s.strip()))
+    by_sku = {e.sku: e for e in entries}
+    to_fetch = [by_sku[s] for s in wanted if s in by_sku]
+    unknown = [s for s in wanted if s not in by_sku]
+    plan = FetchPlan(to_fetch=to_fetch, skipped=len(entries) - len(to_fetch), removed=[])
+    return TargetedPlan(plan, unknown)
 
 
 Change = Literal["new", "changed", "unchanged"]

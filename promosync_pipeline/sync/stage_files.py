@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from promosync_pipeline.catalog import CatalogStore, FamilyWrite
 from promosync_pipeline.http import FetchClient
 from promosync_pipeline.promidata import IndexEntry
-from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, fetch_and_parse
+from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, RawArchive, fetch_and_parse
 from promosync_pipeline.sync.values import FamilyFailure
 
 MIN_FILES_FOR_BUDGET = 10
@@ -53,9 +53,14 @@ def stage_files(
     workers: int,
     max_failure_share: float,
     on_done: Callable[[int], None] = lambda n: None,
+    archive: RawArchive | None = None,
+    replay: bool = False,
 ) -> StageResult:
     """Fetch and parse ``entries``; stage each parsed family and record each failure as it
     comes, so a run killed halfway has lost nothing it had done.
+
+    Every downloaded file is kept in ``archive``; with ``replay``, a file's archived version of
+    its index hash is parsed instead of downloading it (``files_downloaded`` counts both).
 
     Stops early once more than ``max_failure_share`` of the files have failed (when there are
     at least :data:`MIN_FILES_FOR_BUDGET`): the source is broken, trying on only hammers it.
@@ -83,7 +88,14 @@ def stage_files(
     async def run() -> None:
         async with client:
             await fetch_and_parse(
-                client, entries, sink, workers=workers, batch_size=100, on_done=on_done
+                client,
+                entries,
+                sink,
+                workers=workers,
+                batch_size=100,
+                on_done=on_done,
+                archive=archive,
+                replay=replay,
             )
 
     started = time.monotonic()

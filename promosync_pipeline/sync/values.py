@@ -50,8 +50,10 @@ class StagedVariants:
     """Files that could not be downloaded or parsed."""
     removed: tuple[str, ...]
     """Active catalog families the index no longer lists."""
-    fetch_counts: Mapping[str, int | float] = field(default_factory=dict)
-    """The HTTP client's counters (``ClientStats.as_metadata``) and ``files_downloaded``."""
+    fetch_counts: Mapping[str, int | float | str] = field(default_factory=dict)
+    """What fetching reported: the HTTP client's counters (``ClientStats.as_metadata``),
+    ``files_downloaded``, the raw archive's counters and, for a targeted sync, the unknown
+    SKUs asked for."""
 
 
 @dataclass(frozen=True, slots=True)

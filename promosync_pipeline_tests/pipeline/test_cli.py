@@ -54,8 +54,9 @@ def test_db_upgrade_reports_the_revision(catalog_url, tmp_path):
 
 
 def _summary(stdout: str) -> dict[str, list[str]]:
-    """Supplier code -> the cells of its summary line."""
-    return {line.split()[0]: line.split()[1:] for line in stdout.splitlines()[1:] if line.strip()}
+    """Supplier code -> the cells of its summary line (the table ends at the first blank line)."""
+    table = stdout.split("\n\n", 1)[0]
+    return {line.split()[0]: line.split()[1:] for line in table.splitlines()[1:] if line.strip()}
 
 
 def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog_url, tmp_path):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from promosync_pipeline.promidata import IndexEntry
-from promosync_pipeline.sync.plan import classify, plan_fetch
+from promosync_pipeline.sync.plan import classify, plan_fetch, plan_targeted
 
 
 @dataclass
@@ -46,3 +46,19 @@ def test_classification_by_content_hash():
     assert classify("A1-3", "c3", KNOWN) == "new"
     assert classify("A1-1", "c1", KNOWN) == "unchanged"
     assert classify("A1-1", "other", KNOWN) == "changed"
+
+
+def test_targeted_plan_fetches_the_named_families_whatever_their_hash():
+    entries = [entry("A1-1", "AAA"), entry("A1-2", "BBB"), entry("A1-4", "D")]
+    targeted = plan_targeted(entries, ["A1-2", " A1-1 ", "A1-2"])
+    assert [e.sku for e in targeted.plan.to_fetch] == ["A1-2", "A1-1"]
+    assert targeted.plan.skipped == 1
+    assert targeted.plan.removed == []
+    assert targeted.unknown == []
+
+
+def test_targeted_plan_names_unknown_skus_and_keeps_the_known_ones():
+    entries = [entry("A1-1", "AAA"), entry("A1-2", "BBB")]
+    targeted = plan_targeted(entries, ["A1-77", "A1-1", "B2-1", ""])
+    assert [e.sku for e in targeted.plan.to_fetch] == ["A1-1"]
+    assert targeted.unknown == ["A1-77", "B2-1"]
