@@ -15,8 +15,8 @@ import dagster as dg
 from promosync_pipeline.assets.reporting import (
     FEED_POOL,
     MAX_FAILURES_SHOWN,
-    STEP_RETRY,
     failure_table,
+    retry_transient,
 )
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.images.pipeline import (
@@ -47,7 +47,6 @@ class ImageConfig(dg.Config):
     partitions_def=suppliers,
     group_name="images",
     deps=["catalog_products"],
-    retry_policy=STEP_RETRY,
     pool=FEED_POOL,
     description=(
         "Every main and gallery image of this supplier's active variants: downloaded once per "
@@ -56,6 +55,7 @@ class ImageConfig(dg.Config):
         "`product_images` rows per image and rendition."
     ),
 )
+@retry_transient
 def uploaded_images(
     context: dg.AssetExecutionContext,
     config: ImageConfig,

@@ -1,10 +1,16 @@
-"""What the supplier and image assets share: retry policy, concurrency pools, failure tables."""
+"""What the supplier and image assets share: retries, concurrency pools, failure tables."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+import random
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import dagster as dg
+import sqlalchemy as sa
 
 MAX_FAILURES_SHOWN = 50
 FEED_POOL = "promidata_feed"
@@ -12,10 +18,52 @@ FEED_POOL = "promidata_feed"
 once, whatever the run queue allows (each run's own rate limit is per run)."""
 CATALOG_WRITE_POOL = "catalog_write"
 """The catalog write: a pool limit caps concurrent bulk writes to the catalog database."""
-STEP_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    ConnectionError,
+    TimeoutError,
 )
-"""For what a moment later may not see again: a database restart, a dropped connection."""
+"""What a moment later may not see again: a database restart, a dropped connection."""
+MAX_STEP_RETRIES = 2
+FIRST_RETRY_DELAY_S = 10.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def _retried_if_transient(context: dg.AssetExecutionContext) -> Iterator[None]:
+    try:
+        yield
+    except TRANSIENT_ERRORS as exc:
+        delay = FIRST_RETRY_DELAY_S * 2**context.retry_number * random.uniform(0.8, 1.2)
+        raise dg.RetryRequested(max_retries=MAX_STEP_RETRIES, seconds_to_wait=delay) from exc
+
+
+def retry_transient(fn: F) -> F:
+    """Run the step again (twice at most, 10 s then 20 s later, ±20 %) when it fails on a
+    transient error, and on nothing else.
+
+    Not a ``RetryPolicy``: under the in-process executor that every run uses, Dagster turns the
+    interrupt of a step that has a retry policy into a retry (dagster-io/dagster#15026), so a
+    run terminated from the UI would go on. Raising ``RetryRequested`` for transient errors
+    only leaves an interrupt what it is: the run stops and ends canceled.
+    """
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def steps(context: dg.AssetExecutionContext, *args: Any, **kwargs: Any) -> Any:
+            with _retried_if_transient(context):
+                yield from fn(context, *args, **kwargs)
+
+        return steps  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def step(context: dg.AssetExecutionContext, *args: Any, **kwargs: Any) -> Any:
+        with _retried_if_transient(context):
+            return fn(context, *args, **kwargs)
+
+    return step  # type: ignore[return-value]
 
 
 def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | str:

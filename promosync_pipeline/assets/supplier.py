@@ -19,8 +19,8 @@ from promosync_pipeline.assets.reporting import (
     CATALOG_WRITE_POOL,
     FEED_POOL,
     MAX_FAILURES_SHOWN,
-    STEP_RETRY,
     failure_table,
+    retry_transient,
 )
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
@@ -69,7 +69,6 @@ def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
 
 @dg.asset(
     partitions_def=suppliers,
-    retry_policy=STEP_RETRY,
     group_name="catalog",
     deps=["promidata_index"],
     description=(
@@ -78,6 +77,7 @@ def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
         "cache (saved by promidata_index and by promidata_index_sensor)."
     ),
 )
+@retry_transient
 def supplier_index(
     context: dg.AssetExecutionContext,
     promidata: PromidataResource,
@@ -112,7 +112,6 @@ def supplier_index(
 @dg.asset(
     partitions_def=suppliers,
     group_name="catalog",
-    retry_policy=STEP_RETRY,
     pool=FEED_POOL,
     description=(
         "This sync's parsed families of the supplier, with their variants, price tiers and "
@@ -122,6 +121,7 @@ def supplier_index(
         "archive) and parsed."
     ),
 )
+@retry_transient
 def parsed_variants(
     context: dg.AssetExecutionContext,
     config: ParseConfig,
@@ -219,13 +219,13 @@ def parsed_variants(
 
 @dg.asset(
     partitions_def=suppliers,
-    retry_policy=STEP_RETRY,
     group_name="catalog",
     description=(
         "Families of this supplier that are new, changed (by content hash) or removed; files "
         "whose bytes changed but whose stored content did not are listed as unchanged."
     ),
 )
+@retry_transient
 def changed_product_families(
     context: dg.AssetExecutionContext,
     parsed_variants: StagedVariants,
@@ -264,7 +264,6 @@ def changed_product_families(
 @dg.multi_asset(
     partitions_def=suppliers,
     group_name="catalog",
-    retry_policy=STEP_RETRY,
     pool=CATALOG_WRITE_POOL,
     specs=[
         dg.AssetSpec(
@@ -280,6 +279,7 @@ def changed_product_families(
     ],
     ins={"changes": dg.AssetIn("changed_product_families")},
 )
+@retry_transient
 def catalog_tables(
     context: dg.AssetExecutionContext,
     config: WriteConfig,
