@@ -1,11 +1,12 @@
 """Where values passed between assets are kept: local files, or S3 for runs spread over machines.
 
-``PROMOSYNC_IO_BUCKET`` set: dagster-aws' ``S3PickleIOManager`` under
-``s3://$PROMOSYNC_IO_BUCKET/$PROMOSYNC_IO_PREFIX`` (prefix default ``promosync/io``), through an
-``S3Resource`` whose endpoint comes from ``AWS_ENDPOINT_URL_S3`` (R2, MinIO, a test server) and
-credentials from boto3's chain. Unset: pickles under the instance's storage folder, exactly
-where Dagster's default filesystem IO manager keeps them. The choice is made when a run starts,
-not when the code location is imported, so one image serves every environment.
+``PROMOSYNC_IO_BUCKET`` set: dagster-aws' pickling S3 IO manager under
+``s3://$PROMOSYNC_IO_BUCKET/$PROMOSYNC_IO_PREFIX`` (prefix default ``promosync/io``), through the
+project's one S3 client (``images.stores.s3_client``: endpoint from ``AWS_ENDPOINT_URL_S3``, R2,
+MinIO or a test server, region and credentials as boto3 resolves them). Unset: pickles under
+the instance's storage folder, exactly where Dagster's default filesystem IO manager keeps
+them. The choice is made when a run starts, not when the code location is imported, so one
+image serves every environment.
 """
 
 from typing import Any
@@ -15,6 +16,7 @@ from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 from pydantic import PrivateAttr
 
 from promosync_pipeline import settings
+from promosync_pipeline.images.stores import s3_client
 
 IO_BUCKET = "PROMOSYNC_IO_BUCKET"
 IO_PREFIX = "PROMOSYNC_IO_PREFIX"
@@ -43,18 +45,12 @@ class AssetValueIOManager(dg.ConfigurableIOManager):
                 base_dir=context.instance.storage_directory() if context.instance else None
             )
             return
-        from dagster_aws.s3 import S3PickleIOManager, S3Resource
+        from dagster_aws.s3 import PickledObjectS3IOManager
 
-        region = (
-            self.region_name or settings.env("AWS_REGION") or settings.env("AWS_DEFAULT_REGION")
-        )
-        s3 = S3Resource(
-            endpoint_url=self.endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None,
-            region_name=region or None,
-        )
-        self._delegate = S3PickleIOManager(
-            s3_resource=s3,
+        # the same S3 client as the image store and the archive (endpoint, region, credentials)
+        self._delegate = PickledObjectS3IOManager(
             s3_bucket=bucket,
+            s3_session=s3_client(self.endpoint_url, self.region_name),
             s3_prefix=self.prefix or settings.env(IO_PREFIX, DEFAULT_IO_PREFIX),
         )
 

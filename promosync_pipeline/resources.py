@@ -16,7 +16,12 @@ from promosync_pipeline import settings
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
 from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
-from promosync_pipeline.images.stores import ImageStore, open_image_store, resolved_location
+from promosync_pipeline.images.stores import (
+    ImageStore,
+    open_image_store,
+    resolved_location,
+    s3_client,
+)
 from promosync_pipeline.io_managers import AssetValueIOManager
 
 
@@ -96,8 +101,9 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
 class ImageStoreResource(dg.ConfigurableResource):
     """Where images go (``PROMOSYNC_IMAGE_STORE``): ``s3://bucket/prefix`` or a folder.
 
-    S3 goes through dagster-aws' ``S3Resource``; credentials and region come from boto3's
-    usual chain, the endpoint from ``AWS_ENDPOINT_URL_S3`` (R2, MinIO, a test server).
+    S3 goes through the project's one S3 client (``images.stores.s3_client``); credentials and
+    region come from boto3's usual chain, the endpoint from ``AWS_ENDPOINT_URL_S3`` (R2, MinIO,
+    a test server).
     """
 
     location: str | None = None
@@ -113,16 +119,11 @@ class ImageStoreResource(dg.ConfigurableResource):
 
 
 def _s3_client(location: str, endpoint_url: str | None, region_name: str | None) -> Any:
-    """dagster-aws' client for an ``s3://`` location, else None."""
+    """The project's S3 client (:func:`~promosync_pipeline.images.stores.s3_client`) for an
+    ``s3://`` location, else None."""
     if not location.startswith("s3://"):
         return None
-    from dagster_aws.s3 import S3Resource
-
-    region = region_name or settings.env("AWS_REGION") or None
-    return S3Resource(
-        endpoint_url=endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None,
-        region_name=region or settings.env("AWS_DEFAULT_REGION") or "us-east-1",
-    ).get_client()
+    return s3_client(endpoint_url, region_name)
 
 
 class ArchiveStoreResource(dg.ConfigurableResource):

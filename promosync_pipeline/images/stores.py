@@ -195,7 +195,8 @@ def open_image_store(location: str | None = None, client: Any = None) -> ImageSt
     """The store named by ``location``, ``PROMOSYNC_IMAGE_STORE`` or the default folder.
 
     An ``s3://`` location uses ``client`` when given (the Dagster resource passes the one
-    from dagster-aws' ``S3Resource``), else a boto3 client from the environment.
+    built by :func:`s3_client` with its configured endpoint and region), else one from the
+    environment.
     """
     return open_store(resolved_location(location), client, settings.IMAGE_STORE)
 
