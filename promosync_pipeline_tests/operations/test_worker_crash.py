@@ -7,12 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import dagster as dg
 import pytest
 
@@ -24,6 +22,7 @@ from promosync_pipeline_tests.deployment import (
     deployment_env,
     instance_config,
     running,
+    s3_buckets,
     wait_for,
     worker_pid,
 )
@@ -43,16 +42,7 @@ def deployment(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> Iterator[tuple[Deployment, FeedServer, str, Any, dict[str, str]]]:
     spec = FeedSpec(seed=53, suppliers=1, families=150, exact=True, image_size=(120, 90))
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test-key-id",
-        aws_secret_access_key="test-secret-key",
-    )
-    buckets = {kind: f"{kind}-{uuid.uuid4().hex[:12]}" for kind in ("logs", "io", "images")}
-    for bucket in buckets.values():
-        s3.create_bucket(Bucket=bucket)
+    s3, buckets = s3_buckets(s3_endpoint)
     catalog_url = pg_database()
     with FeedServer(FeedGenerator(spec)) as feed:
         env = deployment_env(
