@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -71,6 +72,33 @@ class Databases:
             for name in self.names:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
+
+
+class ConnectionPeak:
+    """The most connections seen open to each of some databases, sampled twice a second from
+    ``pg_stat_activity`` while the block runs."""
+
+    def __init__(self, admin: sa.Engine, databases: dict[str, str]) -> None:
+        self.admin, self.databases = admin, databases
+        self.peak = dict.fromkeys(databases, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        query = sa.text("SELECT datname, count(*) FROM pg_stat_activity GROUP BY datname")
+        while not self._stop.wait(0.5):
+            with self.admin.connect() as conn:
+                seen = dict(conn.execute(query).all())
+            for label, name in self.databases.items():
+                self.peak[label] = max(self.peak[label], seen.get(name, 0))
+
+    def __enter__(self) -> ConnectionPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def catalog_mismatches(url: str, generator: FeedGenerator) -> dict[str, int]:
@@ -123,8 +151,13 @@ def rehearse(
     try:
         _, buckets = s3_buckets(s3_endpoint)
         catalog_url = databases.create()
+        runs_url = databases.create("postgresql+psycopg2")
+        names = {
+            "catalog": sa.make_url(catalog_url).database,
+            "dagster": sa.make_url(runs_url).database,
+        }
         env = deployment_env(
-            runs_url=databases.create("postgresql+psycopg2"),
+            runs_url=runs_url,
             catalog_url=catalog_url,
             feed_url=feed_url,
             s3_endpoint=s3_endpoint,
@@ -139,14 +172,18 @@ def rehearse(
             try:
                 if not refresh(instance).success:
                     raise RuntimeError("feed_refresh_job failed")
-                full = run_backfill(setup, instance, codes, f"all, max {max_runs}", 6 * 3600)
+                with ConnectionPeak(databases.admin, names) as connections:
+                    full = run_backfill(setup, instance, codes, f"all, max {max_runs}", 6 * 3600)
                 out["full"] = summary(full, instance, catalog_mismatches(catalog_url, generator))
+                out["full"]["peak_connections"] = connections.peak
                 print(json.dumps(out["full"]), flush=True)
                 if no_op:
-                    again = run_backfill(setup, instance, codes, "no-op", 3600)
+                    with ConnectionPeak(databases.admin, names) as connections:
+                        again = run_backfill(setup, instance, codes, "no-op", 3600)
                     out["no_op"] = summary(
                         again, instance, catalog_mismatches(catalog_url, generator)
                     )
+                    out["no_op"]["peak_connections"] = connections.peak
                     print(json.dumps(out["no_op"]), flush=True)
             finally:
                 instance.dispose()
