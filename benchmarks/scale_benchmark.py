@@ -35,6 +35,7 @@ from benchmarks._feed_process import start_feed
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
+from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline_tests.deployment import (
     BackfillResult,
     Deployment,
@@ -145,7 +146,13 @@ def summary(result: BackfillResult, instance: Any, mismatches: dict[str, int] | 
 
 
 def rehearse(
-    spec: FeedSpec, feed_url: str, s3_endpoint: str, max_runs: int, no_op: bool, root: Path
+    spec: FeedSpec,
+    feed_url: str,
+    s3_endpoint: str,
+    max_runs: int,
+    no_op: bool,
+    root: Path,
+    assets: list[str],
 ) -> dict[str, Any]:
     databases = Databases()
     try:
@@ -173,13 +180,15 @@ def rehearse(
                 if not refresh(instance).success:
                     raise RuntimeError("feed_refresh_job failed")
                 with ConnectionPeak(databases.admin, names) as connections:
-                    full = run_backfill(setup, instance, codes, f"all, max {max_runs}", 6 * 3600)
+                    full = run_backfill(
+                        setup, instance, codes, f"all, max {max_runs}", 6 * 3600, assets
+                    )
                 out["full"] = summary(full, instance, catalog_mismatches(catalog_url, generator))
                 out["full"]["peak_connections"] = connections.peak
                 print(json.dumps(out["full"]), flush=True)
                 if no_op:
                     with ConnectionPeak(databases.admin, names) as connections:
-                        again = run_backfill(setup, instance, codes, "no-op", 3600)
+                        again = run_backfill(setup, instance, codes, "no-op", 3600, assets)
                     out["no_op"] = summary(
                         again, instance, catalog_mismatches(catalog_url, generator)
                     )
@@ -198,6 +207,11 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=200)
     parser.add_argument("--max-runs", default="4,1", help="run limits to compare, e.g. 1,4")
     parser.add_argument("--image-size", default="240x180", help="source images, WxH")
+    parser.add_argument(
+        "--skip-images",
+        action="store_true",
+        help="leave uploaded_images out of the backfills (images have their own benchmark)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here too")
     args = parser.parse_args()
     width, height = (int(n) for n in args.image_size.split("x"))
@@ -205,6 +219,7 @@ def main() -> None:
         seed=61, suppliers=args.suppliers, families=args.families, image_size=(width, height)
     )
     limits = [int(n) for n in args.max_runs.split(",")]
+    assets = [a for a in SUPPLIER_ASSETS if not (args.skip_images and a in IMAGE_ASSETS)]
     feed, feed_url = start_feed(spec, free_port())
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
@@ -214,6 +229,7 @@ def main() -> None:
         "suppliers": args.suppliers,
         "families": len(FeedGenerator(spec).all_skus()),
         "image_size": args.image_size,
+        "assets": assets,
         "rehearsals": [],
     }
     started = time.monotonic()
@@ -223,7 +239,9 @@ def main() -> None:
                 print(f"--- backfill of {args.suppliers} suppliers, at most {limit} runs at once")
                 endpoint = f"http://{host}:{port}"
                 results["rehearsals"].append(
-                    rehearse(spec, feed_url, endpoint, limit, limit == max(limits), Path(tmp))
+                    rehearse(
+                        spec, feed_url, endpoint, limit, limit == max(limits), Path(tmp), assets
+                    )
                 )
     finally:
         moto.stop()

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,11 +181,14 @@ class Deployment:
         tags = json.dumps({"dagster/partition": partition})
         self.cli("dagster", "job", "launch", "-w", str(self.workspace), "-j", job, "--tags", tags)
 
-    def launch_asset_backfill(self, partitions: list[str], title: str) -> str:
-        """An asset backfill of the supplier assets over ``partitions`` (the mutation the UI
-        sends, executed by ``dagster-graphql`` against the workspace); its backfill id."""
+    def launch_asset_backfill(
+        self, partitions: list[str], title: str, assets: Sequence[str] = SUPPLIER_ASSETS
+    ) -> str:
+        """An asset backfill of ``assets`` (the supplier assets) over ``partitions`` (the
+        mutation the UI sends, executed by ``dagster-graphql`` against the workspace); its
+        backfill id."""
         params = {
-            "assetSelection": [{"path": [key]} for key in SUPPLIER_ASSETS],
+            "assetSelection": [{"path": [key]} for key in assets],
             "partitionNames": partitions,
             "title": title,
         }
@@ -350,10 +353,11 @@ def run_backfill(
     partitions: list[str],
     title: str,
     timeout_s: float,
+    assets: Sequence[str] = SUPPLIER_ASSETS,
 ) -> BackfillResult:
-    """Launch an asset backfill of the supplier assets over ``partitions`` and wait for it."""
+    """Launch an asset backfill of ``assets`` over ``partitions`` and wait for it."""
     started, launched_at = time.monotonic(), time.time()
-    backfill_id = deployment.launch_asset_backfill(partitions, title)
+    backfill_id = deployment.launch_asset_backfill(partitions, title, assets)
     runs_filter = dg.RunsFilter(tags={"dagster/backfill": backfill_id})
 
     def finished() -> bool:
