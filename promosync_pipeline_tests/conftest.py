@@ -9,6 +9,7 @@ loud reason, except with ``CI=true``, where it fails them: CI must never pass wi
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+from promosync_pipeline_tests import processes
 
 PG_ADMIN_URL = os.environ.get(
     "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -35,6 +37,31 @@ def _in_ci() -> bool:
 def _archive_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every sync keeps its raw files in the test's own folder, never in ``.promosync``."""
     monkeypatch.setenv("PROMOSYNC_ARCHIVE_STORE", str(tmp_path / "archive"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """The suite ends with no process of its own still running, orphans included.
+
+    The test process adopts every orphan of its descendants (a subreaper), so a worker whose
+    parent was killed is found here too. Whatever still runs a few seconds after the last test
+    is killed and fails the session, naming each process.
+    """
+    if not Path("/proc/self/stat").exists():
+        yield
+        return
+    processes.adopt_orphans()
+    yield
+    left = processes.still_running(processes.descendants(os.getpid()), within_s=10)
+    if left:
+        for proc in left:
+            if processes.running(proc):
+                os.kill(proc.pid, signal.SIGKILL)
+        pytest.fail(
+            f"the test session left {len(left)} process(es) running (now killed): "
+            + processes.describe(left),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

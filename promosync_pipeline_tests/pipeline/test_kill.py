@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+from promosync_pipeline_tests import processes
 from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli, start_cli
 from promosync_pipeline_tests.pipeline.harness import (
     assert_catalog_equals_feed,
@@ -29,8 +31,14 @@ def _count(engine: sa.Engine, table: sa.Table) -> int:
         return 0  # not migrated yet
 
 
-def _kill_once_rows_appear(process: subprocess.Popen[str], url: str, table: sa.Table) -> int:
-    """kill -9 the sync as soon as ``table`` has a row; returns the rows seen then."""
+def _kill_once_rows_appear(
+    process: subprocess.Popen[str],
+    url: str,
+    table: sa.Table,
+    before_kill: Callable[[], object] = lambda: None,
+) -> int:
+    """kill -9 the sync as soon as ``table`` has a row (``before_kill`` called just before);
+    returns the rows seen then."""
     engine = make_engine(url)
     deadline = time.monotonic() + 240
     seen = 0
@@ -38,6 +46,7 @@ def _kill_once_rows_appear(process: subprocess.Popen[str], url: str, table: sa.T
         while time.monotonic() < deadline and process.poll() is None:
             seen = _count(engine, table)
             if seen > 0:
+                before_kill()
                 os.kill(process.pid, signal.SIGKILL)
                 break
             time.sleep(0.01)
@@ -114,3 +123,23 @@ def test_kill_during_image_upload_leaves_no_row_without_its_object(pg_url, tmp_p
         assert catalog_snapshot(pg_url) == catalog_snapshot(reference)
         assert _image_view(pg_url) == _image_view(reference)
         assert {r["status"] for r in rows(pg_url, t.product_images)} == {"stored"}
+
+
+def test_kill_during_image_work_leaves_no_process_behind(tmp_path):
+    """The image workers of a sync killed with ``kill -9`` end with it, within seconds."""
+    spec = FeedSpec(seed=47, suppliers=1, families=40, exact=True, image_size=(2400, 1800))
+    catalog = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    with FeedServer(FeedGenerator(spec)) as feed:
+        env = cli_env(feed.base_url, catalog, tmp_path / "dagster")
+        process = start_cli("sync", "--all", env=env, cwd=tmp_path)
+        tree: list[processes.Proc] = []
+
+        def snapshot() -> None:
+            tree.extend(processes.descendants(process.pid))
+
+        _kill_once_rows_appear(process, catalog, t.image_objects, before_kill=snapshot)
+        assert tree, "the sync had no worker process when it was killed"
+        statuses = {r["status"] for r in rows(catalog, t.product_images) if r["parent_id"] is None}
+        assert "pending" in statuses, "killed after the image work was done"
+        left = processes.still_running(tree, within_s=5)
+        assert not left, f"still running 5 s after kill -9: {processes.describe(left)}"
