@@ -339,6 +339,28 @@ class BackfillResult:
                     total += int(materialization.metadata["files_downloaded"].value)
         return total
 
+    def step_processes(self, instance: dg.DagsterInstance) -> dict[str, set[int]]:
+        """Run id -> the process ids its step events came from. The in-process executor runs
+        every step and check of a run in the run worker; the multiprocess executor would
+        start a process per step (and log ``STEP_WORKER_STARTING`` for each)."""
+        pids: dict[str, set[int]] = {}
+        for record in self.runs:
+            run_id = record.dagster_run.run_id
+            events = instance.all_logs(run_id)
+            assert not any(
+                e.dagster_event is not None
+                and e.dagster_event.event_type == dg.DagsterEventType.STEP_WORKER_STARTING
+                for e in events
+            ), f"run {run_id} started a process per step"
+            pids[run_id] = {
+                e.dagster_event.pid
+                for e in events
+                if e.dagster_event is not None
+                and e.dagster_event.is_step_event
+                and e.dagster_event.pid is not None
+            }
+        return pids
+
     def until_last_run_end_s(self) -> float:
         """From the launch until its last run ended (the daemon notices the end later)."""
         return max(r.end_time or 0.0 for r in self.runs) - self.launched_at

@@ -54,6 +54,9 @@ def test_backfill_of_every_supplier_then_a_no_op_backfill(
                 assert full.partitions() == codes
                 assert full.max_at_once() == MAX_RUNS
                 assert full.overlapping_suppliers() == []
+                # every step and check of a backfill run ran in that run's one process
+                step_pids = full.step_processes(instance)
+                assert all(len(pids) == 1 for pids in step_pids.values()), step_pids
                 assert_catalog_equals_feed(catalog_url, feed.generator)
                 assert full.files_downloaded(instance) == sum(
                     len(feed.generator.family_skus(code)) for code in codes
