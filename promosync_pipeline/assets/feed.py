@@ -86,9 +86,14 @@ def promidata_index(
         context.log.warning(str(problem))
     refusal = index_refusal(report)
     if refusal is not None:
+        consequence = (
+            "refusing a truncated index (the families after the cut are missing, not "
+            "removed); it is fetched again on retry"
+            if report.entries
+            else "refusing to treat an empty index as the truth"
+        )
         raise dg.Failure(
-            f"Import.txt at {redact_url(promidata.index_url)} refused: {refusal}; the kept "
-            "copy stays in use and nothing is deactivated",
+            f"Import.txt at {redact_url(promidata.index_url)}: {refusal}: {consequence}",
             # a cut index may be whole on the next try; an empty one is the feed's own state
             allow_retries=bool(report.entries),
         )
