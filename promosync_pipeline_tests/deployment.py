@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +28,11 @@ import dagster as dg
 import yaml
 
 from promosync_pipeline import settings
+from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
 from promosync_pipeline.jobs import SUPPLIER_ASSETS
 from promosync_pipeline_tests import processes
+from promosync_pipeline_tests.operations.test_instance import dagster_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_YAML = ROOT / "deploy" / "dagster.yaml"
@@ -249,6 +251,33 @@ def running(deployment: Deployment) -> Iterator[Deployment]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def rehearsal(
+    tmp_path: Path,
+    pg_database: Callable[[], str],
+    s3_endpoint: str,
+    spec: FeedSpec,
+    *,
+    max_runs: int,
+) -> Iterator[tuple[Deployment, FeedServer, str, Any, dict[str, str]]]:
+    """The production instance running against a simulated feed: (deployment, feed, catalog
+    URL, S3 client, buckets). Dagster's storage and the catalog are fresh PostgreSQL databases;
+    step values, compute logs and images go to moto's S3."""
+    s3, buckets = s3_buckets(s3_endpoint)
+    catalog_url = pg_database()
+    with FeedServer(FeedGenerator(spec)) as feed:
+        env = deployment_env(
+            runs_url=dagster_url(pg_database()),
+            catalog_url=catalog_url,
+            feed_url=feed.base_url,
+            s3_endpoint=s3_endpoint,
+            buckets=buckets,
+        )
+        setup = Deployment(tmp_path / "deploy", env, instance_config(max_runs=max_runs))
+        with running(setup):
+            yield setup, feed, catalog_url, s3, buckets
 
 
 def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:

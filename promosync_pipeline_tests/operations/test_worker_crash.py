@@ -15,18 +15,14 @@ import dagster as dg
 import pytest
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+from promosync_pipeline.feedsim import FeedServer, FeedSpec
 from promosync_pipeline_tests import processes
 from promosync_pipeline_tests.deployment import (
     Deployment,
-    deployment_env,
-    instance_config,
-    running,
-    s3_buckets,
+    rehearsal,
     wait_for,
     worker_pid,
 )
-from promosync_pipeline_tests.operations.test_instance import dagster_url
 from promosync_pipeline_tests.pipeline.harness import rows
 from promosync_pipeline_tests.reliability.helpers import assert_whole_families, refresh
 
@@ -42,19 +38,8 @@ def deployment(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> Iterator[tuple[Deployment, FeedServer, str, Any, dict[str, str]]]:
     spec = FeedSpec(seed=53, suppliers=1, families=150, exact=True, image_size=(120, 90))
-    s3, buckets = s3_buckets(s3_endpoint)
-    catalog_url = pg_database()
-    with FeedServer(FeedGenerator(spec)) as feed:
-        env = deployment_env(
-            runs_url=dagster_url(pg_database()),
-            catalog_url=catalog_url,
-            feed_url=feed.base_url,
-            s3_endpoint=s3_endpoint,
-            buckets=buckets,
-        )
-        setup = Deployment(tmp_path / "deploy", env, instance_config(max_runs=2))
-        with running(setup):
-            yield setup, feed, catalog_url, s3, buckets
+    with rehearsal(tmp_path, pg_database, s3_endpoint, spec, max_runs=2) as parts:
+        yield parts
 
 
 def _local_files(deployment: Deployment) -> list[Path]:
