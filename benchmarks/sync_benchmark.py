@@ -136,7 +136,9 @@ def main() -> None:
                 before = product_downloads(origin)
                 wall, rss, _ = cli_sync(code, env)
                 downloads = product_downloads(origin) - before
-                rate = f"{files / wall:.0f} families/s ({files / wall / raw_rate:.0%} of limit)"
+                rate = "-"
+                if label == "full":
+                    rate = f"{files / wall:.0f} families/s ({files / wall / raw_rate:.0%} of limit)"
                 rows.append((label, f"{wall:.2f} s", rate, str(downloads), f"{rss:.0f} MB"))
                 print(
                     f"{label}: {wall:.2f} s wall, {downloads} downloads, {rss:.0f} MB", flush=True
@@ -146,7 +148,7 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print()
-    print("| run | wall | whole supplier / wall | product downloads | peak RSS |")
+    print("| run | wall | families / wall | product downloads | peak RSS so far |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(row) + " |")
