@@ -12,7 +12,6 @@ image serves every environment.
 from typing import Any
 
 import dagster as dg
-from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
 from pydantic import PrivateAttr
 
 from promosync_pipeline import settings
@@ -41,9 +40,8 @@ class AssetValueIOManager(dg.ConfigurableIOManager):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         bucket = self.resolved_bucket()
         if not bucket:
-            self._delegate = PickledObjectFilesystemIOManager(
-                base_dir=context.instance.storage_directory() if context.instance else None
-            )
+            # Dagster's own filesystem IO manager: pickles under the instance's storage folder
+            self._delegate = dg.FilesystemIOManager().create_io_manager(context)
             return
         from dagster_aws.s3 import PickledObjectS3IOManager
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
-from dagster._core.storage.dagster_run import RunRecord
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
@@ -52,7 +51,7 @@ def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict
     if not codes:
         return {}
 
-    def runs(tag: str | list[str], limit: int) -> Sequence[RunRecord]:
+    def runs(tag: str | list[str], limit: int) -> Sequence[dg.RunRecord]:
         query = dg.RunsFilter(job_name=supplier_sync_job.name, tags={PARTITION_TAG: tag})
         return instance.get_run_records(query, limit=limit)
 
@@ -69,7 +68,7 @@ def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict
     return latest
 
 
-def _latest(record: RunRecord) -> LatestRun:
+def _latest(record: dg.RunRecord) -> LatestRun:
     run = record.dagster_run
     return LatestRun(run.run_id, run.status.value, record.create_timestamp)
 
