@@ -262,18 +262,24 @@ def test_checks_tab_shows_the_failing_error_check_of_a_broken_feed(page, ui_feed
 def test_automation_lists_everything_stopped_and_one_switches_on(page):
     open_page(page, "/automation")
 
+    def top(locator: Any) -> float:
+        """Where ``locator`` sits on the page, once it is laid out (the list re-renders while
+        its data loads, so an element can be momentarily without a box)."""
+        deadline = time.monotonic() + 10
+        while (box := locator.bounding_box()) is None:
+            assert time.monotonic() < deadline, f"{locator} is never laid out"
+            page.wait_for_timeout(100)
+        return float(box["y"])
+
     def switch(name: str) -> Any:
         """The on/off switch on the row of ``name`` (the switch level with its name)."""
         label = page.get_by_text(name, exact=True).first
         expect(label).to_be_visible()
-        label_y = label.bounding_box()["y"]
+        label_y = top(label)
         switches = page.locator("[class*=formatSwitch]")
         expect(switches).to_have_count(len(SENSORS_AND_SCHEDULES))
-        boxes = []
-        for i in range(len(SENSORS_AND_SCHEDULES)):
-            expect(switches.nth(i)).to_be_visible()  # drawn, so it has a place on the page
-            boxes.append(switches.nth(i).bounding_box())
-        nearest = min(range(len(boxes)), key=lambda i: abs(boxes[i]["y"] - label_y))
+        tops = [top(switches.nth(i)) for i in range(len(SENSORS_AND_SCHEDULES))]
+        nearest = min(range(len(tops)), key=lambda i: abs(tops[i] - label_y))
         return switches.nth(nearest)
 
     for name in SENSORS_AND_SCHEDULES:
