@@ -262,25 +262,16 @@ def test_checks_tab_shows_the_failing_error_check_of_a_broken_feed(page, ui_feed
 def test_automation_lists_everything_stopped_and_one_switches_on(page):
     open_page(page, "/automation")
 
-    def top(locator: Any) -> float:
-        """Where ``locator`` sits on the page, once it is laid out (the list re-renders while
-        its data loads, so an element can be momentarily without a box)."""
-        deadline = time.monotonic() + 10
-        while (box := locator.bounding_box()) is None:
-            assert time.monotonic() < deadline, f"{locator} is never laid out"
-            page.wait_for_timeout(100)
-        return float(box["y"])
-
     def switch(name: str) -> Any:
-        """The on/off switch on the row of ``name`` (the switch level with its name)."""
+        """The on/off switch of the row that names ``name``: the switch inside the nearest
+        element around the name that holds one (the list re-sorts and re-renders, so a switch
+        is never found by its position)."""
         label = page.get_by_text(name, exact=True).first
         expect(label).to_be_visible()
-        label_y = top(label)
-        switches = page.locator("[class*=formatSwitch]")
-        expect(switches).to_have_count(len(SENSORS_AND_SCHEDULES))
-        tops = [top(switches.nth(i)) for i in range(len(SENSORS_AND_SCHEDULES))]
-        nearest = min(range(len(tops)), key=lambda i: abs(tops[i] - label_y))
-        return switches.nth(nearest)
+        row = label.locator("xpath=ancestor::*[.//*[contains(@class, 'formatSwitch')]][1]")
+        found = row.locator("[class*=formatSwitch]")
+        expect(found).to_have_count(1)
+        return found
 
     for name in SENSORS_AND_SCHEDULES:
         expect(switch(name).locator("input")).not_to_be_checked()
