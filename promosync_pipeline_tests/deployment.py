@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 import yaml
 
 from promosync_pipeline import settings
@@ -32,13 +33,17 @@ from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
 from promosync_pipeline.jobs import SUPPLIER_ASSETS
 from promosync_pipeline_tests import processes
-from promosync_pipeline_tests.operations.test_instance import dagster_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_YAML = ROOT / "deploy" / "dagster.yaml"
 BIN = Path(sys.executable).parent
 LOCATION = "promosync"
 PID_IN_LOG = re.compile(r"Started process for run \(pid: (\d+)\)")
+
+
+def dagster_url(url: str) -> str:
+    """The test server's URL in the scheme dagster-postgres needs (psycopg2)."""
+    return sa.make_url(url).set(drivername="postgresql+psycopg2").render_as_string(False)
 
 
 def free_port() -> int:

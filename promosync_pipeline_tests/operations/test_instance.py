@@ -7,12 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import dagster as dg
 import pytest
 import sqlalchemy as sa
@@ -22,17 +20,13 @@ from promosync_pipeline import settings
 from promosync_pipeline.catalog import CatalogStore, make_engine
 from promosync_pipeline.feedsim import FeedServer
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
+from promosync_pipeline_tests.deployment import dagster_url, s3_buckets
 from promosync_pipeline_tests.pipeline.harness import sync
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_YAML = ROOT / "deploy" / "dagster.yaml"
 EMBEDDED_YAML = ROOT / "dagster.yaml"
 DAGSTER = Path(sys.executable).with_name("dagster")
-
-
-def dagster_url(url: str) -> str:
-    """The test server's URL in the scheme dagster-postgres needs (psycopg2)."""
-    return sa.make_url(url).set(drivername="postgresql+psycopg2").render_as_string(False)
 
 
 def dagster_runs(url: str) -> list[tuple[str, str, str]]:
@@ -101,19 +95,7 @@ def deploy_home(
     home.mkdir()
     shutil.copy(DEPLOY_YAML, home / "dagster.yaml")
     runs_url = dagster_url(pg_database())
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test-key-id",
-        aws_secret_access_key="test-secret-key",
-    )
-    buckets = {
-        "logs": f"logs-{uuid.uuid4().hex[:12]}",
-        "io": f"io-{uuid.uuid4().hex[:12]}",
-    }
-    for bucket in buckets.values():
-        s3.create_bucket(Bucket=bucket)
+    s3, buckets = s3_buckets(s3_endpoint)
     env = {
         "DAGSTER_HOME": str(home),
         "DAGSTER_PG_URL": runs_url,
