@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline.catalog import CachedFile
 from promosync_pipeline.http import FetchError
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
@@ -76,25 +76,27 @@ def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[
     """
     promidata = PromidataResource()
     store = CatalogDatabaseResource().store()
-    if _kept_index_is_current(promidata, store):
-        return None, _listed_codes(promidata, store)
+    kept = store.cached_feed_file(promidata.index_url)
+    if _is_current(promidata, kept):
+        return None, _listed_codes(kept)
     outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
-    return outcome, _listed_codes(promidata, store) if outcome.success else []
+    if not outcome.success:
+        return outcome, []
+    return outcome, _listed_codes(store.cached_feed_file(promidata.index_url))
 
 
-def _kept_index_is_current(promidata: PromidataResource, store: CatalogStore) -> bool:
-    cached = store.cached_feed_file(promidata.index_url)
-    if cached is None or not (cached.etag or cached.last_modified):
+def _is_current(promidata: PromidataResource, kept: CachedFile | None) -> bool:
+    """The feed answers 304 to a GET conditional on the kept copy's validators."""
+    if kept is None or not (kept.etag or kept.last_modified):
         return False
     try:
-        return fetch_index(promidata, conditional_headers(cached)).not_modified
+        return fetch_index(promidata, conditional_headers(kept)).not_modified
     except FetchError:
         return False  # the feed refresh run reports it
 
 
-def _listed_codes(promidata: PromidataResource, store: CatalogStore) -> list[str]:
-    cached = store.cached_feed_file(promidata.index_url)
-    return sorted(parse_index(cached.body).by_supplier()) if cached is not None else []
+def _listed_codes(kept: CachedFile | None) -> list[str]:
+    return sorted(parse_index(kept.body).by_supplier()) if kept is not None else []
 
 
 def sync_supplier(
