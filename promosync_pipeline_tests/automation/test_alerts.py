@@ -105,7 +105,8 @@ def test_stale_and_never_synced_suppliers_alert_once_then_recover(instance, webh
     ticker.tick()
     assert webhook.take() == []
 
-    clock.now = synced(instance, "A1")
+    # A1 synced again: "now" is just after that sync and still past A2's window
+    clock.now = max(synced(instance, "A1"), first_sync + 2.0) + 0.001
     ticker.tick()
     assert webhook.take() == [
         "promosync RECOVERED: supplier A1 is fresh again (catalog_products synced)"
