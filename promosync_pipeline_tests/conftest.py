@@ -1,4 +1,5 @@
-"""Shared fixtures: real PostgreSQL and SQLite catalogs, a feed simulator on loopback.
+"""Shared fixtures: real PostgreSQL and SQLite catalogs, a feed simulator and a webhook
+receiver on loopback.
 
 PostgreSQL is the server at ``PROMOSYNC_TEST_PG_URL`` (default: trust auth as ``postgres`` on
 127.0.0.1:5432, database ``test``). Every database the tests use is created here under a
@@ -8,11 +9,15 @@ loud reason, except with ``CI=true``, where it fails them: CI must never pass wi
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import dagster as dg
@@ -198,3 +203,61 @@ def sqlite_env(
 ) -> str:
     """The same with an SQLite catalog only, for scenarios whose subject is not the database."""
     return _point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")
+
+
+@dataclass
+class Receiver:
+    """A Slack-like webhook on 127.0.0.1: records each JSON body; answers ``status``."""
+
+    url: str
+    bodies: list[dict] = field(default_factory=list)
+    status: int = 200
+    fail_next: int = 0
+    """Answer this many of the next requests with HTTP 503, whatever ``status`` says."""
+    attempts: int = 0
+
+    @property
+    def texts(self) -> list[str]:
+        return [b["text"] for b in self.bodies]
+
+    def take(self) -> list[str]:
+        """The texts received since the last call."""
+        texts = self.texts
+        self.bodies.clear()
+        return texts
+
+
+@pytest.fixture
+def webhook() -> Iterator[Receiver]:
+    receiver: Receiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length))
+            receiver.attempts += 1
+            status = receiver.status
+            if receiver.fail_next > 0:
+                receiver.fail_next -= 1
+                status = 503
+            if status < 300:
+                receiver.bodies.append(body)
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    host, port = server.server_address[:2]
+    receiver = Receiver(url=f"http://{host}:{port}/services/T000/B000/s3cr3t-token")
+    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -2,23 +2,24 @@
 
 Components, in order: the catalog database (reachable, schema at the head revision), the image
 store (a probe object written, read back and deleted), the feed (``Import/Import.txt`` of
-``PROMIDATA_BASE_URL`` answers a GET: only its first bytes are read, since Promidata profiles do
-not all answer HEAD), and the Dagster instance (loads, its run storage answers a query).
+``PROMIDATA_BASE_URL`` fetched and judged as a run fetches it), and the Dagster instance
+(loads, its run storage answers a query).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from promosync_pipeline import settings
 
-FEED_TIMEOUT_S = 10.0
 DB_CONNECT_TIMEOUT_S = 5
 MAX_REASON_CHARS = 300
 
@@ -109,39 +110,31 @@ def check_image_store() -> str:
 
 
 def check_feed() -> str:
-    import httpx
+    """Import.txt fetched as runs fetch it: the project's client (host policy on every redirect,
+    size cap, retries), then the refusal rule runs apply to an empty or cut index."""
+    from promosync_pipeline.http import FetchError, redact_url
+    from promosync_pipeline.promidata import parse_index
+    from promosync_pipeline.resources import PromidataResource
+    from promosync_pipeline.sync.kept_index import fetch_index, index_refusal
 
-    base = settings.env(settings.PROMIDATA_BASE_URL)
-    if not base:
+    if not settings.env(settings.PROMIDATA_BASE_URL):
         raise Unhealthy(f"{settings.PROMIDATA_BASE_URL} is not set")
-    url = settings.index_url(base)
-    shown = _redact_http(url)
-    timeout = httpx.Timeout(FEED_TIMEOUT_S)
+    promidata = PromidataResource()
+    shown = redact_url(promidata.index_url)
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise Unhealthy(f"GET {shown} answered HTTP {response.status_code}")
-            first = next(response.iter_bytes(), b"")
-            size = response.headers.get("content-length")
-    except httpx.HTTPError as exc:
-        raise Unhealthy(f"GET {shown} failed: {type(exc).__name__}: {exc}") from exc
-    if not first.strip():
-        raise Unhealthy(f"GET {shown} answered an empty index")
-    return f"GET {shown}: HTTP 200" + (f", {size} bytes" if size else "")
-
-
-def _redact_http(url: str) -> str:
-    """An HTTP URL without user info (a profile URL may carry credentials)."""
-    import httpx
-
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return "<invalid URL>"
-    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
+        result = fetch_index(promidata, {})
+    except FetchError as exc:
+        raise Unhealthy(f"GET {shown} failed: {exc.reason_with_attempts()}") from exc
+    if result.status != 200:
+        raise Unhealthy(f"GET {shown} answered HTTP {result.status}")
+    report = parse_index(result.content)
+    if (refusal := index_refusal(report)) is not None:
+        raise Unhealthy(f"GET {shown}: index refused: {refusal}")
+    suppliers = len(report.by_supplier())
+    return (
+        f"GET {shown}: HTTP 200, {len(result.content)} bytes, "
+        f"{len(report.entries)} product files of {suppliers} suppliers"
+    )
 
 
 def check_dagster() -> str:
@@ -178,12 +171,8 @@ def diagnose(checks: list[tuple[str, Callable[[], str]]] | None = None) -> list[
     ]
     base = settings.env(settings.PROMIDATA_BASE_URL)
     if base:
-        try:
-            import httpx
-
-            secrets.append(httpx.URL(base).password)
-        except Exception:
-            pass
+        with contextlib.suppress(ValueError):
+            secrets.append(urlsplit(base).password)
     findings = []
     for component, check in checks or CHECKS:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from promosync_pipeline.alerts import duration
+from promosync_pipeline.automation.alert_texts import duration
 from promosync_pipeline.automation.incidents import staleness
 from promosync_pipeline.catalog.records import OpenError
 from promosync_pipeline.catalog.status import SupplierState

@@ -14,8 +14,8 @@ from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from promosync_pipeline import settings
-from promosync_pipeline.alerts import (
-    AlertWebhookResource,
+from promosync_pipeline.alerts import AlertWebhookResource
+from promosync_pipeline.automation.alert_texts import (
     check_failed_text,
     check_passed_text,
     fresh_text,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from promosync_pipeline import settings
-from promosync_pipeline.alerts import (
-    AlertWebhookResource,
+from promosync_pipeline.alerts import AlertWebhookResource
+from promosync_pipeline.automation.alert_texts import (
     index_accepted_text,
     index_refused_text,
     redact,

@@ -5,11 +5,8 @@ from typing import Any
 
 import dagster as dg
 
-from promosync_pipeline.alerts import (
-    AlertWebhookResource,
-    run_failed_text,
-    run_recovered_text,
-)
+from promosync_pipeline.alerts import AlertWebhookResource
+from promosync_pipeline.automation.alert_texts import run_failed_text, run_recovered_text
 
 PARTITION_TAG = "dagster/partition"
 

@@ -1,11 +1,7 @@
-"""Fixtures of the automation tests: a Dagster instance, the feed simulator as the configured
-feed, a SQLite catalog, and a real webhook receiver on loopback."""
+"""Fixtures of the automation tests: Dagster instances on both storages, one with a run
+queue."""
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
@@ -45,61 +41,3 @@ def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
 def queued_instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
     """The same two instances, with a run queue: the runs a sensor submits stay QUEUED."""
     yield from _instance(request, QUEUED_RUNS)
-
-
-@dataclass
-class Receiver:
-    """A Slack-like webhook on 127.0.0.1: records each JSON body; answers ``status``."""
-
-    url: str
-    bodies: list[dict] = field(default_factory=list)
-    status: int = 200
-    fail_next: int = 0
-    """Answer this many of the next requests with HTTP 503, whatever ``status`` says."""
-    attempts: int = 0
-
-    @property
-    def texts(self) -> list[str]:
-        return [b["text"] for b in self.bodies]
-
-    def take(self) -> list[str]:
-        """The texts received since the last call."""
-        texts = self.texts
-        self.bodies.clear()
-        return texts
-
-
-@pytest.fixture
-def webhook() -> Iterator[Receiver]:
-    receiver: Receiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length))
-            receiver.attempts += 1
-            status = receiver.status
-            if receiver.fail_next > 0:
-                receiver.fail_next -= 1
-                status = 503
-            if status < 300:
-                receiver.bodies.append(body)
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    host, port = server.server_address[:2]
-    receiver = Receiver(url=f"http://{host}:{port}/services/T000/B000/s3cr3t-token")
-    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)

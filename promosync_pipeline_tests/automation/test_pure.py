@@ -2,7 +2,7 @@
 
 import pytest
 
-from promosync_pipeline.alerts import duration, redact, run_failed_text, stale_text
+from promosync_pipeline.automation.alert_texts import duration, redact, run_failed_text, stale_text
 from promosync_pipeline.automation.incidents import Incident, IncidentBook, staleness
 from promosync_pipeline.automation.index_watch import (
     IndexCursor,

@@ -16,6 +16,7 @@ from promosync_pipeline import settings
 from promosync_pipeline.catalog import make_engine, upgrade
 from promosync_pipeline.cli.main import main
 from promosync_pipeline.feedsim import FeedServer
+from promosync_pipeline.feedsim.faults import parse_fault
 
 PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
 COMPONENTS = ("catalog", "image store", "feed", "dagster")
@@ -87,6 +88,32 @@ def test_feed_not_configured(
     code, found, _ = doctor(capsys)
     assert code != 0
     assert found["feed"] == f"FAIL feed: {settings.PROMIDATA_BASE_URL} is not set"
+
+
+def test_feed_redirected_off_its_host_is_refused(
+    healthy: Path,
+    feed: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The doctor follows redirects only as runs do: never to a host the policy does not allow."""
+    port = unused_port()
+    feed.set_faults([parse_fault(f"redirect:target=index,location=http://127.0.0.1:{port}/x")])
+    code, found, out = doctor(capsys)
+    assert code != 0
+    assert found["feed"].startswith("FAIL feed: GET "), out
+    assert f"host 127.0.0.1:{port} is not in the allowed hosts" in found["feed"], out
+
+
+def test_cut_index_is_refused_as_a_run_would_refuse_it(
+    healthy: Path,
+    feed: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    feed.set_faults([parse_fault("truncate:target=index,keep=0.5")])
+    code, found, out = doctor(capsys)
+    assert code != 0
+    assert "index refused: it ends in the middle of line" in found["feed"], out
 
 
 def test_feed_error_status(
