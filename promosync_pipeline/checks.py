@@ -8,6 +8,10 @@ it is (after a manual fix, say): launch it with the tag ``dagster/partition=<cod
 partition picker sets it); dagster 1.13's ``execute_in_process(partition_key=…)`` refuses a job
 that selects checks only, the tag works.
 
+All of them run in one step (``catalog_quality_checks``, a multi-asset check): each is one
+read-only query, and a step of its own would cost more than the query. The step can run a
+subset (the UI's "execute" of one check).
+
 None of them is blocking: the catalog is already committed when they run, and a blocking
 failure would only skip the image step. ERROR failures mean the catalog contradicts itself or
 the feed and are alerted by ``freshness_alert_sensor``; WARN failures are data to look at.
@@ -15,9 +19,12 @@ The queries live in :mod:`promosync_pipeline.catalog.quality`.
 """
 
 import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
 from promosync_pipeline.catalog import quality
 from promosync_pipeline.partitions import suppliers
@@ -48,54 +55,31 @@ def _examples(offenders: quality.Offenders) -> dict[str, Any]:
     }
 
 
-def _offenders_result(
-    offenders: quality.Offenders,
-    severity: dg.AssetCheckSeverity,
-    what: str,
-    **extra: Any,
-) -> dg.AssetCheckResult:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One check's verdict, before it is tied to its check key."""
+
+    passed: bool
+    severity: dg.AssetCheckSeverity
+    description: str
+    metadata: dict[str, Any]
+
+
+def _offenders(
+    offenders: quality.Offenders, severity: dg.AssetCheckSeverity, what: str, **extra: Any
+) -> Outcome:
     description = "ok" if offenders.ok else f"{offenders.count} {what}"
-    return dg.AssetCheckResult(
-        passed=offenders.ok,
-        severity=severity,
-        description=description,
-        metadata={**_examples(offenders), **extra},
-    )
+    return Outcome(offenders.ok, severity, description, {**_examples(offenders), **extra})
 
 
-def _bind(catalog_db: CatalogDatabaseResource) -> Any:
-    return catalog_db.store().engine
+def have_active_variant(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.products_without_active_variant(engine, code)
+    return _offenders(found, ERROR, "active products without an active variant")
 
 
-@dg.asset_check(
-    asset="catalog_products",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description="Every active product has at least one active variant (ERROR).",
-)
-def catalog_products_have_active_variant(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.products_without_active_variant(_bind(catalog_db), context.partition_key)
-    return _offenders_result(found, ERROR, "active products without an active variant")
-
-
-@dg.asset_check(
-    asset="catalog_products",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description=(
-        "products.variant_count (the variants of the product file, inactive ones included) "
-        "lies between the product's active and all product_variants rows (ERROR). Rows of "
-        "variants dropped from a file stay, inactive, so equality with all rows is reported "
-        "as `not_exact` only."
-    ),
-)
-def catalog_products_variant_count_consistent(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.variant_count_mismatches(_bind(catalog_db), context.partition_key)
-    return _offenders_result(
+def variant_count_consistent(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.variant_count_mismatches(engine, code)
+    return _offenders(
         found.out_of_bounds,
         ERROR,
         "active products whose variant_count contradicts their rows",
@@ -103,86 +87,25 @@ def catalog_products_variant_count_consistent(
     )
 
 
-@dg.asset_check(
-    asset="catalog_variants",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description="No price tier of an active product has a negative price (ERROR).",
-)
-def catalog_variants_prices_not_negative(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.negative_prices(_bind(catalog_db), context.partition_key)
-    return _offenders_result(found, ERROR, "variants with a negative price")
+def prices_not_negative(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.negative_prices(engine, code)
+    return _offenders(found, ERROR, "variants with a negative price")
 
 
-@dg.asset_check(
-    asset="catalog_variants",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description=(
-        "Tier quantities per variant, region and kind are non-negative; the key makes them "
-        "distinct, so in quantity order they strictly increase (ERROR)."
-    ),
-)
-def catalog_variants_tier_quantities_valid(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.negative_quantities(_bind(catalog_db), context.partition_key)
-    return _offenders_result(found, ERROR, "variants with a negative tier quantity")
+def tier_quantities_valid(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.negative_quantities(engine, code)
+    return _offenders(found, ERROR, "variants with a negative tier quantity")
 
 
-@dg.asset_check(
-    asset="catalog_variants",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description=(
-        "A tier's price is not above the price of the tier below it (same variant, region "
-        "and kind; on-request tiers skipped) (WARN: suppliers do publish such ladders)."
-    ),
-)
-def catalog_variants_tier_prices_descending(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.rising_tier_prices(_bind(catalog_db), context.partition_key)
-    return _offenders_result(found, WARN, "variants whose price rises with the quantity")
+def tier_prices_descending(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.rising_tier_prices(engine, code)
+    return _offenders(found, WARN, "variants whose price rises with the quantity")
 
 
-def _index_entries(context: dg.AssetCheckExecutionContext) -> int | None:
-    """``dagster/row_count`` of this partition's latest ``supplier_index`` materialization."""
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(
-            asset_key=dg.AssetKey("supplier_index"), asset_partitions=[context.partition_key]
-        ),
-        limit=1,
-    ).records
-    if not records or records[0].asset_materialization is None:
-        return None
-    value = records[0].asset_materialization.metadata.get("dagster/row_count")
-    return None if value is None else int(value.value)
-
-
-@dg.asset_check(
-    asset="catalog_products",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    description=(
-        "Active products = entries of the supplier's index slice (latest supplier_index "
-        "materialization) minus families with an open download/parse/write error that were "
-        "never written (ERROR)."
-    ),
-)
-def catalog_products_cover_index(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    entries = _index_entries(context)
-    if entries is None:
-        return dg.AssetCheckResult(
-            passed=False,
-            severity=ERROR,
-            description="no supplier_index materialization of this supplier to compare with",
-        )
-    found = quality.index_coverage(_bind(catalog_db), context.partition_key, entries)
+def cover_index(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.index_coverage(engine, code)
+    if found is None:
+        return Outcome(False, ERROR, "no finished sync of this supplier to compare with", {})
     description = (
         "ok"
         if found.ok
@@ -191,11 +114,11 @@ def catalog_products_cover_index(
             f"({found.index_entries} index entries - {found.failed_missing} failed families)"
         )
     )
-    return dg.AssetCheckResult(
-        passed=found.ok,
-        severity=ERROR,
-        description=description,
-        metadata={
+    return Outcome(
+        found.ok,
+        ERROR,
+        description,
+        {
             "index_entries": found.index_entries,
             "active_products": found.active,
             "failed_not_written": found.failed_missing,
@@ -204,20 +127,8 @@ def catalog_products_cover_index(
     )
 
 
-@dg.asset_check(
-    asset="catalog_products",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    additional_deps=["uploaded_images"],
-    description=(
-        f"At least {MIN_MAIN_IMAGE_SHARE:.0%} of the active products have a stored main image "
-        "(product_images: role main, rendition original, status stored) (WARN)."
-    ),
-)
-def catalog_products_main_image_share(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.main_image_coverage(_bind(catalog_db), context.partition_key)
+def main_image_share(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.main_image_coverage(engine, code)
     share = found.share
     metadata: dict[str, Any] = {
         "active_products": found.active,
@@ -227,32 +138,15 @@ def catalog_products_main_image_share(
         "threshold": MIN_MAIN_IMAGE_SHARE,
     }
     if share is None:
-        return dg.AssetCheckResult(
-            passed=True, severity=WARN, description="no active products", metadata=metadata
-        )
-    passed = share >= MIN_MAIN_IMAGE_SHARE
+        return Outcome(True, WARN, "no active products", metadata)
     description = f"{found.with_main_image} of {found.active} active products ({share:.1%})"
     if not found.image_rows:
         description += "; no image rows recorded (images not synced yet or skipped)"
-    return dg.AssetCheckResult(
-        passed=passed, severity=WARN, description=description, metadata=metadata
-    )
+    return Outcome(share >= MIN_MAIN_IMAGE_SHARE, WARN, description, metadata)
 
 
-@dg.asset_check(
-    asset="catalog_products",
-    partitions_def=suppliers,
-    retry_policy=CHECK_RETRY,
-    additional_deps=["uploaded_images"],
-    description=(
-        "The supplier's last finished sync failed nothing: status not failed, no failed "
-        "families or images, no open sync_errors (WARN)."
-    ),
-)
-def catalog_products_last_sync_clean(
-    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
-) -> dg.AssetCheckResult:
-    found = quality.last_sync(_bind(catalog_db), context.partition_key)
+def last_sync_clean(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.last_sync(engine, code)
     open_errors = sum(found.open_errors.values())
     if found.sync_run_id is None:
         description = "no finished sync run recorded"
@@ -263,11 +157,11 @@ def catalog_products_last_sync_clean(
             f"sync run {found.sync_run_id} {found.status}: {found.families_failed} families and "
             f"{found.images_failed} images failed; {open_errors} open errors"
         )
-    return dg.AssetCheckResult(
-        passed=found.sync_run_id is not None and found.ok,
-        severity=WARN,
-        description=description,
-        metadata={
+    return Outcome(
+        found.sync_run_id is not None and found.ok,
+        WARN,
+        description,
+        {
             "sync_run_id": found.sync_run_id if found.sync_run_id is not None else -1,
             "status": found.status or "none",
             "families_failed": found.families_failed,
@@ -278,16 +172,129 @@ def catalog_products_last_sync_clean(
     )
 
 
-CATALOG_CHECKS: list[dg.AssetChecksDefinition] = [
-    catalog_products_have_active_variant,
-    catalog_products_variant_count_consistent,
-    catalog_variants_prices_not_negative,
-    catalog_variants_tier_quantities_valid,
-    catalog_variants_tier_prices_descending,
-    catalog_products_cover_index,
-    catalog_products_main_image_share,
-    catalog_products_last_sync_clean,
-]
+def _spec(
+    asset: str, name: str, description: str, *, after_images: bool = False
+) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name,
+        asset=asset,
+        description=description,
+        partitions_def=suppliers,
+        additional_deps=["uploaded_images"] if after_images else None,
+    )
+
+
+CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, Callable[[sa.Engine, str], Outcome]]] = {
+    spec.key: (spec, evaluate)
+    for spec, evaluate in [
+        (
+            _spec(
+                "catalog_products",
+                "catalog_products_have_active_variant",
+                "Every active product has at least one active variant (ERROR).",
+            ),
+            have_active_variant,
+        ),
+        (
+            _spec(
+                "catalog_products",
+                "catalog_products_variant_count_consistent",
+                "products.variant_count (the variants of the product file, inactive ones "
+                "included) lies between the product's active and all product_variants rows "
+                "(ERROR). Rows of variants dropped from a file stay, inactive, so equality with "
+                "all rows is reported as `not_exact` only.",
+            ),
+            variant_count_consistent,
+        ),
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_prices_not_negative",
+                "No price tier of an active product has a negative price (ERROR).",
+            ),
+            prices_not_negative,
+        ),
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_tier_quantities_valid",
+                "Tier quantities per variant, region and kind are non-negative; the key makes "
+                "them distinct, so in quantity order they strictly increase (ERROR).",
+            ),
+            tier_quantities_valid,
+        ),
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_tier_prices_descending",
+                "A tier's price is not above the price of the tier below it (same variant, "
+                "region and kind; on-request tiers skipped) (WARN: suppliers do publish such "
+                "ladders).",
+            ),
+            tier_prices_descending,
+        ),
+        (
+            _spec(
+                "catalog_products",
+                "catalog_products_cover_index",
+                "Active products = the product files the supplier's index slice listed at its "
+                "last finished sync (sync_runs.index_entries) minus families with an open "
+                "download/parse/write error that were never written (ERROR).",
+            ),
+            cover_index,
+        ),
+        (
+            _spec(
+                "catalog_products",
+                "catalog_products_main_image_share",
+                f"At least {MIN_MAIN_IMAGE_SHARE:.0%} of the active products have a stored main "
+                "image (product_images: role main, rendition original, status stored) (WARN).",
+                after_images=True,
+            ),
+            main_image_share,
+        ),
+        (
+            _spec(
+                "catalog_products",
+                "catalog_products_last_sync_clean",
+                "The supplier's last finished sync failed nothing: status not failed, no failed "
+                "families or images, no open sync_errors (WARN).",
+                after_images=True,
+            ),
+            last_sync_clean,
+        ),
+    ]
+}
+"""Every catalog check: its spec, and the function that evaluates it for one supplier."""
+
+
+@dg.multi_asset_check(
+    specs=[spec for spec, _ in CHECKS.values()],
+    can_subset=True,
+    retry_policy=CHECK_RETRY,
+    description=(
+        "The catalog's data-quality checks of one supplier, in one step: each is one read-only "
+        "query (catalog/quality.py)."
+    ),
+)
+def catalog_quality_checks(
+    context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
+) -> Iterator[dg.AssetCheckResult]:
+    engine = catalog_db.store().engine
+    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
+        spec, evaluate = CHECKS[key]
+        outcome = evaluate(engine, context.partition_key)
+        yield dg.AssetCheckResult(
+            asset_key=spec.asset_key,
+            check_name=spec.name,
+            passed=outcome.passed,
+            severity=outcome.severity,
+            description=outcome.description,
+            metadata=outcome.metadata,
+        )
+
+
+CATALOG_CHECKS: list[dg.AssetChecksDefinition] = [catalog_quality_checks]
 
 catalog_checks_job = dg.define_asset_job(
     "catalog_checks_job",

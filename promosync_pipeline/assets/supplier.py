@@ -143,7 +143,7 @@ def parsed_variants(
         if unknown:
             context.log.error(f"{code}: not in this supplier's index: {', '.join(unknown)}")
     archive = archive_store.supplier(code, _now())
-    sync_run_id = store.start_sync_run(code, context.run.run_id, _now())
+    sync_run_id = store.start_sync_run(code, context.run.run_id, _now(), len(entries))
     store.clear_staging(code)
     context.log.info(
         f"{code}: {len(entries)} files in the index, {len(plan.to_fetch)} to download, "

@@ -202,11 +202,25 @@ class IndexCoverage:
         return self.active == self.expected
 
 
-def index_coverage(bind: Bind, supplier_code: str, index_entries: int) -> IndexCoverage:
-    """Every index entry is an active product, unless its family failed and was never
-    written; a family that failed this time but was synced before stays active (with its last
-    good content) and counts as covered."""
-    e = t.sync_errors
+def index_coverage(bind: Bind, supplier_code: str) -> IndexCoverage | None:
+    """Every index entry of the supplier's last finished sync is an active product, unless its
+    family failed and was never written; a family that failed this time but was synced before
+    stays active (with its last good content) and counts as covered. None when no finished
+    sync recorded its index entries."""
+    r, e = t.sync_runs, t.sync_errors
+    listed = (
+        sa.select(r.c.index_entries)
+        .where(
+            r.c.supplier_code == supplier_code,
+            r.c.status != "running",
+            r.c.index_entries.is_not(None),
+        )
+        .order_by(r.c.started_at.desc(), r.c.id.desc())
+        .limit(1)
+    )
+    entries = _rows(bind, listed)
+    if not entries:
+        return None
     failed = sa.select(sa.func.count(sa.distinct(e.c.sku))).where(
         e.c.supplier_code == supplier_code,
         e.c.resolved_at.is_(None),
@@ -215,7 +229,7 @@ def index_coverage(bind: Bind, supplier_code: str, index_entries: int) -> IndexC
         e.c.sku.not_in(_active_products(supplier_code)),
     )
     return IndexCoverage(
-        index_entries, active_product_count(bind, supplier_code), _scalar(bind, failed)
+        int(entries[0][0]), active_product_count(bind, supplier_code), _scalar(bind, failed)
     )
 
 

@@ -224,6 +224,8 @@ sync_runs = sa.Table(
     sa.Column("bytes_downloaded", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("duration_s", sa.Float),
     sa.Column("error", sa.Text),
+    # product files of the supplier's index slice when the sync started (revision 0004)
+    sa.Column("index_entries", sa.Integer),
     sa.Index(None, "supplier_code", "started_at"),
 )
 

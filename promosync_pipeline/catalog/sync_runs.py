@@ -24,8 +24,15 @@ class SyncRuns:
 
     engine: sa.Engine
 
-    def start_sync_run(self, supplier_code: str, run_id: str | None, now: datetime) -> int:
-        """A ``sync_runs`` row in status ``running``; returns its id.
+    def start_sync_run(
+        self,
+        supplier_code: str,
+        run_id: str | None,
+        now: datetime,
+        index_entries: int | None = None,
+    ) -> int:
+        """A ``sync_runs`` row in status ``running``; returns its id. ``index_entries``: the
+        product files the supplier's index slice lists.
 
         A retried step of the same Dagster run takes over its earlier attempt's row, so no
         row is left ``running`` for ever.
@@ -41,11 +48,19 @@ class SyncRuns:
                     )
                 ).scalar()
                 if earlier is not None:
-                    conn.execute(sa.update(r).where(r.c.id == earlier).values(started_at=now))
+                    conn.execute(
+                        sa.update(r)
+                        .where(r.c.id == earlier)
+                        .values(started_at=now, index_entries=index_entries)
+                    )
                     return int(earlier)
             result = conn.execute(
                 sa.insert(t.sync_runs).values(
-                    supplier_code=supplier_code, run_id=run_id, started_at=now, status="running"
+                    supplier_code=supplier_code,
+                    run_id=run_id,
+                    started_at=now,
+                    status="running",
+                    index_entries=index_entries,
                 )
             )
             key = result.inserted_primary_key

@@ -230,6 +230,14 @@ def test_checks_pass_on_a_synced_catalog_and_fail_on_each_corruption(
                 )
         assert not failing(run_checks(instance, code)), f"not restored after {corrupt.__name__}"
 
+    # one check alone (the UI's "execute" of a single check) runs only that query
+    key = dg.AssetCheckKey(dg.AssetKey("catalog_variants"), "catalog_variants_prices_not_negative")
+    job = defs.resolve_job_def("catalog_checks_job").get_subset(asset_check_selection={key})
+    alone = job.execute_in_process(
+        instance=instance, run_config=QUIET, tags={"dagster/partition": code}
+    )
+    assert [e.check_name for e in alone.get_asset_check_evaluations()] == [key.name]
+
     # results are stored per supplier partition
     record = instance.event_log_storage.get_asset_check_execution_history(
         dg.AssetCheckKey(dg.AssetKey("catalog_products"), "catalog_products_cover_index"), limit=1
