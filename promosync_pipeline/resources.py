@@ -83,7 +83,7 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
     _store: CatalogStore | None = PrivateAttr(default=None)
 
     def resolved_url(self) -> str:
-        return self.url or settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+        return self.url or settings.database_url()
 
     def store(self) -> CatalogStore:
         if self._store is None:

@@ -29,6 +29,11 @@ def env(name: str, default: str = "", environ: Mapping[str, str] | None = None) 
     return value or default
 
 
+def database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The catalog database: ``PROMOSYNC_DATABASE_URL``, or the embedded SQLite file."""
+    return env(DATABASE_URL, DEFAULT_DATABASE_URL, environ)
+
+
 def index_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/Import/Import.txt"
 
