@@ -13,7 +13,7 @@ from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_categories, parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.kept_index import conditional_headers, index_refusal
+from promosync_pipeline.sync.kept_index import conditional_headers, poll_index
 
 MAX_PROBLEMS_SHOWN = 20
 NETWORK_RETRY = dg.RetryPolicy(
@@ -79,13 +79,22 @@ def promidata_index(
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[pd.DataFrame]:
-    download = _download(promidata, catalog_db, promidata.index_url, "Import.txt")
-    body, not_modified = download.body, download.not_modified
-    report = parse_index(body)
+    store = catalog_db.store()
+    try:
+        poll = poll_index(promidata, store)
+    except FetchError as exc:
+        raise dg.Failure(f"Import.txt could not be downloaded: {exc}") from exc
+    if poll.report is None:  # 304: the kept copy is the index
+        kept = store.cached_feed_file(promidata.index_url)
+        if kept is None:
+            raise dg.Failure("Import.txt answered 304 Not Modified, but no copy is kept")
+        body, report = kept.body, parse_index(kept.body)
+        etag = kept.etag
+    else:
+        body, report, etag = poll.body, poll.report, poll.etag
     for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
         context.log.warning(str(problem))
-    refusal = index_refusal(report)
-    if refusal is not None:
+    if poll.refusal is not None:
         consequence = (
             "refusing a truncated index (the families after the cut are missing, not "
             "removed); it is fetched again on retry"
@@ -93,12 +102,10 @@ def promidata_index(
             else "refusing to treat an empty index as the truth"
         )
         raise dg.Failure(
-            f"Import.txt at {redact_url(promidata.index_url)}: {refusal}: {consequence}",
+            f"Import.txt at {redact_url(promidata.index_url)}: {poll.refusal}: {consequence}",
             # a cut index may be whole on the next try; an empty one is the feed's own state
             allow_retries=bool(report.entries),
         )
-    # only an index that lists product files is kept: supplier runs read this copy
-    download.keep(catalog_db)
     by_supplier = report.by_supplier()
     slices = {code: slice_hash(entries) for code, entries in sorted(by_supplier.items())}
     new_codes = register_suppliers(context.instance, slices)
@@ -115,9 +122,9 @@ def promidata_index(
             "problems_sample": dg.MetadataValue.md(f"```\n{problems_text}\n```")
             if problems_text
             else "none",
-            "not_modified": not_modified,
+            "not_modified": poll.not_modified,
             "bytes": len(body),
-            "etag": download.etag or "",
+            "etag": etag or "",
             "supplier_slices": dg.MetadataValue.json(slices),
             "suppliers_registered": len(new_codes),
         },

@@ -12,7 +12,7 @@ from promosync_pipeline.http import FetchError
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.kept_index import conditional_headers, fetch_index
+from promosync_pipeline.sync.kept_index import poll_index
 
 
 def _feed_refresh_job() -> dg.JobDefinition:
@@ -69,30 +69,26 @@ def _execute(
 def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[str]]:
     """Bring the kept Import.txt up to date; return the supplier codes it lists.
 
-    One conditional GET first: when the feed answers 304 the kept copy is current and no
-    Dagster run is spent on it (the outcome is None). Otherwise ``feed_refresh_job``
-    materializes the index and categories, so a new, refused or unreachable index is recorded
-    and reported as a run.
+    One conditional GET first (:func:`~promosync_pipeline.sync.kept_index.poll_index`): when
+    the feed answers 304 the kept copy is current and no Dagster run is spent on it (the
+    outcome is None). Otherwise ``feed_refresh_job`` materializes the index and categories, so
+    a new, refused or unreachable index is recorded and reported as a run; a new whole index
+    is kept by then, so the run's own conditional GET answers 304 and nothing is downloaded
+    twice.
     """
     promidata = PromidataResource()
     store = CatalogDatabaseResource().store()
-    kept = store.cached_feed_file(promidata.index_url)
-    if _is_current(promidata, kept):
-        return None, _listed_codes(kept)
-    outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
-    if not outcome.success:
-        return outcome, []
-    return outcome, _listed_codes(store.cached_feed_file(promidata.index_url))
-
-
-def _is_current(promidata: PromidataResource, kept: CachedFile | None) -> bool:
-    """The feed answers 304 to a GET conditional on the kept copy's validators."""
-    if kept is None or not (kept.etag or kept.last_modified):
-        return False
     try:
-        return fetch_index(promidata, conditional_headers(kept)).not_modified
+        unchanged = poll_index(promidata, store).not_modified
     except FetchError:
-        return False  # the feed refresh run reports it
+        unchanged = False  # the feed refresh run reports it
+    if not unchanged:
+        outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
+        if not outcome.success:
+            return outcome, []
+    else:
+        outcome = None
+    return outcome, _listed_codes(store.cached_feed_file(promidata.index_url))
 
 
 def _listed_codes(kept: CachedFile | None) -> list[str]:

@@ -2,7 +2,6 @@
 each supplier whose slice of the index changed."""
 
 import dataclasses
-from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -25,10 +24,9 @@ from promosync_pipeline.automation.index_watch import (
 from promosync_pipeline.http import FetchError
 from promosync_pipeline.jobs import feed_refresh_job, supplier_sync_job
 from promosync_pipeline.partitions import SUPPLIER_PARTITIONS, suppliers
-from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.kept_index import fetch_index, index_refusal
+from promosync_pipeline.sync.kept_index import poll_index
 
 TRIGGER_TAG = "promosync/trigger"
 INDEX_HASH_TAG = "promosync/index_hash"
@@ -63,31 +61,28 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
         cached = store.cached_feed_file(index_url)
         stored = (cached.etag, cached.last_modified) if cached is not None else None
         try:
-            result = fetch_index(promidata, cursor.conditional_headers(stored))
+            # a whole new index is kept before any run is requested: a run reads it, or a newer one
+            poll = poll_index(promidata, store, cursor.conditional_headers(stored))
         except FetchError as exc:
             raise dg.Failure(f"Import.txt could not be fetched: {exc}") from exc
-        if result.not_modified:
+        if poll.refusal is not None:
+            refused = cursor.refused
+            if refused is None and alerts.send(
+                index_refused_text(redact(index_url), poll.refusal), context.log
+            ):
+                refused = poll.refusal
+            return dg.SensorResult(
+                skip_reason=(
+                    f"Import.txt refused: {poll.refusal}; ignored, nothing saved or requested "
+                    "(the next tick fetches it again)"
+                ),
+                cursor=dataclasses.replace(cursor, refused=refused).encode(),
+            )
+        if poll.report is None:
             live, etag, last_modified = cursor.live, cursor.etag, cursor.last_modified
         else:
-            report = parse_index(result.content)
-            refusal = index_refusal(report)
-            if refusal is not None:
-                refused = cursor.refused
-                if refused is None and alerts.send(
-                    index_refused_text(redact(index_url), refusal), context.log
-                ):
-                    refused = refusal
-                return dg.SensorResult(
-                    skip_reason=(
-                        f"Import.txt refused: {refusal}; ignored, nothing saved or requested "
-                        "(the next tick fetches it again)"
-                    ),
-                    cursor=dataclasses.replace(cursor, refused=refused).encode(),
-                )
-            live = {code: slice_hash(e) for code, e in sorted(report.by_supplier().items())}
-            etag, last_modified = result.etag, result.last_modified
-            # saved before any run is requested: a run reads this index, or a newer one
-            store.save_feed_file(index_url, etag, last_modified, result.content, datetime.now(UTC))
+            live = {code: slice_hash(e) for code, e in sorted(poll.report.by_supplier().items())}
+            etag, last_modified = poll.etag, poll.last_modified
 
         only = settings.supplier_filter()
         plan = plan_tick(
@@ -110,7 +105,7 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
             )
             for code, h in plan.to_sync.items()
         ]
-        if not result.not_modified and needs_feed_refresh(live, cursor.live, only):
+        if not poll.not_modified and needs_feed_refresh(live, cursor.live, only):
             # the stored promidata_index asset (and the categories) catch up in the UI; its
             # conditional GET answers 304 or fetches this same index again
             index_hash = index_fingerprint(live, only)
@@ -132,7 +127,7 @@ def build_promidata_index_sensor(poll_seconds: int) -> dg.SensorDefinition:
         )
         skip = None
         if not run_requests and not partition_requests:
-            skip = "Import.txt unchanged" if result.not_modified else "no supplier slice changed"
+            skip = "Import.txt unchanged" if poll.not_modified else "no supplier slice changed"
         return dg.SensorResult(
             run_requests=run_requests,
             dynamic_partitions_requests=partition_requests,

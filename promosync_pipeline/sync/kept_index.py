@@ -1,9 +1,10 @@
-"""Fetching Import.txt for the CLI, the sensor and the schedule, and keeping each whole copy.
+"""The one way Import.txt is fetched, judged and kept: by the ``promidata_index`` asset, the
+index sensor, the nightly schedule, the CLI and the doctor.
 
 Supplier runs read the copy of Import.txt kept in the catalog database's feed cache, so
-whatever requests them (``promidata_index_sensor``, ``nightly_supplier_sync``) first fetches
-the index and keeps it, unless it has to be refused: an index that lists no product file, or
-one cut inside a line, is never kept, so it cannot deactivate anything.
+whatever requests them first polls the index (:func:`poll_index`) and keeps it, unless it has
+to be refused: an index that lists no product file, or one cut inside a line, is never kept,
+so it cannot deactivate anything.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -71,29 +73,65 @@ def index_refusal(report: IndexReport) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class IndexPoll:
+    """One conditional GET of Import.txt, judged: unchanged (304), whole and kept, or refused."""
+
+    not_modified: bool
+    body: bytes
+    """The new index as sent; empty on 304 (the kept copy is unchanged)."""
+    report: IndexReport | None
+    """The new index parsed; None on 304."""
+    refusal: str | None
+    """Why the new index was refused (and not kept), or None."""
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def kept(self) -> bool:
+        """A new, whole index that is now the kept copy."""
+        return not self.not_modified and self.refusal is None
+
+
+def poll_index(
+    source: FeedSource, store: CatalogStore, headers: Mapping[str, str] | None = None
+) -> IndexPoll:
+    """GET Import.txt conditional on ``headers`` (by default the kept copy's validators), parse
+    it and judge it; a whole new index is kept before this returns, a refused one never.
+    Raises :class:`FetchError` when the feed cannot be reached."""
+    url = source.index_url
+    if headers is None:
+        headers = conditional_headers(store.cached_feed_file(url))
+    result = fetch_index(source, headers)
+    if result.not_modified:
+        return IndexPoll(True, b"", None, None, result.etag, result.last_modified)
+    report = parse_index(result.content)
+    refusal = index_refusal(report)
+    if refusal is None:
+        store.save_feed_file(
+            url, result.etag, result.last_modified, result.content, datetime.now(UTC)
+        )
+    return IndexPoll(False, result.content, report, refusal, result.etag, result.last_modified)
+
+
 def refresh_kept_index(source: FeedSource, store: CatalogStore, log: Any) -> IndexReport | None:
     """Fetch Import.txt (conditional on the kept copy's validators), keep it when whole, and
     return the index supplier runs will read, parsed: the new copy, or the kept one when the
     feed answers 304, cannot be reached, or sends an index that has to be refused (both logged
     as warnings). None when there is no usable index at all."""
-    url = source.index_url
-    cached = store.cached_feed_file(url)
-    headers = conditional_headers(cached)
+    cached = store.cached_feed_file(source.index_url)
 
     def kept() -> IndexReport | None:
         return parse_index(cached.body) if cached is not None else None
 
     try:
-        result = fetch_index(source, headers)
+        poll = poll_index(source, store, conditional_headers(cached))
     except FetchError as exc:
         log.warning(f"Import.txt could not be fetched ({exc}): using the kept copy")
         return kept()
-    if result.not_modified:
+    if poll.not_modified:
         return kept()
-    report = parse_index(result.content)
-    refusal = index_refusal(report)
-    if refusal is not None:
-        log.warning(f"Import.txt refused: {refusal}; using the kept copy")
+    if poll.refusal is not None:
+        log.warning(f"Import.txt refused: {poll.refusal}; using the kept copy")
         return kept()
-    store.save_feed_file(url, result.etag, result.last_modified, result.content, datetime.now(UTC))
-    return report
+    return poll.report

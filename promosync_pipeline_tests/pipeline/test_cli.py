@@ -129,6 +129,36 @@ def test_demo_on_postgresql_hides_the_database_password(tmp_path, pg_url):
     assert rows(pg_url, t.products), "the demo wrote to PostgreSQL"
 
 
+def test_sync_downloads_a_changed_index_once_and_an_unchanged_one_never(feed, tmp_path):
+    """The CLI's conditional GET keeps a new index; the feed refresh run it then launches gets
+    304 for it. An unchanged index costs a 304 and no feed refresh run."""
+    home = tmp_path / "dagster"
+    env = cli_env(feed.base_url, f"sqlite:///{tmp_path}/c.sqlite", home)
+    code = feed.generator.supplier_codes()[0]
+    assert run_cli("sync", code, "--skip-images", env=env, cwd=tmp_path).returncode == 0
+
+    def index_answers() -> list[int]:
+        return [status for _, path, status in feed.stats.log if path.endswith("/Import.txt")]
+
+    def feed_refresh_runs() -> int:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            return len(instance.get_run_records(dg.RunsFilter(job_name="feed_refresh_job")))
+
+    feed.generator.change_families(1, code=code)
+    feed.stats.reset()
+    changed = run_cli("sync", code, "--skip-images", env=env, cwd=tmp_path)
+    assert changed.returncode == 0, changed.stderr[-2000:]
+    assert sorted(index_answers()) == [200, 304]
+    assert feed_refresh_runs() == 2  # the first sync's, and this one's
+
+    feed.stats.reset()
+    unchanged = run_cli("sync", code, "--skip-images", env=env, cwd=tmp_path)
+    assert unchanged.returncode == 0, unchanged.stderr[-2000:]
+    assert index_answers() == [304]
+    assert feed_refresh_runs() == 2
+    assert feed.stats.product_downloads() == 0
+
+
 def test_full_refresh_downloads_every_file_of_the_named_supplier_again(feed, tmp_path):
     catalog = f"sqlite:///{tmp_path}/c.sqlite"
     env = cli_env(feed.base_url, catalog, tmp_path / "dagster")
