@@ -17,7 +17,14 @@ import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.automation.index_watch import enabled_codes
-from promosync_pipeline.catalog import CatalogStore, make_engine, normalize_url, redact
+from promosync_pipeline.catalog import (
+    CatalogStore,
+    current_revision,
+    head_revision,
+    make_engine,
+    normalize_url,
+    redact,
+)
 from promosync_pipeline.cli.status_board import (
     LatestRun,
     board_json,
@@ -84,12 +91,20 @@ def _store() -> CatalogStore:
             raise NoCatalog(f"{redact(url)}: the file does not exist ({hint})")
     engine = make_engine(url)
     try:
-        if not sa.inspect(engine).has_table("suppliers"):
-            raise NoCatalog(f"{redact(url)} holds no promosync catalog ({hint})")
+        current = current_revision(engine)
     except sa.exc.OperationalError as error:
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
         raise NoCatalog(f"{redact(url)} cannot be read: {reason}") from error
+    head = head_revision()
+    if current != head:
+        engine.dispose()
+        if current is None:
+            raise NoCatalog(f"{redact(url)} holds no promosync catalog ({hint})")
+        # an older schema lacks columns the board reads: say so instead of failing on them
+        raise NoCatalog(
+            f"{redact(url)}: schema at revision {current}, this promosync reads {head} ({hint})"
+        )
     return CatalogStore(engine)
 
 

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from promosync_pipeline import settings
-from promosync_pipeline.catalog import CatalogStore, make_engine
+from promosync_pipeline.catalog import CatalogStore, head_revision, make_engine, upgrade
 from promosync_pipeline.feedsim import FeedSpec, parse_fault
 from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
 
@@ -125,3 +125,18 @@ def test_a_missing_catalog_is_named_and_not_created(tmp_path):
         assert result.returncode == 2, result.stderr
         assert f"{missing}: the file does not exist (run `promosync db upgrade`)" in result.stderr
     assert not missing.exists()
+
+
+def test_a_catalog_at_an_older_revision_is_named_not_misread(tmp_path):
+    """After an upgrade of promosync, before ``promosync db upgrade``: the board says what to
+    do instead of failing on a column the older schema lacks."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    upgrade(url, "0003")
+    env = cli_env("http://127.0.0.1:9", url, tmp_path / "dagster")
+    for argv in (["status"], ["errors", "A1"]):
+        result = run_cli(*argv, env=env, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert (
+            f"schema at revision 0003, this promosync reads {head_revision()} "
+            "(run `promosync db upgrade`)"
+        ) in result.stderr
