@@ -47,4 +47,7 @@ class Progress:
             self._log(self.line())
 
     def finish(self) -> None:
-        self._log(self.line())
+        """The closing line; none when there was nothing to do (a no-op sync stays quiet: each
+        line is an event in the run's log)."""
+        if self.total:
+            self._log(self.line())

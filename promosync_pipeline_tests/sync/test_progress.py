@@ -27,7 +27,9 @@ def test_lines_report_rate_and_eta_at_most_once_per_interval():
     assert lines[-1] == "A23 parse: 260/1000 (26%), 43/s, ETA 17s"
 
 
-def test_nothing_to_do_reports_zero_without_dividing_by_zero():
+def test_nothing_to_do_stays_quiet_and_never_divides_by_zero():
     lines = []
-    Progress("A1", 0, lines.append, clock=Clock()).finish()
-    assert lines == ["A1: 0/0, 0/s"]
+    progress = Progress("A1", 0, lines.append, clock=Clock())
+    progress.finish()
+    assert lines == []
+    assert progress.line() == "A1: 0/0, 0/s"
