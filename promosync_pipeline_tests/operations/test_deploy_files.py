@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+# Validating a launcher's config block and an instance folder against Dagster's own schemas has
+# no public API in 1.13; these are the functions `dagster instance info` and the launchers use.
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config
 

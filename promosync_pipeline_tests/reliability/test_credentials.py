@@ -4,9 +4,9 @@
 import uuid
 from collections.abc import Iterator
 
+import dagster as dg
 import pytest
 import sqlalchemy as sa
-from dagster._serdes import serialize_value
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import schema as t
@@ -49,9 +49,9 @@ def _everything_recorded(instance, url: str) -> str:
     catalog's sync_errors and sync_runs rows."""
     parts = []
     for run in instance.get_runs():
-        parts.append(serialize_value(run))
+        parts.append(dg.serialize_value(run))
         for event in instance.all_logs(run.run_id):
-            parts.append(serialize_value(event))
+            parts.append(dg.serialize_value(event))
             parts.append(event.message or "")
     parts += [repr(r) for r in rows(url, t.sync_errors)]
     parts += [repr(r) for r in rows(url, t.sync_runs)]
