@@ -17,8 +17,7 @@ from promosync_pipeline_tests.deployment import (
 from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed
 from promosync_pipeline_tests.reliability.helpers import refresh
 
-# a whole deployment (daemon, code server, run workers): one at a time on one test worker
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("deployment")]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 MAX_RUNS = 2
 

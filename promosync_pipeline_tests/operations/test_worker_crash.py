@@ -26,8 +26,7 @@ from promosync_pipeline_tests.deployment import (
 from promosync_pipeline_tests.pipeline.harness import rows
 from promosync_pipeline_tests.reliability.helpers import assert_whole_families, refresh
 
-# a whole deployment (daemon, code server, run workers): one at a time on one test worker
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("deployment")]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 JOB = "supplier_sync_job"
 KEPT = {"dagster.yaml", "workspace.yaml"}

@@ -37,8 +37,7 @@ from promosync_pipeline_tests.ui.actions import (
 from promosync_pipeline_tests.ui.broken_feed import broken_family, broken_supplier
 from promosync_pipeline_tests.ui.browser import save_readme_picture
 
-# one dagster dev and one browser profile for the module, whose flows build on each other
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("ui")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SENSORS_AND_SCHEDULES = (
     "freshness_alert_sensor",
