@@ -31,8 +31,11 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(screenshot_dir: Path) -> Iterator[Any]:
+    """Chromium for one module. Module-scoped, not session-scoped: Playwright's sync API keeps
+    an asyncio loop running on this thread while it is open, and a test of another file that
+    runs after this module on the same worker calls ``asyncio.run``."""
     executable = require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
