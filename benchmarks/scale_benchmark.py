@@ -142,7 +142,31 @@ def summary(result: BackfillResult, instance: Any, mismatches: dict[str, int] | 
         "suppliers_not_equal_to_feed": (
             None if mismatches is None else sorted(c for c, n in mismatches.items() if n)
         ),
+        "failed_runs": failed_runs(result, instance),
     }
+
+
+def failed_runs(result: BackfillResult, instance: Any) -> list[dict[str, str]]:
+    """Each failed run of the backfill: its supplier and the first line of each failure."""
+    failures = []
+    for record in result.runs:
+        run = record.dagster_run
+        if run.status.value != "FAILURE":
+            continue
+        errors = []
+        for e in instance.all_logs(run.run_id):
+            data = e.dagster_event.event_specific_data if e.dagster_event is not None else None
+            error = getattr(data, "error", None)
+            if error is not None and e.dagster_event.event_type_value in (
+                "STEP_FAILURE",
+                "PIPELINE_FAILURE",
+            ):
+                message = (error.message or "").strip().splitlines() or [""]
+                errors.append(f"{e.step_key or 'run'}: {message[0]}")
+        failures.append(
+            {"supplier": run.tags.get("dagster/partition", "?"), "errors": " | ".join(errors)}
+        )
+    return failures
 
 
 def rehearse(

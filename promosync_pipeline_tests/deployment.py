@@ -29,6 +29,7 @@ import sqlalchemy as sa
 import yaml
 
 from promosync_pipeline import settings
+from promosync_pipeline.assets.reporting import CATALOG_WRITE_POOL, FEED_POOL
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
 from promosync_pipeline.jobs import SUPPLIER_ASSETS
@@ -280,9 +281,24 @@ def rehearsal(
             s3_endpoint=s3_endpoint,
             buckets=buckets,
         )
-        setup = Deployment(tmp_path / "deploy", env, instance_config(max_runs=max_runs))
+        config = instance_config(max_runs=max_runs)
+        setup = Deployment(tmp_path / "deploy", env, config)
         with running(setup):
+            set_pool_limits(setup, config["concurrency"]["pools"]["default_limit"])
             yield setup, feed, catalog_url, s3, buckets
+
+
+def set_pool_limits(deployment: Deployment, limit: int) -> None:
+    """Each pool's limit set once, before any run, as the README's deployment steps do
+    (`dagster instance concurrency set`). Left to ``pools.default_limit``, Dagster 1.13 creates a
+    pool's row when a step first claims it, and on PostgreSQL two runs doing that at once fail
+    one of them (dagster-io/dagster#33552)."""
+    instance = deployment.instance()
+    try:
+        for pool in (FEED_POOL, CATALOG_WRITE_POOL):
+            instance.event_log_storage.set_concurrency_slots(pool, limit)
+    finally:
+        instance.dispose()
 
 
 def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
