@@ -45,6 +45,7 @@ from promosync_pipeline_tests.deployment import (
     run_backfill,
     running,
     s3_buckets,
+    set_pool_limits,
 )
 from promosync_pipeline_tests.reliability.helpers import _load_catalog, _stored_problem, refresh
 
@@ -194,11 +195,13 @@ def rehearse(
             s3_endpoint=s3_endpoint,
             buckets=buckets,
         )
-        setup = Deployment(root / f"max{max_runs}", env, instance_config(max_runs=max_runs))
+        config = instance_config(max_runs=max_runs)
+        setup = Deployment(root / f"max{max_runs}", env, config)
         generator = FeedGenerator(spec)
         codes = sorted(generator.supplier_codes())
         out: dict[str, Any] = {"max_runs": max_runs}
         with running(setup):
+            set_pool_limits(setup, config["concurrency"]["pools"]["default_limit"])
             instance = setup.instance()
             try:
                 if not refresh(instance).success:
