@@ -223,6 +223,10 @@ class FeedServer:
                     break
         except (ConnectionError, ValueError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels open connections. Ending the task normally keeps the done-callback
+            # of asyncio.streams from logging a CancelledError traceback for each of them.
+            pass
         finally:
             writer.close()
 

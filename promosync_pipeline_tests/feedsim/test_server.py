@@ -1,7 +1,11 @@
 """The simulator over real HTTP: index, conditional GET, round trip, every fault mode."""
 
 import asyncio
+import contextlib
 import io
+import logging
+import threading
+import time
 
 import httpx
 import orjson
@@ -99,6 +103,27 @@ def test_slow_response_makes_a_client_timeout_fire(feed):
     feed.set_faults([parse_fault("slow:delay=1.5")])
     with httpx.Client(timeout=0.3) as client, pytest.raises(httpx.ReadTimeout):
         client.get(product_url(feed))
+
+
+def test_stopping_with_a_response_in_flight_logs_no_error(caplog):
+    server = FeedServer(FeedGenerator(FeedSpec(seed=5, suppliers=1, families=3))).start()
+    server.set_faults([parse_fault("slow:delay=30")])
+    waiting = threading.Thread(target=_get_ignoring_errors, args=(product_url(server),))
+    waiting.start()
+    deadline = time.monotonic() + 10
+    while not server.stats.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sum(server.stats.requests.values()) == 1
+    with caplog.at_level(logging.ERROR):
+        server.stop()
+    waiting.join(10)
+    assert not waiting.is_alive()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def _get_ignoring_errors(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(url, timeout=20)
 
 
 def test_dropped_connection_mid_body(feed):

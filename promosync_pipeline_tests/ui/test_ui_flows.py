@@ -263,12 +263,13 @@ def test_automation_lists_everything_stopped_and_one_switches_on(page):
     open_page(page, "/automation")
 
     def switch(name: str) -> Any:
-        """The on/off switch of the row that names ``name``: the switch inside the nearest
-        element around the name that holds one (the list re-sorts and re-renders, so a switch
-        is never found by its position)."""
+        """The on/off switch of the row that names ``name``. A row is the list item (it carries
+        the virtual list's ``data-index``) around the name; the list re-sorts and re-renders
+        its rows, so a switch is never found by its position, and a row's controls can render
+        after its name, so the row is not "the nearest element that holds a switch"."""
         label = page.get_by_text(name, exact=True).first
         expect(label).to_be_visible()
-        row = label.locator("xpath=ancestor::*[.//*[contains(@class, 'formatSwitch')]][1]")
+        row = label.locator("xpath=ancestor::*[@data-index][1]")
         found = row.locator("[class*=formatSwitch]")
         expect(found).to_have_count(1)
         return found
