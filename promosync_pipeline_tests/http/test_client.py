@@ -1,6 +1,7 @@
 """FetchClient against the feed simulator: what is retried, what is not, what is refused."""
 
 import asyncio
+import importlib.machinery
 import time
 from urllib.parse import urlsplit
 
@@ -125,3 +126,25 @@ def test_redirect_to_another_loopback_port_or_host_is_refused(feed):
         with pytest.raises(FetchError, match=r"not allowed|not in the allowed hosts"):
             asyncio.run(run())
         assert client.stats.requests == 1
+
+
+def test_requests_do_not_search_the_import_path(feed, monkeypatch):
+    """httpcore imports sniffio on every lock it sets up; were sniffio missing, each request
+    would search sys.path for it (the project depends on sniffio for this reason)."""
+    searched: list[str] = []
+    find_spec = importlib.machinery.PathFinder.find_spec
+
+    def counting(name, path=None, target=None):
+        searched.append(name)
+        return find_spec(name, path, target)
+
+    fetch(feed, url_of(feed))  # whatever a first request imports, once
+    monkeypatch.setattr(importlib.machinery.PathFinder, "find_spec", counting)
+    client = FetchClient(FAST, HostPolicy.for_feed(feed.index_url))
+
+    async def run():
+        async with client:
+            return [(await client.get(url_of(feed, n))).status for n in range(10)]
+
+    assert asyncio.run(run()) == [200] * 10
+    assert searched == []
