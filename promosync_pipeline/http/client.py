@@ -8,7 +8,6 @@ the size cap.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.http.stats import ClientStats
 
 _REDIRECTS = {301, 302, 303, 307, 308}
-_CONNECTIONS_PER_POOL = 8
-"""httpx's pool bookkeeping grows with its size: several small pools beat one large one."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,13 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
 
 
 class FetchClient:
-    """``async with FetchClient(settings, policy) as client: await client.get(url)``."""
+    """``async with FetchClient(settings, policy) as client: await client.get(url)``.
+
+    Holds one ``httpx.AsyncClient`` of one keep-alive connection per request in flight,
+    handed out from a queue of idle ones: httpx's pool scans every connection it holds at each
+    request, so one shared pool of 16 costs more CPU than the parsing it feeds (PERF_NOTES.md:
+    236 against 688 families/s).
+    """
 
     def __init__(
         self, settings: ClientSettings, policy: HostPolicy, stats: ClientStats | None = None
@@ -113,9 +116,8 @@ class FetchClient:
         self.policy = policy
         self.stats = stats or ClientStats()
         self._limiter: AdaptiveRateLimiter | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._pools: list[httpx.AsyncClient] = []
-        self._next_pool = itertools.count()
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
         self._backoff = wait_random_exponential(
             multiplier=settings.backoff_base_s, max=settings.backoff_max_s
         )
@@ -123,18 +125,19 @@ class FetchClient:
     async def __aenter__(self) -> FetchClient:
         s = self.settings
         self._limiter = AdaptiveRateLimiter(s.requests_per_second)
-        self._slots = asyncio.Semaphore(s.max_in_flight)
-        per_pool = min(_CONNECTIONS_PER_POOL, s.max_in_flight)
         timeout = httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s)
-        self._pools = [
+        self._clients = [
             httpx.AsyncClient(
                 timeout=timeout,
-                limits=httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool),
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
                 headers={"User-Agent": s.user_agent},
                 follow_redirects=False,
             )
-            for _ in range(math.ceil(s.max_in_flight / per_pool))
+            for _ in range(s.max_in_flight)
         ]
+        self._idle = asyncio.Queue()
+        for client in self._clients:
+            self._idle.put_nowait(client)
         return self
 
     async def __aexit__(
@@ -143,8 +146,9 @@ class FetchClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await asyncio.gather(*(pool.aclose() for pool in self._pools))
-        self._pools = []
+        await asyncio.gather(*(client.aclose() for client in self._clients))
+        self._clients = []
+        self._idle = None
         if self.stats.rate_decreases and self._limiter is not None:
             self.stats.final_rate = self._limiter.rate
 
@@ -156,11 +160,13 @@ class FetchClient:
         max_bytes: int | None = None,
     ) -> FetchResult:
         """GET ``url`` with retries; raises :class:`FetchError` when it cannot be had."""
-        if self._slots is None:
+        idle = self._idle
+        if idle is None:
             raise RuntimeError("FetchClient used outside 'async with'")
         limit = max_bytes or self.settings.max_response_bytes
         attempts = 0
-        async with self._slots:
+        client = await idle.get()
+        try:
             retrying = AsyncRetrying(
                 stop=stop_after_attempt(self.settings.max_attempts),
                 wait=self._wait,
@@ -172,13 +178,15 @@ class FetchClient:
                 async for attempt in retrying:
                     with attempt:
                         attempts = attempt.retry_state.attempt_number
-                        return await self._get_once(url, headers or {}, limit)
+                        return await self._get_once(client, url, headers or {}, limit)
             except _Transient as exc:
                 self.stats.failures += 1
                 raise FetchError(url, exc.reason, status=exc.status, attempts=attempts) from None
             except FetchError:
                 self.stats.failures += 1
                 raise
+        finally:
+            idle.put_nowait(client)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, state: RetryCallState) -> float:
@@ -190,9 +198,10 @@ class FetchClient:
     def _count_retry(self, state: RetryCallState) -> None:
         self.stats.retries += 1
 
-    async def _get_once(self, url: str, headers: Mapping[str, str], limit: int) -> FetchResult:
+    async def _get_once(
+        self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str], limit: int
+    ) -> FetchResult:
         assert self._limiter is not None
-        pool = self._pools[next(self._next_pool) % len(self._pools)]
         current = url
         for _ in range(self.settings.max_redirects + 1):
             try:
@@ -202,7 +211,7 @@ class FetchClient:
             await self._limiter.acquire()
             self.stats.requests += 1
             try:
-                async with pool.stream("GET", current, headers=headers) as response:
+                async with client.stream("GET", current, headers=headers) as response:
                     status = response.status_code
                     self.stats.statuses[status] += 1
                     if status in _REDIRECTS and "location" in response.headers:
