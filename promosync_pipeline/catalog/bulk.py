@@ -26,6 +26,18 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.rows import PRODUCT_COLUMNS, TIER_COLUMNS, VARIANT_COLUMNS, Row
 
 TIER_KEY = ("variant_sku", "region", "kind", "min_quantity")
+IMAGE_REF_COLUMNS = (
+    "product_sku",
+    "variant_sku",
+    "role",
+    "position",
+    "source_url",
+    "rendition",
+    "status",
+    "created_at",
+    "updated_at",
+)
+"""The columns a new ``original`` image reference is inserted with."""
 KEEP_ON_UPDATE = frozenset({"first_seen_at"})
 """Product columns an upsert leaves as they are."""
 IN_LIST_SIZE = 1000
@@ -88,6 +100,9 @@ class FamilyRowWriter(Protocol):
     ) -> None:
         """Make the tiers of these products (and of these variants) exactly ``rows``."""
 
+    def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
+        """Insert new ``product_images`` rows (:data:`IMAGE_REF_COLUMNS`)."""
+
 
 def row_writer(conn: sa.Connection) -> FamilyRowWriter:
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
@@ -128,6 +143,11 @@ class StatementWriter:
             conn.execute(sa.delete(pt).where(pt.c.variant_sku.in_(part)))
         if rows:
             conn.execute(pt.insert(), [dict(zip(TIER_COLUMNS, row, strict=True)) for row in rows])
+
+    def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
+        if rows:
+            dicts = [dict(zip(IMAGE_REF_COLUMNS, row, strict=True)) for row in rows]
+            conn.execute(sa.insert(t.product_images), dicts)
 
 
 def _json_positions(table: sa.Table, columns: Sequence[str]) -> tuple[int, ...]:
@@ -210,6 +230,10 @@ class CopyWriter:
         conn.exec_driver_sql(
             _merge_sql("price_tiers", stage, TIER_COLUMNS, updates, TIER_KEY, only_changed=True)
         )
+
+    def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
+        # A full sync inserts seven references per family: COPY, not executemany.
+        _copy(conn, "product_images", IMAGE_REF_COLUMNS, rows)
 
     @staticmethod
     def _stage(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import among, chunks
+from promosync_pipeline.catalog.bulk import among, chunks, row_writer
 from promosync_pipeline.catalog.rows import ImageRefRow
 
 
@@ -37,20 +37,6 @@ def reconcile_image_refs(
                 sa.or_(among(conn, pi.c.id, part), among(conn, pi.c.parent_id, part))
             )
         )
-    new = [
-        {
-            "product_sku": ref[0],
-            "variant_sku": ref[1],
-            "role": ref[2],
-            "position": ref[3],
-            "source_url": ref[4],
-            "rendition": "original",
-            "status": "pending",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for ref in wanted
-        if ref not in existing
-    ]
-    if new:
-        conn.execute(sa.insert(pi), new)
+    # in the order of IMAGE_REF_COLUMNS
+    new = [(*ref, "original", "pending", now, now) for ref in wanted if ref not in existing]
+    row_writer(conn).insert_image_refs(conn, new)
