@@ -80,12 +80,12 @@ def promidata_index(
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[pd.DataFrame]:
     store = catalog_db.store()
+    kept = store.cached_feed_file(promidata.index_url)
     try:
-        poll = poll_index(promidata, store)
+        poll = poll_index(promidata, store, conditional_headers(kept))
     except FetchError as exc:
         raise dg.Failure(f"Import.txt could not be downloaded: {exc}") from exc
     if poll.report is None:  # 304: the kept copy is the index
-        kept = store.cached_feed_file(promidata.index_url)
         if kept is None:
             raise dg.Failure("Import.txt answered 304 Not Modified, but no copy is kept")
         body, report = kept.body, parse_index(kept.body)

@@ -8,17 +8,14 @@ write lock taken at BEGIN does; whoever comes second finds the schema at head.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from promosync_pipeline.catalog.engine import make_engine, writer
-
-if TYPE_CHECKING:
-    from alembic.config import Config
-
-# alembic is imported where a revision is read or applied, so the commands that only read the
-# catalog (``promosync status``, ``errors``) do not pay for importing it.
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ADVISORY_LOCK_ID = 0x70726F6D6F
@@ -26,16 +23,12 @@ ADVISORY_LOCK_ID = 0x70726F6D6F
 
 
 def alembic_config() -> Config:
-    from alembic.config import Config
-
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS}")
@@ -44,8 +37,6 @@ def head_revision() -> str:
 
 def current_revision(engine: sa.Engine) -> str | None:
     """The revision the database is at; None for a database without the catalog schema."""
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -55,8 +46,6 @@ def upgrade(engine_or_url: sa.Engine | str, revision: str = "head") -> str | Non
 
     Returns the revision the database is at afterwards.
     """
-    from alembic import command
-
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         target = head_revision() if revision == "head" else revision

@@ -12,7 +12,7 @@ from promosync_pipeline.http import FetchError
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sync.kept_index import poll_index
+from promosync_pipeline.sync.kept_index import conditional_headers, poll_index
 
 
 def _feed_refresh_job() -> dg.JobDefinition:
@@ -78,17 +78,18 @@ def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[
     """
     promidata = PromidataResource()
     store = CatalogDatabaseResource().store()
+    kept = store.cached_feed_file(promidata.index_url)
     try:
-        unchanged = poll_index(promidata, store).not_modified
+        unchanged = poll_index(promidata, store, conditional_headers(kept)).not_modified
     except FetchError:
         unchanged = False  # the feed refresh run reports it
+    outcome = None
     if not unchanged:
         outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
         if not outcome.success:
             return outcome, []
-    else:
-        outcome = None
-    return outcome, _listed_codes(store.cached_feed_file(promidata.index_url))
+        kept = store.cached_feed_file(promidata.index_url)
+    return outcome, _listed_codes(kept)
 
 
 def _listed_codes(kept: CachedFile | None) -> list[str]:

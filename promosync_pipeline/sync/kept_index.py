@@ -87,21 +87,13 @@ class IndexPoll:
     etag: str | None
     last_modified: str | None
 
-    @property
-    def kept(self) -> bool:
-        """A new, whole index that is now the kept copy."""
-        return not self.not_modified and self.refusal is None
 
-
-def poll_index(
-    source: FeedSource, store: CatalogStore, headers: Mapping[str, str] | None = None
-) -> IndexPoll:
-    """GET Import.txt conditional on ``headers`` (by default the kept copy's validators), parse
-    it and judge it; a whole new index is kept before this returns, a refused one never.
-    Raises :class:`FetchError` when the feed cannot be reached."""
+def poll_index(source: FeedSource, store: CatalogStore, headers: Mapping[str, str]) -> IndexPoll:
+    """GET Import.txt conditional on ``headers`` (usually :func:`conditional_headers` of the
+    kept copy, which the caller reads once and uses on 304), parse it and judge it; a whole new
+    index is kept before this returns, a refused one never. Raises :class:`FetchError` when
+    the feed cannot be reached."""
     url = source.index_url
-    if headers is None:
-        headers = conditional_headers(store.cached_feed_file(url))
     result = fetch_index(source, headers)
     if result.not_modified:
         return IndexPoll(True, b"", None, None, result.etag, result.last_modified)
