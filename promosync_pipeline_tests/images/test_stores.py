@@ -57,6 +57,30 @@ def test_folder_store_roundtrip_and_atomic_files(tmp_path: Path) -> None:
     assert store.check() == f"folder {(tmp_path / 'images').resolve()}"
 
 
+def test_folder_store_lists_every_object_under_a_prefix_with_its_size(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path)
+    store.put("A1/sku-1/v1.json.gz", b"12345", "application/gzip")
+    store.put("A1/sku-1/v2.json.gz", b"12", "application/gzip")
+    store.put("A1/sku%2F2/v1.json.gz", b"1", "application/gzip")
+    store.put("A10/sku-3/v1.json.gz", b"123", "application/gzip")
+    (tmp_path / "A1" / "sku-1" / ".tmp-half-written").write_bytes(b"xx")
+    assert sorted(store.list_sizes("A1/")) == [
+        ("A1/sku%2F2/v1.json.gz", 1),
+        ("A1/sku-1/v1.json.gz", 5),
+        ("A1/sku-1/v2.json.gz", 2),
+    ]
+    assert list(store.list_sizes("B2/")) == []
+
+
+def test_folder_store_put_makes_a_removed_folder_again(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path / "store")
+    store.put("a/b/one", b"1", "text/plain")
+    (tmp_path / "store" / "a" / "b" / "one").unlink()
+    (tmp_path / "store" / "a" / "b").rmdir()
+    store.put("a/b/two", b"2", "text/plain")
+    assert store.get("a/b/two") == b"2"
+
+
 def test_folder_store_check_fails_on_a_file(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
