@@ -79,7 +79,7 @@ def main() -> None:
             print(
                 f"{name:>10}: wall {wall:6.2f}s, fetch+parse {meta['duration_s']:6.2f}s, "
                 f"downloads {meta['files_downloaded']}, replayed {meta['archive_hits']}, "
-                f"archive write time {meta['archive_write_s']:.2f}s (summed over workers), "
+                f"archive write time {meta['archive_write_s']:.2f}s, "
                 f"kept {meta['archive_files_kept']} files: {meta['archive_bytes_kept']:,} B "
                 f"of {meta['archive_raw_bytes_kept']:,} B raw; archive holds "
                 f"{meta['archive_objects']} files, {meta['archive_bytes']:,} B; "
