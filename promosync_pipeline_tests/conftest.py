@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,17 @@ PG_ADMIN_URL = os.environ.get(
     "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with the most ``slow`` tests first, each file's tests in their own order.
+
+    The suite's workers take whole files in collection order (``--dist loadfile``, see
+    ``scripts/test``); a long file collected last, as the browser flows in ``ui/`` are,
+    would run alone at the end while the other worker has nothing left to do.
+    """
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[item.path])  # a stable sort: files stay whole
 
 
 def _in_ci() -> bool:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import make_engine
@@ -21,6 +22,8 @@ from promosync_pipeline_tests.pipeline.harness import (
     catalog_snapshot,
     rows,
 )
+
+pytestmark = pytest.mark.slow
 
 
 def _count(engine: sa.Engine, table: sa.Table) -> int:
