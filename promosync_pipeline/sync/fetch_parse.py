@@ -45,16 +45,6 @@ class RawArchive(Protocol):
     """Where downloaded bytes are kept and replayed from (``archive.SupplierArchive``); both
     calls block and never raise."""
 
-    @property
-    def local(self) -> bool:
-        """Whether a call is a quick local file operation, made on the event loop itself.
-
-        Otherwise it runs in a thread. A thread is the worse choice for a local file: the loop
-        keeps the GIL busy parsing, and each system call of the thread waits up to the switch
-        interval (5 ms) for it. Measured on 5,000 files: parsing with the archive kept in
-        threads took 45 s, on the loop 36 s, as long as with no archive writes at all."""
-        ...
-
     def keep(self, entry: IndexEntry, data: bytes) -> None: ...
 
     def read(self, entry: IndexEntry) -> bytes | None: ...
@@ -107,10 +97,7 @@ async def fetch_and_parse(
         while (entry := await queue.get()) is not None:
             data = None
             if replay and archive is not None:
-                if archive.local:
-                    data = archive.read(entry)
-                else:
-                    data = await asyncio.to_thread(archive.read, entry)
+                data = await asyncio.to_thread(archive.read, entry)
             if data is None:
                 try:
                     response = await client.get(entry.url)
@@ -120,9 +107,7 @@ async def fetch_and_parse(
                     )
                     continue
                 data = response.content
-                if archive is not None and archive.local:
-                    archive.keep(entry, data)
-                elif archive is not None:
+                if archive is not None:
                     await asyncio.to_thread(archive.keep, entry, data)
             await results.put(parse_entry(entry, data))
         await results.put(None)
