@@ -20,6 +20,7 @@ The queries live in :mod:`promosync_pipeline.catalog.quality`.
 
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,10 @@ CHECK_RETRY = dg.RetryPolicy(
     max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 """Checks only read, so a database hiccup (failover, dropped connection) is worth a retry."""
+QUERIES_AT_ONCE = 3
+"""On PostgreSQL the checks' queries run side by side on as many connections: the price ladder
+query alone takes half of the step on a 5,000-family supplier (0.4-0.6 s of 0.9 s). SQLite
+runs them one after another."""
 
 
 def _examples(offenders: quality.Offenders) -> dict[str, Any]:
@@ -281,9 +286,13 @@ def catalog_quality_checks(
     context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
 ) -> Iterator[dg.AssetCheckResult]:
     engine = catalog_db.store().engine
-    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-        spec, evaluate = CHECKS[key]
-        outcome = evaluate(engine, context.partition_key)
+    code = context.partition_key
+    keys = sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string())
+    at_once = QUERIES_AT_ONCE if engine.dialect.name == "postgresql" else 1
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check") as pool:
+        outcomes = list(pool.map(lambda key: CHECKS[key][1](engine, code), keys))
+    for key, outcome in zip(keys, outcomes, strict=True):
+        spec = CHECKS[key][0]
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key,
             check_name=spec.name,

@@ -1,5 +1,5 @@
 """The ``promosync`` command."""
 
-from promosync_pipeline.cli.main import main
+from promosync_pipeline.cli.main import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

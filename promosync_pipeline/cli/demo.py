@@ -32,7 +32,7 @@ def ui_command() -> str:
 
 def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:
     from promosync_pipeline.cli.instance import describe_instance
-    from promosync_pipeline.cli.main import cmd_sync
+    from promosync_pipeline.cli.sync import cmd_sync
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
     from promosync_pipeline.http import redact_url
 

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import warnings
-from collections.abc import Sequence
-
-from promosync_pipeline import settings
-
-SUMMARY_COLUMNS = (
-    ("new", "families_new"),
-    ("changed", "families_changed"),
-    ("unchanged", "families_unchanged"),
-    ("removed", "families_removed"),
-    ("failed", "families_failed"),
-    ("variants", "variants_written"),
-    ("images", "images_new"),
-    ("img failed", "images_failed"),
-)
+from collections.abc import Callable, Sequence
+from functools import partial
 
 
 def _feed_shape_options(
@@ -130,122 +119,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_summary(rows: dict[str, dict[str, object]]) -> None:
-    header = f"{'supplier':<10}" + "".join(f"{title:>11}" for title, _ in SUMMARY_COLUMNS)
-    print(header)
-    for code, metadata in rows.items():
-        cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
-        print(f"{code:<10}{cells}")
-    archive = {code: line for code, m in rows.items() if (line := _archive_line(m)) is not None}
-    if archive:
-        print()
-        for code, line in archive.items():
-            print(f"{code:<10}{line}")
-
-
-def _size(value: object) -> str:
-    if not isinstance(value, int | float) or value < 0:
-        return "?"
-    return f"{value / 1e6:.1f} MB" if value >= 1e6 else f"{value / 1e3:.0f} KB"
-
-
-def _archive_line(metadata: dict[str, object]) -> str | None:
-    """The raw archive's share of a supplier's sync, one line."""
-    if "archive_files_kept" not in metadata:
-        return None
-    replay = ""
-    if metadata.get("archive_hits") or metadata.get("archive_misses"):
-        replay = (
-            f"replayed {metadata.get('archive_hits')}, "
-            f"not archived so downloaded {metadata.get('archive_misses')}; "
-        )
-    return (
-        f"archive: {replay}kept {metadata.get('archive_files_kept')} files "
-        f"({_size(metadata.get('archive_bytes_kept'))} of "
-        f"{_size(metadata.get('archive_raw_bytes_kept'))}), "
-        f"pruned {metadata.get('archive_versions_pruned')}, "
-        f"holds {metadata.get('archive_objects')} files ({_size(metadata.get('archive_bytes'))}), "
-        f"errors {metadata.get('archive_errors')}"
-    )
-
-
-def _request_problems(code: str, metadata: dict[str, object]) -> list[str]:
-    """What a sync could not do as asked: unknown SKUs (a failure), an archive outage (a
-    warning: the catalog is complete without it)."""
-    problems = []
-    unknown = metadata.get("skus_unknown")
-    if unknown and unknown != "none":
-        problems.append(f"FAILED {code}: not in {code}'s index, not synced: {unknown}")
-    if metadata.get("archive_errors"):
-        problems.append(f"WARNING {code}: raw archive: {metadata.get('archive_status')}")
-    return problems
-
-
-def cmd_sync(
-    codes: Sequence[str],
-    *,
-    all_suppliers: bool,
-    full_refresh: bool,
-    skip_images: bool = False,
-    from_archive: bool = False,
-    only_skus: Sequence[str] = (),
-) -> int:
-    from promosync_pipeline.cli.instance import get_instance
-    from promosync_pipeline.cli.runner import refresh_feed, sync_supplier
-    from promosync_pipeline.resources import CatalogDatabaseResource
-
-    if not codes and not all_suppliers:
-        print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
-        return 2
-    if only_skus and (len(codes) != 1 or all_suppliers):
-        print("promosync sync: --sku needs exactly one supplier CODE", file=sys.stderr)
-        return 2
-    instance = get_instance()
-    feed_run, listed = refresh_feed(instance)
-    if feed_run is not None and not feed_run.success:
-        print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
-        for error in feed_run.errors:
-            print(f"  {error}", file=sys.stderr)
-        return 1
-    wanted = list(codes) if codes else listed
-    if all_suppliers and not codes and (only := settings.supplier_filter()):
-        wanted = [c for c in listed if c in only]
-    store = CatalogDatabaseResource().store()
-    summary: dict[str, dict[str, object]] = {}
-    failed: list[str] = []
-    for code in wanted:
-        outcome = sync_supplier(
-            instance,
-            code,
-            full_refresh=full_refresh,
-            skip_images=skip_images,
-            from_archive=from_archive,
-            only_skus=list(only_skus),
-        )
-        images = outcome.metadata.get("uploaded_images", {})
-        summary[code] = {
-            **outcome.metadata.get("catalog_products", {}),
-            "images_new": images.get("images_new", "-"),
-            "images_failed": images.get("images_failed", "-"),
-        }
-        problems = [f"{code}: {e}" for e in outcome.errors]
-        problems += [
-            f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
-        ]
-        requested = _request_problems(code, summary[code])
-        for line in requested:
-            print(f"  {line}", file=sys.stderr)
-        if not outcome.success or problems or any(p.startswith("FAILED") for p in requested):
-            failed.append(f"{code} (run {outcome.run_id})")
-            for problem in problems:
-                print(f"  FAILED {problem}", file=sys.stderr)
-    _print_summary(summary)
-    if failed:
-        print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
-
-
 def cmd_db_upgrade() -> int:
     from promosync_pipeline.catalog import current_revision, make_engine, redact, upgrade
     from promosync_pipeline.resources import CatalogDatabaseResource
@@ -257,13 +130,19 @@ def cmd_db_upgrade() -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def prepare(argv: Sequence[str] | None = None) -> Callable[[], int]:
+    """Parse ``argv`` and import what its command needs (only that: ``promosync status``
+    never loads the Dagster definitions); the returned callable runs the command and gives
+    its exit code."""
     # Output(data_version=...) and partitioned asset checks are used on purpose; Dagster's
     # beta/preview notices about them would repeat on every run of every supplier.
     warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
     args = _parser().parse_args(argv)
     if args.command == "sync":
-        return cmd_sync(
+        from promosync_pipeline.cli.sync import cmd_sync
+
+        return partial(
+            cmd_sync,
             args.codes,
             all_suppliers=args.all,
             full_refresh=args.full_refresh,
@@ -274,27 +153,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         from promosync_pipeline.cli.doctor import run_doctor
 
-        return run_doctor()
-    if args.command in ("status", "errors"):
-        from promosync_pipeline.cli.status import run_errors, run_status
+        return run_doctor
+    if args.command == "status":
+        from promosync_pipeline.cli.status import run_status
 
-        if args.command == "status":
-            return run_status(as_json=args.json)
-        return run_errors(args.code, as_json=args.json)
+        return partial(run_status, as_json=args.json)
+    if args.command == "errors":
+        from promosync_pipeline.cli.status import run_errors
+
+        return partial(run_errors, args.code, as_json=args.json)
     if args.command == "db":
-        return cmd_db_upgrade()
+        return cmd_db_upgrade
     if args.command == "demo":
         from promosync_pipeline.cli.demo import run_demo
 
-        return run_demo(
-            suppliers=args.suppliers, families=args.families, seed=args.seed, spread=args.spread
+        return partial(
+            run_demo,
+            suppliers=args.suppliers,
+            families=args.families,
+            seed=args.seed,
+            spread=args.spread,
         )
     if args.command == "feed":
         from promosync_pipeline.feedsim.cli import serve_command
 
-        return serve_command(args)
+        return partial(serve_command, args)
     raise AssertionError(args.command)
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """``promosync`` with ``argv``: the command's exit code."""
+    return prepare(argv)()
+
+
+def run() -> None:
+    """The ``promosync`` console script.
+
+    A command loads Dagster, SQLAlchemy and the definitions: some 340,000 objects that live
+    until the process ends. The cyclic garbage collector would walk them again and again while
+    they load and once more at exit (about 0.3 s and 0.8 s of a 5 s no-op sync), so it is off
+    while they load and they are then frozen out of its reach (``gc.freeze``); what the
+    command itself allocates is collected as usual.
+    """
+    gc.disable()
+    try:
+        command = prepare(sys.argv[1:])
+    finally:
+        gc.freeze()
+        gc.enable()
+    code = command()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -7,8 +7,9 @@ from typing import Any
 
 import dagster as dg
 
-from promosync_pipeline.catalog import CachedFile
+from promosync_pipeline.definitions import defs
 from promosync_pipeline.http import FetchError
+from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
@@ -16,14 +17,10 @@ from promosync_pipeline.sync.kept_index import conditional_headers, poll_index
 
 
 def _feed_refresh_job() -> dg.JobDefinition:
-    from promosync_pipeline.definitions import defs
-
     return defs.resolve_job_def("feed_refresh_job")
 
 
 def _supplier_sync_job() -> dg.JobDefinition:
-    from promosync_pipeline.definitions import defs
-
     return defs.resolve_job_def("supplier_sync_job")
 
 
@@ -66,8 +63,8 @@ def _execute(
         return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
 
 
-def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[str]]:
-    """Bring the kept Import.txt up to date; return the supplier codes it lists.
+def refresh_feed(instance: dg.DagsterInstance) -> RunOutcome | None:
+    """Bring the kept Import.txt up to date.
 
     One conditional GET first (:func:`~promosync_pipeline.sync.kept_index.poll_index`): when
     the feed answers 304 the kept copy is current and no Dagster run is spent on it (the
@@ -83,16 +80,15 @@ def refresh_feed(instance: dg.DagsterInstance) -> tuple[RunOutcome | None, list[
         unchanged = poll_index(promidata, store, conditional_headers(kept)).not_modified
     except FetchError:
         unchanged = False  # the feed refresh run reports it
-    outcome = None
-    if not unchanged:
-        outcome = _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
-        if not outcome.success:
-            return outcome, []
-        kept = store.cached_feed_file(promidata.index_url)
-    return outcome, _listed_codes(kept)
+    if unchanged:
+        return None
+    return _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
 
 
-def _listed_codes(kept: CachedFile | None) -> list[str]:
+def listed_supplier_codes() -> list[str]:
+    """The supplier codes the kept Import.txt lists (parsing it is only worth it for
+    ``--all``: a run of named suppliers reads its own slice)."""
+    kept = CatalogDatabaseResource().store().cached_feed_file(PromidataResource().index_url)
     return sorted(parse_index(kept.body).by_supplier()) if kept is not None else []
 
 
@@ -107,8 +103,6 @@ def sync_supplier(
 ) -> RunOutcome:
     """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked;
     re-parsed from the raw archive, or limited to ``only_skus``, if asked."""
-    from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
-
     register_suppliers(instance, [code])
     parse: dict[str, Any] = {"full_refresh": full_refresh}
     if from_archive:

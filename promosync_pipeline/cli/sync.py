@@ -1,0 +1,135 @@
+"""``promosync sync``: refresh the kept Import.txt, run ``supplier_sync_job`` per supplier, print
+a summary and what failed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from promosync_pipeline import settings
+from promosync_pipeline.cli.instance import get_instance
+from promosync_pipeline.cli.runner import listed_supplier_codes, refresh_feed, sync_supplier
+from promosync_pipeline.resources import CatalogDatabaseResource
+
+SUMMARY_COLUMNS = (
+    ("new", "families_new"),
+    ("changed", "families_changed"),
+    ("unchanged", "families_unchanged"),
+    ("removed", "families_removed"),
+    ("failed", "families_failed"),
+    ("variants", "variants_written"),
+    ("images", "images_new"),
+    ("img failed", "images_failed"),
+)
+
+
+def _print_summary(rows: dict[str, dict[str, object]]) -> None:
+    header = f"{'supplier':<10}" + "".join(f"{title:>11}" for title, _ in SUMMARY_COLUMNS)
+    print(header)
+    for code, metadata in rows.items():
+        cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
+        print(f"{code:<10}{cells}")
+    archive = {code: line for code, m in rows.items() if (line := _archive_line(m)) is not None}
+    if archive:
+        print()
+        for code, line in archive.items():
+            print(f"{code:<10}{line}")
+
+
+def _size(value: object) -> str:
+    if not isinstance(value, int | float) or value < 0:
+        return "?"
+    return f"{value / 1e6:.1f} MB" if value >= 1e6 else f"{value / 1e3:.0f} KB"
+
+
+def _archive_line(metadata: dict[str, object]) -> str | None:
+    """The raw archive's share of a supplier's sync, one line."""
+    if "archive_files_kept" not in metadata:
+        return None
+    replay = ""
+    if metadata.get("archive_hits") or metadata.get("archive_misses"):
+        replay = (
+            f"replayed {metadata.get('archive_hits')}, "
+            f"not archived so downloaded {metadata.get('archive_misses')}; "
+        )
+    return (
+        f"archive: {replay}kept {metadata.get('archive_files_kept')} files "
+        f"({_size(metadata.get('archive_bytes_kept'))} of "
+        f"{_size(metadata.get('archive_raw_bytes_kept'))}), "
+        f"pruned {metadata.get('archive_versions_pruned')}, "
+        f"holds {metadata.get('archive_objects')} files ({_size(metadata.get('archive_bytes'))}), "
+        f"errors {metadata.get('archive_errors')}"
+    )
+
+
+def _request_problems(code: str, metadata: dict[str, object]) -> list[str]:
+    """What a sync could not do as asked: unknown SKUs (a failure), an archive outage (a
+    warning: the catalog is complete without it)."""
+    problems = []
+    unknown = metadata.get("skus_unknown")
+    if unknown and unknown != "none":
+        problems.append(f"FAILED {code}: not in {code}'s index, not synced: {unknown}")
+    if metadata.get("archive_errors"):
+        problems.append(f"WARNING {code}: raw archive: {metadata.get('archive_status')}")
+    return problems
+
+
+def cmd_sync(
+    codes: Sequence[str],
+    *,
+    all_suppliers: bool,
+    full_refresh: bool,
+    skip_images: bool = False,
+    from_archive: bool = False,
+    only_skus: Sequence[str] = (),
+) -> int:
+    if not codes and not all_suppliers:
+        print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
+        return 2
+    if only_skus and (len(codes) != 1 or all_suppliers):
+        print("promosync sync: --sku needs exactly one supplier CODE", file=sys.stderr)
+        return 2
+    instance = get_instance()
+    feed_run = refresh_feed(instance)
+    if feed_run is not None and not feed_run.success:
+        print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
+        for error in feed_run.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    wanted = list(codes) if codes else listed_supplier_codes()
+    if all_suppliers and not codes and (only := settings.supplier_filter()):
+        wanted = [c for c in wanted if c in only]
+    store = CatalogDatabaseResource().store()
+    summary: dict[str, dict[str, object]] = {}
+    failed: list[str] = []
+    for code in wanted:
+        outcome = sync_supplier(
+            instance,
+            code,
+            full_refresh=full_refresh,
+            skip_images=skip_images,
+            from_archive=from_archive,
+            only_skus=list(only_skus),
+        )
+        images = outcome.metadata.get("uploaded_images", {})
+        summary[code] = {
+            **outcome.metadata.get("catalog_products", {}),
+            "images_new": images.get("images_new", "-"),
+            "images_failed": images.get("images_failed", "-"),
+        }
+        problems = [f"{code}: {e}" for e in outcome.errors]
+        problems += [
+            f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
+        ]
+        requested = _request_problems(code, summary[code])
+        for line in requested:
+            print(f"  {line}", file=sys.stderr)
+        if not outcome.success or problems or any(p.startswith("FAILED") for p in requested):
+            failed.append(f"{code} (run {outcome.run_id})")
+            for problem in problems:
+                print(f"  FAILED {problem}", file=sys.stderr)
+    _print_summary(summary)
+    if failed:
+        print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
