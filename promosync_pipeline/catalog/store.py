@@ -10,7 +10,8 @@ responsibility, each a mixin that needs only ``engine``:
 - :mod:`.bookkeeping`: suppliers, categories and ``sync_errors``;
 - :mod:`.feed_cache`: the last copy of Import.txt and CAT.csv;
 - :mod:`.images`: image references, stored source URLs and objects;
-- :mod:`.status`: every supplier's state at once, for the status board.
+- :mod:`.status`: every supplier's state at once, for the status board;
+- :mod:`.statistics`: the planner's statistics, refreshed after a large write.
 
 What combines two of them is written here.
 """
@@ -29,6 +30,7 @@ from promosync_pipeline.catalog.images import ImageRecords, SettleStats
 from promosync_pipeline.catalog.reads import Reads
 from promosync_pipeline.catalog.records import WriteStats
 from promosync_pipeline.catalog.staging import Staging
+from promosync_pipeline.catalog.statistics import Statistics
 from promosync_pipeline.catalog.status import StatusReads
 from promosync_pipeline.catalog.sync_runs import SyncRuns
 from promosync_pipeline.catalog.writes import BATCH_FAMILIES, BATCH_VARIANTS, FamilyWrites
@@ -36,7 +38,15 @@ from promosync_pipeline.sync.stages import ErrorStage
 
 
 class CatalogStore(
-    FamilyWrites, Reads, SyncRuns, Bookkeeping, Staging, FeedCache, ImageRecords, StatusReads
+    FamilyWrites,
+    Reads,
+    SyncRuns,
+    Bookkeeping,
+    Staging,
+    FeedCache,
+    ImageRecords,
+    StatusReads,
+    Statistics,
 ):
     """The catalog database behind one engine (thread-safe as the engine's pool is)."""
 

@@ -81,6 +81,7 @@ def apply_changes(
     store.finish_sync_run(run_id, outcome.status, _now(), counts={**counts, **staged.fetch_counts})
     store.update_supplier_status(code, outcome.status, now)
     store.clear_staging(code)
+    store.refresh_statistics()  # the checks query these tables next
     return outcome
 
 

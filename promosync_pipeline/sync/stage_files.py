@@ -66,6 +66,8 @@ def stage_files(
     at least :data:`MIN_FILES_FOR_BUDGET`): the source is broken, trying on only hammers it.
     """
     result = StageResult()
+    if not entries:  # a no-op sync: no event loop, no HTTP client
+        return result
     budget = max(1, int(max_failure_share * len(entries)))
 
     async def sink(batch: Sequence[Outcome]) -> None:
