@@ -25,7 +25,7 @@ def test_contract_names_resolve_and_everything_starts_stopped():
     } <= set(sensors)
     for name in sensors:
         assert sensors[name].default_status == dg.DefaultSensorStatus.STOPPED, name
-    assert defs.get_schedule_def("nightly_supplier_sync").job_name == "supplier_sync_job"
+    assert defs.resolve_schedule_def("nightly_supplier_sync").job_name == "supplier_sync_job"
     assert sensors["promidata_index_sensor"].minimum_interval_seconds == 300
     assert sensors["freshness_alert_sensor"].minimum_interval_seconds == 120
     assert {j.name for j in sensors["promidata_index_sensor"].jobs} == {

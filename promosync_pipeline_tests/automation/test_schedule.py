@@ -39,7 +39,7 @@ def test_one_run_per_listed_supplier_keyed_by_supplier_and_scheduled_time(
     """The schedule keeps the night's index (what the runs read), registers every supplier it
     lists and requests one incremental run each, keyed by supplier and scheduled time."""
     codes = sorted(feed.generator.supplier_codes())
-    schedule = defs.get_schedule_def("nightly_supplier_sync")
+    schedule = defs.resolve_schedule_def("nightly_supplier_sync")
     requests = evaluate(schedule, instance, NIGHT).run_requests
     assert [(r.partition_key, r.run_key) for r in requests] == [
         (code, f"nightly:{code}:2026-03-04T02:00+0000") for code in codes
