@@ -65,6 +65,9 @@ def apply_changes(
     store.record_errors(code, run_id, [(f.sku, None, f.stage, f.reason) for f in write_failures])
     # Committed families had their errors resolved in their own transaction.
     store.resolve_errors(code, changes.unchanged, now, FAMILY_STAGES)
+    # The checks query these tables next. Before the run is closed, so that a database error
+    # here is retried with the step like any other error of the write (which is idempotent).
+    store.refresh_statistics()
     failed = (*staged.failed, *write_failures)
     counts = {
         "families_new": sum(1 for s in changes.new if s not in stats.failed),
@@ -81,7 +84,6 @@ def apply_changes(
     store.finish_sync_run(run_id, outcome.status, _now(), counts={**counts, **staged.fetch_counts})
     store.update_supplier_status(code, outcome.status, now)
     store.clear_staging(code)
-    store.refresh_statistics()  # the checks query these tables next
     return outcome
 
 
