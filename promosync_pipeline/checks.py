@@ -27,7 +27,7 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import quality
+from promosync_pipeline.catalog import is_postgres, quality
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource
 
@@ -288,7 +288,7 @@ def catalog_quality_checks(
     engine = catalog_db.store().engine
     code = context.partition_key
     keys = sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string())
-    at_once = QUERIES_AT_ONCE if engine.dialect.name == "postgresql" else 1
+    at_once = QUERIES_AT_ONCE if is_postgres(engine) else 1
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check") as pool:
         outcomes = list(pool.map(lambda key: CHECKS[key][1](engine, code), keys))
     for key, outcome in zip(keys, outcomes, strict=True):

@@ -7,12 +7,13 @@ from typing import Any
 
 import dagster as dg
 
+from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.http import FetchError
 from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.resources import PromidataResource
 from promosync_pipeline.sync.kept_index import conditional_headers, poll_index
 
 
@@ -63,7 +64,7 @@ def _execute(
         return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
 
 
-def refresh_feed(instance: dg.DagsterInstance) -> RunOutcome | None:
+def refresh_feed(instance: dg.DagsterInstance, store: CatalogStore) -> RunOutcome | None:
     """Bring the kept Import.txt up to date.
 
     One conditional GET first (:func:`~promosync_pipeline.sync.kept_index.poll_index`): when
@@ -74,7 +75,6 @@ def refresh_feed(instance: dg.DagsterInstance) -> RunOutcome | None:
     twice.
     """
     promidata = PromidataResource()
-    store = CatalogDatabaseResource().store()
     kept = store.cached_feed_file(promidata.index_url)
     try:
         unchanged = poll_index(promidata, store, conditional_headers(kept)).not_modified
@@ -85,10 +85,10 @@ def refresh_feed(instance: dg.DagsterInstance) -> RunOutcome | None:
     return _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
 
 
-def listed_supplier_codes() -> list[str]:
+def listed_supplier_codes(store: CatalogStore) -> list[str]:
     """The supplier codes the kept Import.txt lists (parsing it is only worth it for
     ``--all``: a run of named suppliers reads its own slice)."""
-    kept = CatalogDatabaseResource().store().cached_feed_file(PromidataResource().index_url)
+    kept = store.cached_feed_file(PromidataResource().index_url)
     return sorted(parse_index(kept.body).by_supplier()) if kept is not None else []
 
 

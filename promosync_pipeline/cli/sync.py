@@ -90,16 +90,16 @@ def cmd_sync(
         print("promosync sync: --sku needs exactly one supplier CODE", file=sys.stderr)
         return 2
     instance = get_instance()
-    feed_run = refresh_feed(instance)
+    store = CatalogDatabaseResource().store()
+    feed_run = refresh_feed(instance, store)
     if feed_run is not None and not feed_run.success:
         print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
         for error in feed_run.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    wanted = list(codes) if codes else listed_supplier_codes()
+    wanted = list(codes) if codes else listed_supplier_codes(store)
     if all_suppliers and not codes and (only := settings.supplier_filter()):
         wanted = [c for c in wanted if c in only]
-    store = CatalogDatabaseResource().store()
     summary: dict[str, dict[str, object]] = {}
     failed: list[str] = []
     for code in wanted:
