@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -134,9 +133,6 @@ def prepare(argv: Sequence[str] | None = None) -> Callable[[], int]:
     """Parse ``argv`` and import what its command needs (only that: ``promosync status``
     never loads the Dagster definitions); the returned callable runs the command and gives
     its exit code."""
-    # Output(data_version=...) and partitioned asset checks are used on purpose; Dagster's
-    # beta/preview notices about them would repeat on every run of every supplier.
-    warnings.filterwarnings("ignore", message=r".* is currently in (beta|preview)")
     args = _parser().parse_args(argv)
     if args.command == "sync":
         from promosync_pipeline.cli.sync import cmd_sync
