@@ -180,11 +180,25 @@ def _hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
-    """A throwaway Dagster instance (SQLite storage in a temporary folder)."""
-    with dg.instance_for_test() as inst:
+def dagster_instance(
+    request: pytest.FixtureRequest, overrides: dict | None = None
+) -> Iterator[dg.DagsterInstance]:
+    """A throwaway Dagster instance with ``overrides``; its run, event and schedule storage is
+    SQLite in a temporary folder, or a fresh PostgreSQL database (dagster-postgres, as in
+    production) when the test is parametrized with ``"postgresql"``."""
+    overrides = dict(overrides or {})
+    if getattr(request, "param", "sqlite") != "sqlite":
+        url = sa.make_url(request.getfixturevalue("pg_url")).set(drivername="postgresql+psycopg2")
+        overrides["storage"] = {"postgres": {"postgres_url": url.render_as_string(False)}}
+    with dg.instance_for_test(overrides=overrides) as inst:
         yield inst
+
+
+@pytest.fixture
+def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
+    """A throwaway Dagster instance: SQLite storage, or each storage of :data:`BACKENDS` where
+    a package parametrizes it (``automation/conftest.py``)."""
+    yield from dagster_instance(request)
 
 
 def _point_resources_at(
