@@ -1,9 +1,10 @@
 """Dagster resources: the Promidata source, the catalog database, the image store and the raw
 payload archive.
 
-A field left at ``None`` is taken from its contract environment variable when a run starts, or
-falls back to the embedded default, so ``dagster dev`` works with no configuration while the
-launchpad can still override every field.
+The code location binds ``PROMIDATA_BASE_URL`` with ``dg.EnvVar`` (:func:`default_resources`).
+Any other field left at ``None`` is taken from its contract environment variable when the
+resource is used, or falls back to the embedded default, so ``dagster dev`` works with nothing
+else configured while the launchpad can still override every field.
 """
 
 from datetime import datetime
@@ -161,8 +162,13 @@ class ArchiveStoreResource(dg.ConfigurableResource):
 
 
 def default_resources() -> dict[str, Any]:
+    """The resources of the code location. The feed URL, which has no default, is bound with
+    ``dg.EnvVar`` so the UI shows where it comes from and a run without it is refused at
+    launch, naming the variable. The other fields have embedded defaults, which ``dg.EnvVar``
+    cannot express (an unset one fails config resolution, dagster-io/dagster#16232): they stay
+    empty and are read when the resource is used."""
     return {
-        "promidata": PromidataResource(),
+        "promidata": PromidataResource(base_url=dg.EnvVar(settings.PROMIDATA_BASE_URL)),
         "catalog_db": CatalogDatabaseResource(),
         "image_store": ImageStoreResource(),
         "archive_store": ArchiveStoreResource(),

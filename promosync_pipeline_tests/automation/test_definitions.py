@@ -107,3 +107,10 @@ def test_catalog_assets_carry_dagster_s_freshness_policy_with_the_same_window():
 def test_bad_numbers_fail_loudly(name, value, message):
     with pytest.raises(ValueError, match=message):
         load_sensors({name: value})
+
+
+def test_a_run_without_the_feed_url_is_refused_at_launch_naming_the_variable(monkeypatch):
+    monkeypatch.delenv(settings.PROMIDATA_BASE_URL, raising=False)
+    assert defs.resources["promidata"].base_url == dg.EnvVar(settings.PROMIDATA_BASE_URL)
+    with pytest.raises(dg.DagsterInvalidConfigError, match=settings.PROMIDATA_BASE_URL):
+        defs.resolve_job_def("feed_refresh_job").execute_in_process()
