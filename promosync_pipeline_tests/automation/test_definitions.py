@@ -111,6 +111,8 @@ def test_bad_numbers_fail_loudly(name, value, message):
 
 def test_a_run_without_the_feed_url_is_refused_at_launch_naming_the_variable(monkeypatch):
     monkeypatch.delenv(settings.PROMIDATA_BASE_URL, raising=False)
-    assert defs.resources["promidata"].base_url == dg.EnvVar(settings.PROMIDATA_BASE_URL)
+    base_url = defs.resources["promidata"].base_url
+    assert isinstance(base_url, dg.EnvVar), base_url
+    assert base_url.env_var_name == settings.PROMIDATA_BASE_URL
     with pytest.raises(dg.DagsterInvalidConfigError, match=settings.PROMIDATA_BASE_URL):
         defs.resolve_job_def("feed_refresh_job").execute_in_process()
