@@ -31,9 +31,10 @@ from PIL import Image, ImageOps
 
 from promosync_pipeline.feedsim.images import render_image
 from promosync_pipeline.http import ClientSettings, FetchClient, HostPolicy
-from promosync_pipeline.images.pipeline import process_pool, process_sources
+from promosync_pipeline.images.pipeline import process_sources
 from promosync_pipeline.images.process import FIT_SIZES, MAX_LONG_SIDE, THUMBNAIL_SIDE
 from promosync_pipeline.images.stores import FolderStore
+from promosync_pipeline.processes import process_pool
 
 SIZE = (2400, 1800)
 

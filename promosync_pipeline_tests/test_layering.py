@@ -51,6 +51,7 @@ BELOW_DAGSTER = [
     "http/*.py",
     "sync/*.py",
     "feedsim/*.py",
+    "processes.py",
 ]
 CONFIGURATION = ["settings.py"]
 """The contract's environment variables, read at run time by any layer."""

@@ -19,14 +19,10 @@ from promosync_pipeline.assets.reporting import (
     retry_transient,
 )
 from promosync_pipeline.http import ClientStats
-from promosync_pipeline.images.pipeline import (
-    ImageStats,
-    ImageStoreUnavailable,
-    process_pool,
-    process_sources,
-)
+from promosync_pipeline.images.pipeline import ImageStats, ImageStoreUnavailable, process_sources
 from promosync_pipeline.images.results import ImageResult
 from promosync_pipeline.partitions import suppliers
+from promosync_pipeline.processes import process_pool
 from promosync_pipeline.resources import (
     CatalogDatabaseResource,
     ImageStoreResource,

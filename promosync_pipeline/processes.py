@@ -1,0 +1,79 @@
+"""Pools of worker processes that never outlive the process that started them.
+
+Used for the CPU-bound work that would otherwise share one GIL with the event loop: parsing
+product files during a sync, rendering images.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends a process when its parent thread exits."""
+PARENT_POLL_S = 1.0
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is unknown."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: a worker never outlives the process that started it.
+
+    A sync killed with ``kill -9`` cannot shut its pool down, and a worker left alone blocks
+    forever writing its result to a pipe nobody reads (and signal handlers inherited through
+    fork can keep a polite ``kill`` from ending it). The kernel's parent-death signal
+    kills the worker at once; it fires when the *thread* that forked the worker ends, which is
+    the thread that submits the pool's first task (:func:`process_pool`, the caller of the
+    pool's ``with`` block) and outlives the pool. A thread polling the parent's pid covers
+    platforms without ``prctl`` and a parent that died before the signal was armed.
+    """
+    _set_parent_death_signal()
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def process_pool(processes: int | None = None) -> Executor:
+    """Worker processes, started now; they die with the process that called this.
+
+    Forked where the platform can (workers run pure functions only, so they never touch a
+    lock or connection inherited from the parent), spawned elsewhere. Spawning re-runs the
+    main module, so where that fails (a script without a ``__main__`` guard, an interpreter
+    fed from stdin) a thread pool takes over: slower, but the same results. Create and use the
+    pool in one thread: the workers are forked by it.
+    """
+    count = processes or os.cpu_count() or 1
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ProcessPoolExecutor(
+        count, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+    )
+    try:
+        for future in [pool.submit(os.getpid) for _ in range(count)]:
+            future.result(timeout=60)
+    except Exception:
+        pool.shutdown(wait=False, cancel_futures=True)
+        return ThreadPoolExecutor(count, thread_name_prefix="worker")
+    return pool
