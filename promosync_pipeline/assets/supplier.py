@@ -196,6 +196,7 @@ def parsed_variants(
         "price_tiers_parsed": result.price_tiers,
         "duration_s": round(result.duration_s, 3),
         "families_per_s": round(parsed / result.duration_s, 1) if result.duration_s else 0.0,
+        "parse_processes": result.parse_processes,
         "failures": failure_table(_rows(failed)),
         "dagster/row_count": result.variants,
         **stats.as_metadata(),

@@ -4,6 +4,7 @@ from promosync_pipeline.catalog.engine import is_postgres, make_engine, normaliz
 from promosync_pipeline.catalog.migrate import current_revision, head_revision, upgrade
 from promosync_pipeline.catalog.records import (
     CachedFile,
+    EncodedFamily,
     ErrorRecord,
     FamilyWrite,
     KnownProduct,
@@ -17,6 +18,7 @@ from promosync_pipeline.catalog.store import CatalogStore
 __all__ = [
     "CachedFile",
     "CatalogStore",
+    "EncodedFamily",
     "ErrorRecord",
     "FamilyWrite",
     "KnownProduct",

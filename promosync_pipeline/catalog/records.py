@@ -30,6 +30,18 @@ class FamilyWrite:
     """Our hash of the parsed family."""
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedFamily:
+    """A parsed family as it is staged: encoded by ``promidata.codec.encode_family`` (where it
+    was parsed, a worker process, say), with the file it came from."""
+
+    sku: str
+    payload: bytes
+    source_url: str
+    source_hash: str
+    content_hash: str
+
+
 @dataclass
 class WriteStats:
     """Rows written by ``write_families``, and the families that could not be written."""

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
-from promosync_pipeline.catalog.records import FamilyWrite, StagedFamily
+from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite, StagedFamily
 from promosync_pipeline.promidata.codec import decode_family, encode_family
 
 
@@ -25,15 +25,30 @@ class Staging:
     def stage_families(
         self, supplier_code: str, sync_run_id: int, items: Sequence[FamilyWrite]
     ) -> None:
+        encoded = [
+            EncodedFamily(
+                w.family.sku,
+                encode_family(w.family),
+                w.source_url,
+                w.source_hash,
+                w.content_hash,
+            )
+            for w in items
+        ]
+        self.stage_encoded(supplier_code, sync_run_id, encoded)
+
+    def stage_encoded(
+        self, supplier_code: str, sync_run_id: int, items: Sequence[EncodedFamily]
+    ) -> None:
         rows = [
             {
                 "sync_run_id": sync_run_id,
-                "sku": item.family.sku,
+                "sku": item.sku,
                 "supplier_code": supplier_code,
                 "source_url": item.source_url,
                 "source_hash": item.source_hash,
                 "content_hash": item.content_hash,
-                "payload": encode_family(item.family),
+                "payload": item.payload,
             }
             for item in items
         ]

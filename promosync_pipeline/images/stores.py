@@ -49,6 +49,8 @@ def _safe_key(key: str) -> str:
 class FolderStore:
     """Objects as files under ``root`` (``root/<key>``)."""
 
+    writes_locally = True
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
         self.description = f"folder {self.root}"
@@ -112,6 +114,8 @@ class FolderStore:
 
 class S3Store:
     """Objects in ``bucket`` under ``prefix`` through a boto3 S3 client."""
+
+    writes_locally = False
 
     def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
         self.client = client

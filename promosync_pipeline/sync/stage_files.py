@@ -7,19 +7,24 @@ returns.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from promosync_pipeline.catalog import CatalogStore, FamilyWrite
+from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.http import FetchClient
+from promosync_pipeline.processes import process_pool
 from promosync_pipeline.promidata import IndexEntry
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, RawArchive, fetch_and_parse
 from promosync_pipeline.sync.values import FamilyFailure
 
 MIN_FILES_FOR_BUDGET = 10
 """Below this many files one failure is no evidence of a broken source."""
+MIN_FILES_FOR_PROCESSES = 100
+"""From this many files on, starting worker processes to parse them pays for itself."""
 
 
 @dataclass
@@ -32,6 +37,8 @@ class StageResult:
     aborted: bool = False
     """The failure budget ran out before every file was tried."""
     duration_s: float = 0.0
+    parse_processes: int = 0
+    """Worker processes that parsed the files (0: parsed on the event loop)."""
 
     def over_budget(self, files: int, max_failure_share: float) -> bool:
         if files < MIN_FILES_FOR_BUDGET:
@@ -55,6 +62,7 @@ def stage_files(
     on_done: Callable[[int], None] = lambda n: None,
     archive: RawArchive | None = None,
     replay: bool = False,
+    parse_processes: int | None = None,
 ) -> StageResult:
     """Fetch and parse ``entries``; stage each parsed family and record each failure as it
     comes, so a run killed halfway has lost nothing it had done.
@@ -64,6 +72,10 @@ def stage_files(
 
     Stops early once more than ``max_failure_share`` of the files have failed (when there are
     at least :data:`MIN_FILES_FOR_BUDGET`): the source is broken, trying on only hammers it.
+
+    From :data:`MIN_FILES_FOR_PROCESSES` files on, files are parsed in ``parse_processes``
+    worker processes (one per core by default; 0: on the event loop), so that parsing does not
+    share the event loop's GIL.
     """
     result = StageResult()
     if not entries:  # a no-op sync: no event loop, no HTTP client
@@ -73,11 +85,11 @@ def stage_files(
     async def sink(batch: Sequence[Outcome]) -> None:
         parsed = [o for o in batch if isinstance(o, Parsed)]
         failed = [o for o in batch if isinstance(o, Failed)]
-        staged = [FamilyWrite(p.family, p.entry.url, p.entry.hash, p.content_hash) for p in parsed]
-        await asyncio.to_thread(store.stage_families, supplier_code, sync_run_id, staged)
+        staged = [p.family for p in parsed]
+        await asyncio.to_thread(store.stage_encoded, supplier_code, sync_run_id, staged)
         result.staged_skus.extend(p.family.sku for p in parsed)
-        result.variants += sum(len(p.family.variants) for p in parsed)
-        result.price_tiers += sum(p.family.price_tier_count for p in parsed)
+        result.variants += sum(p.variants for p in parsed)
+        result.price_tiers += sum(p.price_tiers for p in parsed)
         result.files_downloaded += len(parsed) + sum(1 for f in failed if f.stage != "download")
         if failed:
             failures = [FamilyFailure(f.entry.sku, f.stage, f.reason, f.entry.url) for f in failed]
@@ -87,7 +99,7 @@ def stage_files(
             if len(result.failed) > budget and len(entries) >= MIN_FILES_FOR_BUDGET:
                 raise _BudgetExhausted
 
-    async def run() -> None:
+    async def run(parsers: Executor | None) -> None:
         async with client:
             await fetch_and_parse(
                 client,
@@ -98,13 +110,23 @@ def stage_files(
                 on_done=on_done,
                 archive=archive,
                 replay=replay,
+                parsers=parsers,
             )
 
     started = time.monotonic()
+    parsers = None
+    if parse_processes != 0 and len(entries) >= MIN_FILES_FOR_PROCESSES:
+        count = parse_processes or os.cpu_count() or 1
+        parsers = process_pool(count)
+        if isinstance(parsers, ProcessPoolExecutor):  # not the fallback of threads
+            result.parse_processes = count
     try:
-        asyncio.run(run())
+        asyncio.run(run(parsers))
     except _BudgetExhausted:
         result.aborted = True
+    finally:
+        if parsers is not None:
+            parsers.shutdown(wait=True, cancel_futures=True)
     result.duration_s = time.monotonic() - started
     return result
 
