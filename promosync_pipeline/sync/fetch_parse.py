@@ -39,6 +39,15 @@ class Failed:
 
 
 Outcome = Parsed | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Crashed:
+    """A fetch worker ended on an unexpected exception (``error``)."""
+
+    error: Exception
+
+
 BatchSink = Callable[[Sequence[Outcome]], Awaitable[None]]
 
 
@@ -112,41 +121,47 @@ async def fetch_and_parse(
         queue.put_nowait(entry)
     for _ in range(workers):
         queue.put_nowait(None)
-    results: asyncio.Queue[Outcome | None] = asyncio.Queue(maxsize=batch_size * 2)
+    results: asyncio.Queue[Outcome | _Crashed | None] = asyncio.Queue(maxsize=batch_size * 2)
 
     async def worker() -> None:
-        while (entry := await queue.get()) is not None:
-            data = None
-            if replay and archive is not None:
-                data = await asyncio.to_thread(archive.read, entry)
-            keep = False
-            if data is None:
-                try:
-                    response = await client.get(entry.url)
-                except FetchError as exc:
-                    await results.put(
-                        Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts())
-                    )
-                    continue
-                data = response.content
-                keep = archive is not None and archive.wants(entry)
-            if parsers is None:
-                outcome, packed = read_file(entry, data, keep)
-            else:
-                outcome, packed = await loop.run_in_executor(parsers, read_file, entry, data, keep)
-            if archive is not None and packed is not None:
-                if archive.writes_locally:  # a file write: cheaper here than in a thread
-                    archive.keep_packed(entry, packed, len(data))
-                else:
-                    await asyncio.to_thread(archive.keep_packed, entry, packed, len(data))
-            await results.put(outcome)
+        try:
+            while (entry := await queue.get()) is not None:
+                await results.put(await outcome_of(entry))
+        except Exception as exc:  # a bug or a dead parser process: end the fetch, do not hang
+            await results.put(_Crashed(exc))
+            return
         await results.put(None)
+
+    async def outcome_of(entry: IndexEntry) -> Outcome:
+        data = None
+        if replay and archive is not None:
+            data = await asyncio.to_thread(archive.read, entry)
+        keep = False
+        if data is None:
+            try:
+                response = await client.get(entry.url)
+            except FetchError as exc:
+                return Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts())
+            data = response.content
+            keep = archive is not None and archive.wants(entry)
+        if parsers is None:
+            outcome, packed = read_file(entry, data, keep)
+        else:
+            outcome, packed = await loop.run_in_executor(parsers, read_file, entry, data, keep)
+        if archive is not None and packed is not None:
+            if archive.writes_locally:  # a file write: cheaper here than in a thread
+                archive.keep_packed(entry, packed, len(data))
+            else:
+                await asyncio.to_thread(archive.keep_packed, entry, packed, len(data))
+        return outcome
 
     async def drain() -> None:
         finished = 0
         batch: list[Outcome] = []
         while finished < workers:
             outcome = await results.get()
+            if isinstance(outcome, _Crashed):
+                raise outcome.error
             if outcome is None:
                 finished += 1
                 continue

@@ -1,7 +1,11 @@
 """Staging a supplier's files in worker processes gives exactly what parsing them on the event
 loop gives: the same staged families, byte for byte, the same failures, every file archived."""
 
+import asyncio
 import gzip
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +22,9 @@ from promosync_pipeline.feedsim.server import FeedServer
 from promosync_pipeline.http import FetchClient
 from promosync_pipeline.http.hosts import HostPolicy
 from promosync_pipeline.http.settings import ClientSettings
+from promosync_pipeline.processes import process_pool
 from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.sync.fetch_parse import fetch_and_parse
 from promosync_pipeline.sync.stage_files import MIN_FILES_FOR_PROCESSES, StageResult, stage_files
 
 FAMILIES = MIN_FILES_FOR_PROCESSES + 5
@@ -103,3 +109,27 @@ def test_the_archive_keeps_every_downloaded_file_as_served_even_one_that_does_no
     assert whole.startswith(kept[broken])
     intact = feed.generator.all_skus()[0]
     assert kept[intact] == feed.generator.product_bytes(intact)
+
+
+def test_a_killed_parser_process_fails_the_fetch_at_once_instead_of_hanging(feed):
+    """The kernel's OOM killer ending a parser, say: the pool breaks, and the error reaches the
+    caller (the step fails and is retried) instead of the fetch waiting for it forever."""
+    entries = parse_index(httpx.get(feed.index_url).content).entries
+    policy = HostPolicy.for_feed(feed.index_url)
+    parsers = process_pool(1)
+    os.kill(parsers.submit(os.getpid).result(timeout=30), signal.SIGKILL)
+    sunk: list[object] = []
+
+    async def sink(batch) -> None:
+        sunk.extend(batch)
+
+    async def run() -> None:
+        async with FetchClient(ClientSettings(), policy) as client:
+            await fetch_and_parse(client, entries, sink, workers=4, parsers=parsers)
+
+    try:
+        with pytest.raises(BrokenProcessPool):
+            asyncio.run(asyncio.wait_for(run(), timeout=60))
+    finally:
+        parsers.shutdown(wait=True, cancel_futures=True)
+    assert sunk == []
