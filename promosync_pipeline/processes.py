@@ -55,6 +55,11 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
+def worker_count(processes: int | None = None) -> int:
+    """``processes``, or one per core."""
+    return processes or os.cpu_count() or 1
+
+
 def process_pool(processes: int | None = None) -> Executor:
     """Worker processes, started now; they die with the process that called this.
 
@@ -64,7 +69,7 @@ def process_pool(processes: int | None = None) -> Executor:
     fed from stdin) a thread pool takes over: slower, but the same results. Create and use the
     pool in one thread: the workers are forked by it.
     """
-    count = processes or os.cpu_count() or 1
+    count = worker_count(processes)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(

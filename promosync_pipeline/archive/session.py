@@ -68,6 +68,7 @@ class SupplierArchive:
         if versions < 1:
             raise ValueError(f"{settings.ARCHIVE_VERSIONS} must be at least 1, not {versions}")
         self.store = store
+        self.writes_locally = store.writes_locally
         self.supplier_code = supplier_code
         self.versions = versions
         self.now = now
@@ -80,10 +81,6 @@ class SupplierArchive:
         self.kept = self.kept_bytes = self.kept_raw_bytes = 0
         self.hits = self.misses = self.pruned = 0
         self.write_s = 0.0
-
-    @property
-    def writes_locally(self) -> bool:
-        return self.store.writes_locally
 
     # -- bookkeeping --------------------------------------------------------------------------
     @property
@@ -125,14 +122,11 @@ class SupplierArchive:
         """Whether :meth:`keep` would store this file: its version is not archived yet."""
         return self.find(entry.sku, entry.hash) is None
 
-    def keep(self, entry: IndexEntry, data: bytes) -> None:
-        """Archive one downloaded file, unless this version is already there. Never raises."""
-        if self.wants(entry):
-            self.keep_packed(entry, pack(data), len(data))
-
-    def keep_packed(self, entry: IndexEntry, packed: bytes, raw_size: int) -> None:
-        """Archive a file already compressed by :func:`pack` (in a worker process, say).
-        Never raises."""
+    def keep(self, entry: IndexEntry, packed: bytes, raw_size: int) -> None:
+        """Archive a downloaded file of ``raw_size`` bytes, compressed by :func:`pack` (where
+        it was parsed), unless this version is already there. Never raises."""
+        if not self.wants(entry):
+            return
         if self.down:
             self._failed("archive down", RuntimeError("skipped after repeated failures"))
             return

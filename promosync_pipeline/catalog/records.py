@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from promosync_pipeline.promidata import Family
+from promosync_pipeline.promidata.codec import encode_family
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,14 @@ class EncodedFamily:
     source_url: str
     source_hash: str
     content_hash: str
+
+    @classmethod
+    def of(cls, write: FamilyWrite) -> EncodedFamily:
+        """``write``'s family, encoded for staging."""
+        payload = encode_family(write.family)
+        return cls(
+            write.family.sku, payload, write.source_url, write.source_hash, write.content_hash
+        )
 
 
 @dataclass

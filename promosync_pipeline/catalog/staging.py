@@ -14,7 +14,7 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite, StagedFamily
-from promosync_pipeline.promidata.codec import decode_family, encode_family
+from promosync_pipeline.promidata.codec import decode_family
 
 
 class Staging:
@@ -23,21 +23,6 @@ class Staging:
     engine: sa.Engine
 
     def stage_families(
-        self, supplier_code: str, sync_run_id: int, items: Sequence[FamilyWrite]
-    ) -> None:
-        encoded = [
-            EncodedFamily(
-                w.family.sku,
-                encode_family(w.family),
-                w.source_url,
-                w.source_hash,
-                w.content_hash,
-            )
-            for w in items
-        ]
-        self.stage_encoded(supplier_code, sync_run_id, encoded)
-
-    def stage_encoded(
         self, supplier_code: str, sync_run_id: int, items: Sequence[EncodedFamily]
     ) -> None:
         rows = [

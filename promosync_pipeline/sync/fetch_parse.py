@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from promosync_pipeline.archive.session import pack
-from promosync_pipeline.catalog.records import EncodedFamily
+from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite
 from promosync_pipeline.http import FetchClient, FetchError
 from promosync_pipeline.promidata import IndexEntry, ProductParseError, content_hash, parse_product
-from promosync_pipeline.promidata.codec import encode_family
 from promosync_pipeline.sync.stages import ErrorStage
 
 
@@ -55,15 +54,13 @@ class RawArchive(Protocol):
     """Where downloaded bytes are kept and replayed from (``archive.SupplierArchive``); the
     calls block and never raise."""
 
-    @property
-    def writes_locally(self) -> bool:
-        """Keeping a file is a local file write: a tenth of a millisecond, cheaper done on the
-        event loop than handed to a thread (each of its system calls would wait for the
-        GIL)."""
+    writes_locally: bool
+    """Keeping a file is a local file write: a tenth of a millisecond, cheaper done on the
+    event loop than handed to a thread (each of its system calls would wait for the GIL)."""
 
     def wants(self, entry: IndexEntry) -> bool: ...
 
-    def keep_packed(self, entry: IndexEntry, packed: bytes, raw_size: int) -> None: ...
+    def keep(self, entry: IndexEntry, packed: bytes, raw_size: int) -> None: ...
 
     def read(self, entry: IndexEntry) -> bytes | None: ...
 
@@ -80,9 +77,7 @@ def parse_entry(entry: IndexEntry, data: bytes) -> Outcome:
         )
     except ProductParseError as exc:
         return Failed(entry, ErrorStage.PARSE, str(exc))
-    encoded = EncodedFamily(
-        family.sku, encode_family(family), entry.url, entry.hash, content_hash(family)
-    )
+    encoded = EncodedFamily.of(FamilyWrite(family, entry.url, entry.hash, content_hash(family)))
     return Parsed(entry, encoded, len(family.variants), family.price_tier_count)
 
 
@@ -150,9 +145,9 @@ async def fetch_and_parse(
             outcome, packed = await loop.run_in_executor(parsers, read_file, entry, data, keep)
         if archive is not None and packed is not None:
             if archive.writes_locally:  # a file write: cheaper here than in a thread
-                archive.keep_packed(entry, packed, len(data))
+                archive.keep(entry, packed, len(data))
             else:
-                await asyncio.to_thread(archive.keep_packed, entry, packed, len(data))
+                await asyncio.to_thread(archive.keep, entry, packed, len(data))
         return outcome
 
     async def drain() -> None:

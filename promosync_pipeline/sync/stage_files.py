@@ -7,7 +7,6 @@ returns.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -16,7 +15,7 @@ from datetime import UTC, datetime
 
 from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.http import FetchClient
-from promosync_pipeline.processes import process_pool
+from promosync_pipeline.processes import process_pool, worker_count
 from promosync_pipeline.promidata import IndexEntry
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, RawArchive, fetch_and_parse
 from promosync_pipeline.sync.values import FamilyFailure
@@ -86,7 +85,7 @@ def stage_files(
         parsed = [o for o in batch if isinstance(o, Parsed)]
         failed = [o for o in batch if isinstance(o, Failed)]
         staged = [p.family for p in parsed]
-        await asyncio.to_thread(store.stage_encoded, supplier_code, sync_run_id, staged)
+        await asyncio.to_thread(store.stage_families, supplier_code, sync_run_id, staged)
         result.staged_skus.extend(p.family.sku for p in parsed)
         result.variants += sum(p.variants for p in parsed)
         result.price_tiers += sum(p.price_tiers for p in parsed)
@@ -116,7 +115,7 @@ def stage_files(
     started = time.monotonic()
     parsers = None
     if parse_processes != 0 and len(entries) >= MIN_FILES_FOR_PROCESSES:
-        count = parse_processes or os.cpu_count() or 1
+        count = worker_count(parse_processes)
         parsers = process_pool(count)
         if isinstance(parsers, ProcessPoolExecutor):  # not the fallback of threads
             result.parse_processes = count

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
-from promosync_pipeline.archive.session import MAX_ERRORS_IN_A_ROW
+from promosync_pipeline.archive.session import MAX_ERRORS_IN_A_ROW, pack
 from promosync_pipeline.promidata import IndexEntry
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -25,6 +25,11 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"s3://{bucket}/raw"
 
 
+def packed(data: bytes) -> tuple[bytes, int]:
+    """``keep``'s arguments for a downloaded file, compressed as the sync compresses it."""
+    return pack(data), len(data)
+
+
 def session(location: str, day: int, versions: int = 3) -> SupplierArchive:
     """The archive as the sync of ``day`` sees it (listed at its start)."""
     archive = SupplierArchive(
@@ -37,7 +42,7 @@ def session(location: str, day: int, versions: int = 3) -> SupplierArchive:
 def test_a_kept_file_is_stored_compressed_and_replays_by_its_hash(location):
     body = b'{"sku": "A1-1", "name": "mug"}' * 200
     first = session(location, 0)
-    first.keep(entry("A1-1", "h1"), body)
+    first.keep(entry("A1-1", "h1"), *packed(body))
     assert (first.kept, first.errors) == (1, 0)
     assert first.kept_bytes < len(body) / 10
 
@@ -50,9 +55,9 @@ def test_a_kept_file_is_stored_compressed_and_replays_by_its_hash(location):
 
 
 def test_a_version_already_archived_is_not_written_again(location):
-    session(location, 0).keep(entry("A1-1", "h1"), b"one")
+    session(location, 0).keep(entry("A1-1", "h1"), *packed(b"one"))
     again = session(location, 1)
-    again.keep(entry("A1-1", "h1"), b"one")
+    again.keep(entry("A1-1", "h1"), *packed(b"one"))
     assert again.kept == 0
     assert again.size()[0] == 1
 
@@ -60,8 +65,8 @@ def test_a_version_already_archived_is_not_written_again(location):
 def test_prune_keeps_n_versions_per_family(location):
     for day, file_hash in enumerate(["h1", "h2", "h3", "h4", "h5"]):
         archive = session(location, day, versions=2)
-        archive.keep(entry("A1-1", file_hash), file_hash.encode() * 50)
-        archive.keep(entry("A1-2", "same"), b"unchanged")
+        archive.keep(entry("A1-1", file_hash), *packed(file_hash.encode() * 50))
+        archive.keep(entry("A1-2", "same"), *packed(b"unchanged"))
         archive.prune({"A1-1": file_hash, "A1-2": "same"})
     after = session(location, 9, versions=2)
     assert after.size()[0] == 3
@@ -76,7 +81,7 @@ def test_an_unusable_store_never_raises_and_is_counted(tmp_path: Path):
     blocker.write_text("a file where the archive folder should be")
     archive = session(str(blocker), 0)
     for n in range(MAX_ERRORS_IN_A_ROW + 3):
-        archive.keep(entry(f"A1-{n}", "h"), b"data")
+        archive.keep(entry(f"A1-{n}", "h"), *packed(b"data"))
     assert archive.kept == 0
     assert archive.errors == MAX_ERRORS_IN_A_ROW + 3
     meta = archive.metadata()
@@ -88,14 +93,14 @@ def test_an_unusable_store_never_raises_and_is_counted(tmp_path: Path):
 
 def test_a_missing_bucket_is_counted_not_raised(s3_bucket):
     archive = session(f"s3://{s3_bucket}-missing/raw", 0)
-    archive.keep(entry("A1-1", "h"), b"data")
+    archive.keep(entry("A1-1", "h"), *packed(b"data"))
     assert (archive.kept, archive.errors) == (0, 2)
     assert "NoSuchBucket" in archive.metadata()["archive_status"]
 
 
 def test_a_corrupt_copy_is_a_miss(tmp_path: Path):
     location = str(tmp_path / "archive")
-    session(location, 0).keep(entry("A1-1", "h1"), b"good")
+    session(location, 0).keep(entry("A1-1", "h1"), *packed(b"good"))
     (copy,) = (tmp_path / "archive").rglob("*.json.gz")
     copy.write_bytes(b"not gzip")
     later = session(location, 1)
@@ -104,7 +109,7 @@ def test_a_corrupt_copy_is_a_miss(tmp_path: Path):
 
 
 def test_the_copy_is_plain_gzip(tmp_path: Path):
-    session(str(tmp_path / "archive"), 0).keep(entry("A1-1", "h1"), b"payload")
+    session(str(tmp_path / "archive"), 0).keep(entry("A1-1", "h1"), *packed(b"payload"))
     (copy,) = (tmp_path / "archive").rglob("*.json.gz")
     assert gzip.decompress(copy.read_bytes()) == b"payload"
     assert copy.relative_to(tmp_path / "archive").parts[:2] == ("A1", "A1-1")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import (
     CatalogStore,
+    EncodedFamily,
     FamilyWrite,
     make_engine,
     upgrade,
@@ -174,7 +175,7 @@ def test_errors_are_recorded_once_per_family_and_resolved(store):
 
 def test_staging_round_trip(store, generator):
     family = generator.family(generator.all_skus()[9])
-    store.stage_families(family.supplier_code, 7, [write(family)])
+    store.stage_families(family.supplier_code, 7, [EncodedFamily.of(write(family))])
     staged = store.staged_hashes(7)
     assert staged[family.sku].content_hash == content_hash(family)
     result = store.write_staged(7, [family.sku], T0)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore, KnownProduct, upgrade
+from promosync_pipeline.catalog import CatalogStore, EncodedFamily, KnownProduct, upgrade
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog import writes as writes_module
 from promosync_pipeline.promidata import PriceTier, content_hash
@@ -414,7 +414,7 @@ def test_timestamps_come_back_as_the_same_instant_in_utc(store: CatalogStore):
 def test_staged_families_are_written_from_the_staging_table(store: CatalogStore):
     a, b = family(1), family(2)
     run = store.start_sync_run(SUPPLIER, "dagster-run", T0)
-    store.stage_families(SUPPLIER, run, [write(a), write(b)])
+    store.stage_families(SUPPLIER, run, [EncodedFamily.of(write(f)) for f in (a, b)])
     staged = store.staged_hashes(run)
     assert {sku: s.content_hash for sku, s in staged.items()} == {
         a.sku: content_hash(a),
