@@ -33,7 +33,7 @@ class PromidataResource(dg.ConfigurableResource):
     allowed_hosts: str | None = None
     """Comma-separated extra hosts for product and image URLs (``PROMOSYNC_ALLOWED_HOSTS``)."""
     max_in_flight: int = 16
-    requests_per_second: float = 200.0
+    requests_per_second: float = 1000.0
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     max_attempts: int = 5

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 class ClientSettings:
     max_in_flight: int = 16
     """Requests open at once."""
-    requests_per_second: float = 200.0
-    """Upper bound on the request rate; halved on every 429, recovered slowly on success."""
+    requests_per_second: float = 1000.0
+    """Upper bound on the request rate; halved on every 429, recovered slowly on success.
+
+    Above what ``max_in_flight`` connections reach against a static file server (about 300
+    files/s on two cores), so a healthy feed is fetched as fast as it answers; a feed that
+    pushes back with 429 is slowed at once."""
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     max_attempts: int = 5

@@ -41,7 +41,10 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     ``final_requests_per_s`` in the metadata). A ``Retry-After: 3600`` is capped (here at 0.3 s):
     the sync is not held hostage."""
     feed.set_faults([parse_fault("429:times=2,retry_after=0.4")])
-    runs = sync(instance, promidata={"max_in_flight": 4, "retry_after_cap_s": 5.0})
+    runs = sync(
+        instance,
+        promidata={"max_in_flight": 4, "requests_per_second": 200.0, "retry_after_cap_s": 5.0},
+    )
     (run,) = supplier_runs(runs).values()
     assert run.success, run.error()
     stats = run.metadata["parsed_variants"]
