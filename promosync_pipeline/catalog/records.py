@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
+from promosync_pipeline.catalog.rows import encode_rows, family_rows
 from promosync_pipeline.promidata import Family
-from promosync_pipeline.promidata.codec import encode_family
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +33,9 @@ class FamilyWrite:
 
 @dataclass(frozen=True, slots=True)
 class EncodedFamily:
-    """A parsed family as it is staged: encoded by ``promidata.codec.encode_family`` (where it
-    was parsed, a worker process, say), with the file it came from."""
+    """A parsed family as it is staged: its catalog rows, encoded by
+    ``catalog.rows.encode_rows`` where the file was parsed (a worker process, say), with the
+    file it came from."""
 
     sku: str
     payload: bytes
@@ -44,8 +45,8 @@ class EncodedFamily:
 
     @classmethod
     def of(cls, write: FamilyWrite) -> EncodedFamily:
-        """``write``'s family, encoded for staging."""
-        payload = encode_family(write.family)
+        """``write``'s family, as rows encoded for staging."""
+        payload = encode_rows(family_rows(write))
         return cls(
             write.family.sku, payload, write.source_url, write.source_hash, write.content_hash
         )

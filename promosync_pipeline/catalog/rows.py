@@ -1,9 +1,10 @@
 """Catalog rows of a parsed family, and the checks that keep one bad family out of a batch.
 
 Rows are plain tuples in the column order below: cheap to build for hundreds of thousands of
-price tiers and what COPY wants. The checks mirror the schema's limits, so a value the database
-would refuse fails its family with a readable reason, on PostgreSQL and SQLite alike (SQLite
-enforces no string lengths).
+price tiers and what COPY wants. They are built where the file is parsed (a worker process) and
+staged encoded (:func:`encode_rows`), so the catalog write only decodes them. The checks mirror
+the schema's limits, so a value the database would refuse fails its family with a readable
+reason, on PostgreSQL and SQLite alike (SQLite enforces no string lengths).
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.records import FamilyWrite
 
-PRODUCT_COLUMNS = (
+if TYPE_CHECKING:
+    from promosync_pipeline.catalog.records import FamilyWrite
+
+PRODUCT_CONTENT_COLUMNS = (
     "sku",
     "supplier_code",
     "supplier_sku",
@@ -37,6 +42,10 @@ PRODUCT_COLUMNS = (
     "price_min",
     "price_max",
     "currency",
+)
+"""What a family's product row holds: everything the file says. The write adds the rest."""
+PRODUCT_COLUMNS = (
+    *PRODUCT_CONTENT_COLUMNS,
     "is_active",
     "first_seen_at",
     "last_synced_at",
@@ -81,6 +90,7 @@ class FamilyRows:
 
     sku: str
     product: Row
+    """:data:`PRODUCT_CONTENT_COLUMNS`; ``supplier_code`` is the one the file declares."""
     variants: list[Row]
     tiers: list[Row]
     images: list[ImageRefRow]
@@ -90,12 +100,16 @@ class FamilyRows:
     def variant_skus(self) -> list[str]:
         return [row[0] for row in self.variants]
 
+    def product_row(self, now: datetime) -> Row:
+        """The whole ``products`` row (:data:`PRODUCT_COLUMNS`) of a family written at ``now``."""
+        return (*self.product, True, now, now, None)
 
-def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyRows:
+
+def family_rows(item: FamilyWrite) -> FamilyRows:
     family = item.family
     product = (
         family.sku,
-        supplier_code,
+        family.supplier_code,
         family.supplier_sku,
         family.ean,
         family.category_code,
@@ -112,10 +126,6 @@ def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyR
         family.price_min,
         family.price_max,
         family.currency,
-        True,
-        now,
-        now,
-        None,
     )
     variants = [
         (
@@ -149,6 +159,39 @@ def family_rows(item: FamilyWrite, supplier_code: str, now: datetime) -> FamilyR
     return FamilyRows(family.sku, product, variants, tiers, images)
 
 
+_PRODUCT_PRICES = tuple(PRODUCT_CONTENT_COLUMNS.index(c) for c in ("price_min", "price_max"))
+
+
+def _decimal_text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot stage a {type(value).__name__}")
+
+
+def encode_rows(rows: FamilyRows) -> bytes:
+    """``rows`` as compact JSON for the staging table; :func:`decode_rows` reads them back."""
+    return orjson.dumps(
+        [rows.product, rows.variants, rows.tiers, rows.images], default=_decimal_text
+    )
+
+
+def decode_rows(data: bytes) -> FamilyRows:
+    product, variants, tiers, images = orjson.loads(data)
+    for i in _PRODUCT_PRICES:
+        if product[i] is not None:
+            product[i] = Decimal(product[i])
+    return FamilyRows(
+        product[0],
+        tuple(product),
+        [tuple(v) for v in variants],
+        [
+            (v, r, k, q, None if p is None else Decimal(p), c, o, s)
+            for v, r, k, q, p, c, o, s in tiers
+        ],
+        [tuple(i) for i in images],
+    )
+
+
 def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int]]:
     """(position, column, max length) of the length-limited columns among ``columns``."""
     out = []
@@ -159,7 +202,7 @@ def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int
     return out
 
 
-_PRODUCT_LIMITS = _limits(t.products, PRODUCT_COLUMNS)
+_PRODUCT_LIMITS = _limits(t.products, PRODUCT_CONTENT_COLUMNS)
 _VARIANT_LIMITS = _limits(t.product_variants, VARIANT_COLUMNS)
 _TIER_LIMITS = _limits(t.price_tiers, TIER_COLUMNS)
 
@@ -172,10 +215,12 @@ def _too_long(table: str, row: Row, limits: list[tuple[int, str, int]]) -> str |
     return None
 
 
-def problem(rows: FamilyRows, family_supplier: str, supplier_code: str) -> str | None:
-    """Why the database would refuse this family, or None when it can be written."""
-    if family_supplier != supplier_code:
-        return f"family {rows.sku} belongs to supplier {family_supplier}, not {supplier_code}"
+def problem(rows: FamilyRows, supplier_code: str) -> str | None:
+    """Why the database would refuse this family as one of ``supplier_code``'s, or None when
+    it can be written."""
+    declared = rows.product[1]
+    if declared != supplier_code:
+        return f"family {rows.sku} belongs to supplier {declared}, not {supplier_code}"
     if not rows.sku:
         return "family without a SKU"
     reason = _too_long("products", rows.product, _PRODUCT_LIMITS)

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
-from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite, StagedFamily
-from promosync_pipeline.promidata.codec import decode_family
+from promosync_pipeline.catalog.records import EncodedFamily, StagedFamily
+from promosync_pipeline.catalog.rows import FamilyRows, decode_rows
 
 
 class Staging:
@@ -51,17 +51,16 @@ class Staging:
 
     def staged_families(
         self, sync_run_id: int, skus: Sequence[str], chunk: int = 200
-    ) -> Iterator[FamilyWrite]:
-        """The staged families among ``skus``, read ``chunk`` at a time (bounded memory)."""
+    ) -> Iterator[FamilyRows]:
+        """The catalog rows of the staged families among ``skus``, read ``chunk`` at a time
+        (bounded memory)."""
         s = t.staged_families
         for part in chunks(list(skus), chunk):
-            query = sa.select(s.c.payload, s.c.source_url, s.c.source_hash, s.c.content_hash).where(
-                s.c.sync_run_id == sync_run_id, s.c.sku.in_(part)
-            )
+            query = sa.select(s.c.payload).where(s.c.sync_run_id == sync_run_id, s.c.sku.in_(part))
             with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-            for payload, url, source_hash, content in rows:
-                yield FamilyWrite(decode_family(payload), url, source_hash, content)
+                payloads = conn.execute(query).scalars().all()
+            for payload in payloads:
+                yield decode_rows(payload)
 
     def clear_staging(self, supplier_code: str) -> None:
         s = t.staged_families

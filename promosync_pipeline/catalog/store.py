@@ -4,7 +4,7 @@ SQLAlchemy Core only, no Dagster, no HTTP. The methods live in small modules, on
 responsibility, each a mixin that needs only ``engine``:
 
 - :mod:`.reads`: ``known_hashes``, ``active_count``, ``active_variant_count``, ``open_errors``;
-- :mod:`.writes`: ``write_families``, ``touch_unchanged``, ``deactivate``;
+- :mod:`.writes`: ``write_families``/``write_family_rows``, ``touch_unchanged``, ``deactivate``;
 - :mod:`.staging`: parsed families parked between pipeline steps;
 - :mod:`.sync_runs`: the ``sync_runs`` rows;
 - :mod:`.bookkeeping`: suppliers, categories and ``sync_errors``;
@@ -85,7 +85,7 @@ class CatalogStore(
         if len(suppliers) > 1:
             raise ValueError(f"sync run {sync_run_id} staged several suppliers: {suppliers}")
         items = self.staged_families(sync_run_id, skus, chunk)
-        return self.write_families(suppliers[0], items, now, on_batch=on_done)
+        return self.write_family_rows(suppliers[0], items, now, on_batch=on_done)
 
     def record_image_failures(
         self,

@@ -51,9 +51,21 @@ class FamilyWrites:
         *,
         on_batch: Callable[[int], None] | None = None,
     ) -> WriteStats:
+        """:meth:`write_family_rows` of parsed families."""
+        rows = (family_rows(item) for item in items)
+        return self.write_family_rows(supplier_code, rows, now, on_batch=on_batch)
+
+    def write_family_rows(
+        self,
+        supplier_code: str,
+        families: Iterable[FamilyRows],
+        now: datetime,
+        *,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> WriteStats:
         """Upsert families with their variants and price tiers, batch by batch.
 
-        ``items`` is consumed lazily, so a whole supplier never sits in memory. A family is
+        ``families`` is consumed lazily, so a whole supplier never sits in memory. A family is
         written whole or not at all. A family that cannot be written is reported in
         ``WriteStats.failed`` with the reason, and every other family is committed: values the
         schema would refuse and variant SKUs owned by another active family are caught before
@@ -63,20 +75,17 @@ class FamilyWrites:
         of families it settled (written or failed).
         """
         stats = WriteStats()
-        for batch in self._batches(supplier_code, items, now):
+        for batch in self._batches(supplier_code, families):
             stats.failed.update(batch.rejected)
             self._commit(supplier_code, batch.families, now, stats)
             if on_batch is not None:
                 on_batch(batch.size)
         return stats
 
-    def _batches(
-        self, supplier_code: str, items: Iterable[FamilyWrite], now: datetime
-    ) -> Iterator[_Batch]:
+    def _batches(self, supplier_code: str, families: Iterable[FamilyRows]) -> Iterator[_Batch]:
         batch = _Batch()
         in_batch: set[str] = set()
-        for item in items:
-            rows = family_rows(item, supplier_code, now)
+        for rows in families:
             full = batch.size >= self.batch_families or (
                 batch.variants + len(rows.variants) > self.batch_variants
             )
@@ -84,7 +93,7 @@ class FamilyWrites:
                 yield batch
                 batch, in_batch = _Batch(), set()
             in_batch.add(rows.sku)
-            reason = problem(rows, item.family.supplier_code, supplier_code)
+            reason = problem(rows, supplier_code)
             if reason is None:
                 clash = next((s for s in rows.variant_skus if s in batch.owners), None)
                 if clash is not None:
@@ -132,7 +141,7 @@ class FamilyWrites:
         variants = [row for f in families for row in f.variants]
         tiers = [row for f in families for row in f.tiers]
         rows = row_writer(conn)
-        rows.upsert_products(conn, [f.product for f in families])
+        rows.upsert_products(conn, [f.product_row(now) for f in families])
         rows.upsert_variants(conn, skus, variants)
         rows.replace_tiers(conn, skus, variant_skus, tiers)
         reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
