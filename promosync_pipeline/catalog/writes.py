@@ -115,6 +115,12 @@ class FamilyWrites:
             return
         try:
             with writer(self.engine).begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    # Every lookup of a write is by key. In a first sync the tables grow
+                    # faster than their statistics, which still say "empty", and the planner
+                    # scans them whole: a probe of 1,300 SKUs into 250,000 unanalyzed tiers
+                    # took 3.3 s by a sequential scan, against milliseconds by the index.
+                    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
                 done = self._write(conn, supplier_code, families, now)
         except FAMILY_FAULTS as exc:
             if len(families) == 1:
