@@ -176,7 +176,13 @@ def encode_rows(rows: FamilyRows) -> bytes:
 
 
 def decode_rows(data: bytes) -> FamilyRows:
-    product, variants, tiers, images = orjson.loads(data)
+    value = orjson.loads(data)
+    if not isinstance(value, list) or len(value) != 4:
+        raise ValueError(
+            "a staged family is not in the format of this promosync (staged before an upgrade?):"
+            " sync the supplier again"
+        )
+    product, variants, tiers, images = value
     for i in _PRODUCT_PRICES:
         if product[i] is not None:
             product[i] = Decimal(product[i])

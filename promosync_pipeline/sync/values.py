@@ -35,9 +35,10 @@ class SourceFile:
 class StagedVariants:
     """The value of ``parsed_variants``: this sync's parsed families, staged.
 
-    Each family of ``staged_skus`` (with its variants, price tiers and image references) sits
-    in the catalog database's ``staged_families`` table under ``sync_run_id`` until the
-    catalog write; the record says precisely which rows those are.
+    Each family of ``staged_skus`` sits in the catalog database's ``staged_families`` table
+    under ``sync_run_id`` until the catalog write, as its catalog rows (product, variants,
+    price tiers and image references, ``catalog.rows.encode_rows``); the record says precisely
+    which rows those are.
     """
 
     supplier_code: str

@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from promosync_pipeline.catalog import FamilyWrite
 from promosync_pipeline.catalog.rows import (
     PRODUCT_COLUMNS,
@@ -46,3 +48,8 @@ def test_the_product_row_is_completed_when_written():
     assert row["is_active"] is True
     assert row["first_seen_at"] == row["last_synced_at"] == now
     assert row["removed_at"] is None
+
+
+def test_a_family_staged_in_another_format_is_refused_by_name():
+    with pytest.raises(ValueError, match="staged before an upgrade"):
+        decode_rows(b'{"sku": "A23-7", "variants": []}')
