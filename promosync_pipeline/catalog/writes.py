@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import IN_LIST_SIZE, among, chunks, row_writer
-from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.engine import is_postgres, writer
 from promosync_pipeline.catalog.image_refs import reconcile_image_refs
 from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
@@ -115,7 +115,7 @@ class FamilyWrites:
             return
         try:
             with writer(self.engine).begin() as conn:
-                if conn.dialect.name == "postgresql":
+                if is_postgres(conn):
                     # Every lookup of a write is by key. In a first sync the tables grow
                     # faster than their statistics, which still say "empty", and the planner
                     # scans them whole: a probe of 1,300 SKUs into 250,000 unanalyzed tiers
