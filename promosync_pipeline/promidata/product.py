@@ -68,6 +68,8 @@ class _Reader:
 
     def text(self, value: Any, field: str) -> str | None:
         """A string, stripped; numbers become their decimal text (EANs, SKUs); '' is None."""
+        if type(value) is str:
+            return value.strip() or None
         if value is None:
             return None
         if isinstance(value, str):
@@ -104,6 +106,8 @@ class _Reader:
         raise self.fail(field, f"expected a number, got {_type_name(value)}")
 
     def number(self, value: Any, field: str) -> float | None:
+        if type(value) is float:
+            return value
         number = self.decimal(value, field)
         return None if number is None else float(number)
 
@@ -143,12 +147,19 @@ def _load(data: bytes | str, source: str) -> Any:
         raise ProductParseError(source, f"invalid JSON: {exc}") from None
 
 
+_KNOWN_CURRENCIES: dict[str, str] = {}
+"""Raw ``Valuta`` text -> currency code, for the few spellings a feed uses."""
+
+
 def _currency(reader: _Reader, value: Any, field: str) -> str | None:
     text = reader.text(value, field)
     if text is None:
         return None
     upper = text.upper()
-    return _CURRENCY_ALIASES.get(upper, upper)
+    code = _CURRENCY_ALIASES.get(upper, upper)
+    if isinstance(value, str) and len(_KNOWN_CURRENCIES) < 64:
+        _KNOWN_CURRENCIES[value] = code
+    return code
 
 
 def _price_tiers(reader: _Reader, value: Any, field: str) -> tuple[PriceTier, ...]:
@@ -160,19 +171,32 @@ def _price_tiers(reader: _Reader, value: Any, field: str) -> tuple[PriceTier, ..
         for list_name, kind in _PRICE_LISTS:
             list_field = f"{block_field}.{list_name}"
             for i, raw in enumerate(reader.array(block.get(list_name), list_field)):
-                tier_field = f"{list_field}[{i}]"
-                tier = reader.obj(raw, tier_field)
-                on_request = reader.flag(tier.get("OnRequest"), f"{tier_field}.OnRequest", False)
-                price = reader.decimal(tier.get("Price"), f"{tier_field}.Price")
-                min_quantity = reader.quantity(tier.get("Quantity"), f"{tier_field}.Quantity")
+                # The usual types are read inline; anything else goes through the reader, and
+                # only then is the field's path spelled out (it costs more than the value).
+                tier = raw if type(raw) is dict else reader.obj(raw, f"{list_field}[{i}]")
+                on_request = tier.get("OnRequest", False)
+                if type(on_request) is not bool:
+                    on_request = reader.flag(on_request, f"{list_field}[{i}].OnRequest", False)
+                price = tier.get("Price")
+                if type(price) is float:
+                    price = Decimal(repr(price))
+                else:
+                    price = reader.decimal(price, f"{list_field}[{i}].Price")
+                min_quantity = tier.get("Quantity")
+                if type(min_quantity) is not int or min_quantity < 0:
+                    min_quantity = reader.quantity(min_quantity, f"{list_field}[{i}].Quantity")
                 key = (region, kind, min_quantity)
                 if key not in tiers:
+                    valuta = tier.get("Valuta")
+                    currency = _KNOWN_CURRENCIES.get(valuta) if type(valuta) is str else None
+                    if currency is None:
+                        currency = _currency(reader, valuta, f"{list_field}[{i}].Valuta")
                     tiers[key] = PriceTier(
                         region=region,
                         kind=kind,
                         min_quantity=min_quantity,
                         price=None if on_request else price,
-                        currency=_currency(reader, tier.get("Valuta"), f"{tier_field}.Valuta"),
+                        currency=currency,
                         on_request=on_request,
                     )
     return tuple(tiers[key] for key in sorted(tiers))
@@ -186,17 +210,31 @@ def _images(
     gallery: dict[str, str | None] = {}
     for lang, block in details.items():
         lang_field = f"{field}.{lang}"
-        image = reader.obj(block.get("Image"), f"{lang_field}.Image")
+        image = block.get("Image")
+        if type(image) is not dict:
+            image = reader.obj(image, f"{lang_field}.Image")
         url = reader.text(image.get("Url"), f"{lang_field}.Image.Url")
         if url and url not in main:
             main[url] = reader.text(image.get("FileName"), f"{lang_field}.Image.FileName")
-        items = reader.array(block.get("MediaGalleryImages"), f"{lang_field}.MediaGalleryImages")
-        for i, raw in enumerate(items):
-            item_field = f"{lang_field}.MediaGalleryImages[{i}]"
-            item = reader.obj(raw, item_field)
-            url = reader.text(item.get("Url"), f"{item_field}.Url")
+        items = block.get("MediaGalleryImages")
+        if type(items) is not list:
+            items = reader.array(items, f"{lang_field}.MediaGalleryImages")
+        for i, item in enumerate(items):
+            if type(item) is not dict:
+                item = reader.obj(item, f"{lang_field}.MediaGalleryImages[{i}]")
+            url = item.get("Url")
+            if type(url) is str:
+                url = url.strip() or None
+            else:
+                url = reader.text(url, f"{lang_field}.MediaGalleryImages[{i}].Url")
             if url and url not in gallery:
-                gallery[url] = reader.text(item.get("FileName"), f"{item_field}.FileName")
+                name = item.get("FileName")
+                if type(name) is str:
+                    gallery[url] = name.strip() or None
+                else:
+                    gallery[url] = reader.text(
+                        name, f"{lang_field}.MediaGalleryImages[{i}].FileName"
+                    )
     return tuple(
         [ImageRef(url, "main", i, name) for i, (url, name) in enumerate(main.items())]
         + [ImageRef(url, "gallery", i, name) for i, (url, name) in enumerate(gallery.items())]
@@ -253,13 +291,21 @@ def _configuration(
     out: LocalText = {}
     wanted = name.lower()
     for lang, block in details.items():
-        conf_field = f"{field}.{lang}.ConfigurationFields"
-        for i, raw in enumerate(reader.array(block.get("ConfigurationFields"), conf_field)):
-            item = reader.obj(raw, f"{conf_field}[{i}]")
-            conf_name = reader.text(item.get("ConfigurationName"), f"{conf_field}[{i}].Name")
+        items = block.get("ConfigurationFields")
+        if type(items) is not list:
+            items = reader.array(items, f"{field}.{lang}.ConfigurationFields")
+        for i, item in enumerate(items):
+            if type(item) is not dict:
+                item = reader.obj(item, f"{field}.{lang}.ConfigurationFields[{i}]")
+            conf_name = item.get("ConfigurationName")
+            if type(conf_name) is str:
+                conf_name = conf_name.strip()
+            else:
+                conf_name = reader.text(conf_name, f"{field}.{lang}.ConfigurationFields[{i}].Name")
             if conf_name and conf_name.lower() == wanted:
                 value = reader.text(
-                    item.get("ConfigurationValue"), f"{conf_field}[{i}].ConfigurationValue"
+                    item.get("ConfigurationValue"),
+                    f"{field}.{lang}.ConfigurationFields[{i}].ConfigurationValue",
                 )
                 if value and lang not in out:
                     out[lang] = value
