@@ -14,7 +14,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
 
 PR_SET_PDEATHSIG = 1
 """prctl(2) option: the signal the kernel sends a process when its parent thread exits."""
@@ -60,8 +62,13 @@ def worker_count(processes: int | None = None) -> int:
     return processes or os.cpu_count() or 1
 
 
-def process_pool(processes: int | None = None) -> Executor:
-    """Worker processes, started now; they die with the process that called this.
+def process_pool(
+    processes: int | None = None,
+    setup: Callable[..., None] | None = None,
+    setup_args: tuple[Any, ...] = (),
+) -> Executor:
+    """Worker processes, started now; they die with the process that called this. Each calls
+    ``setup(*setup_args)`` first: that is how they inherit shared memory.
 
     Forked where the platform can (workers run pure functions only, so they never touch a
     lock or connection inherited from the parent), spawned elsewhere. Spawning re-runs the
@@ -73,12 +80,27 @@ def process_pool(processes: int | None = None) -> Executor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(
-        count, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        count,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), setup, setup_args),
     )
     try:
         for future in [pool.submit(os.getpid) for _ in range(count)]:
             future.result(timeout=60)
     except Exception:
         pool.shutdown(wait=False, cancel_futures=True)
-        return ThreadPoolExecutor(count, thread_name_prefix="worker")
+        if setup is None:
+            return ThreadPoolExecutor(count, thread_name_prefix="worker")
+        return ThreadPoolExecutor(
+            count, thread_name_prefix="worker", initializer=setup, initargs=setup_args
+        )
     return pool
+
+
+def _start_worker(
+    parent_pid: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
+) -> None:
+    die_with_parent(parent_pid)
+    if setup is not None:
+        setup(*setup_args)

@@ -26,7 +26,7 @@ from tenacity import (
 )
 
 from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy, redact_url
-from promosync_pipeline.http.ratelimit import AdaptiveRateLimiter
+from promosync_pipeline.http.ratelimit import AdaptiveRateLimiter, SharedPause
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.http.stats import ClientStats
 
@@ -110,11 +110,18 @@ class FetchClient:
     """
 
     def __init__(
-        self, settings: ClientSettings, policy: HostPolicy, stats: ClientStats | None = None
+        self,
+        settings: ClientSettings,
+        policy: HostPolicy,
+        stats: ClientStats | None = None,
+        *,
+        pause: SharedPause | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy
         self.stats = stats or ClientStats()
+        self.pause = pause
+        """Shared with the clients of other processes: a ``Retry-After`` pauses them all."""
         self._limiter: AdaptiveRateLimiter | None = None
         self._clients: list[httpx.AsyncClient] = []
         self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
@@ -124,7 +131,7 @@ class FetchClient:
 
     async def __aenter__(self) -> FetchClient:
         s = self.settings
-        self._limiter = AdaptiveRateLimiter(s.requests_per_second)
+        self._limiter = AdaptiveRateLimiter(s.requests_per_second, pause=self.pause)
         timeout = httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s)
         # One TLS context for all: building one (reading the CA bundle) takes ~25 ms.
         tls = httpx.create_ssl_context()
@@ -154,6 +161,11 @@ class FetchClient:
         self._idle = None
         if self.stats.rate_decreases and self._limiter is not None:
             self.stats.final_rate = self._limiter.rate
+
+    @property
+    def rate(self) -> float | None:
+        """The request rate the limiter allows now (requests/s); None outside ``async with``."""
+        return self._limiter.rate if self._limiter is not None else None
 
     async def get(
         self,

@@ -23,6 +23,23 @@ class ClientStats:
     final_rate: float | None = None
     """The request rate when the client closed."""
 
+    def merge(self, other: ClientStats, *, clients: int = 1) -> None:
+        """Add the counters of one of ``clients`` clients that share the work evenly, each at
+        its share of the rate (rates are reported for all of them together)."""
+        self.requests += other.requests
+        self.bytes += other.bytes
+        self.retries += other.retries
+        self.not_modified += other.not_modified
+        self.failures += other.failures
+        self.throttled += other.throttled
+        self.statuses.update(other.statuses)
+        self.rate_decreases += other.rate_decreases
+        if other.lowest_rate is not None:
+            lowest = other.lowest_rate * clients
+            self.lowest_rate = lowest if self.lowest_rate is None else min(self.lowest_rate, lowest)
+        if other.final_rate is not None:
+            self.final_rate = other.final_rate * clients
+
     def as_metadata(self) -> dict[str, int | float]:
         out: dict[str, int | float] = {
             "requests": self.requests,

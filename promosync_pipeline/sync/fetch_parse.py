@@ -1,16 +1,14 @@
 """Fetch product files concurrently and parse each as it arrives.
 
 Results stream out in batches so that a supplier's raw JSON is never held at once: each file's
-bytes live only until it is parsed. Parsing (and compressing a file for the raw archive) is
-CPU-bound; given a pool of worker processes it runs there, on the other cores, while the event
-loop keeps downloading.
+bytes live only until it is parsed. This runs on one event loop: the syncing process's for a
+few files, each worker process's for its chunks of a large supplier (``fetch_processes.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,7 +68,7 @@ def source_name(entry: IndexEntry) -> str:
 
 
 def parse_entry(entry: IndexEntry, data: bytes) -> Outcome:
-    """Parse one product file and encode the family for staging (no I/O: runs in a worker)."""
+    """Parse one product file and encode the family for staging (no I/O)."""
     try:
         family = parse_product(
             data, source_name(entry), expected_sku=entry.sku, supplier_code=entry.supplier_code
@@ -97,20 +95,17 @@ async def fetch_and_parse(
     on_done: Callable[[int], None] = lambda n: None,
     archive: RawArchive | None = None,
     replay: bool = False,
-    parsers: Executor | None = None,
 ) -> None:
     """Download and parse every entry; hand outcomes to ``sink`` in batches, in arrival order.
 
     With an ``archive``, every downloaded file is kept there (even one that fails to parse: a
     later parser may read it); with ``replay`` too, an entry's archived version of its index
-    hash is parsed instead of downloading it, and only the rest are downloaded. ``parsers``
-    runs :func:`read_file`; without it, files are parsed on the event loop.
+    hash is parsed instead of downloading it, and only the rest are downloaded.
 
     ``sink`` is awaited before more outcomes pile up, so a slow sink slows the fetch instead of
     growing memory; a failure is handed over at once, so the caller can stop a broken source
     early by raising from ``sink``.
     """
-    loop = asyncio.get_running_loop()
     queue: asyncio.Queue[IndexEntry | None] = asyncio.Queue()
     for entry in entries:
         queue.put_nowait(entry)
@@ -122,7 +117,7 @@ async def fetch_and_parse(
         try:
             while (entry := await queue.get()) is not None:
                 await results.put(await outcome_of(entry))
-        except Exception as exc:  # a bug or a dead parser process: end the fetch, do not hang
+        except Exception as exc:  # a bug: end the fetch, do not hang
             await results.put(_Crashed(exc))
             return
         await results.put(None)
@@ -139,10 +134,7 @@ async def fetch_and_parse(
                 return Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts())
             data = response.content
             keep = archive is not None and archive.wants(entry)
-        if parsers is None:
-            outcome, packed = read_file(entry, data, keep)
-        else:
-            outcome, packed = await loop.run_in_executor(parsers, read_file, entry, data, keep)
+        outcome, packed = read_file(entry, data, keep)
         if archive is not None and packed is not None:
             if archive.writes_locally:  # a file write: cheaper here than in a thread
                 archive.keep(entry, packed, len(data))

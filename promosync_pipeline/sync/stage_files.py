@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 
 from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.http import FetchClient
+from promosync_pipeline.http.ratelimit import SharedPause
 from promosync_pipeline.processes import process_pool, worker_count
 from promosync_pipeline.promidata import IndexEntry
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, RawArchive, fetch_and_parse
+from promosync_pipeline.sync.fetch_processes import fetch_in_processes, start_worker
 from promosync_pipeline.sync.values import FamilyFailure
 
 MIN_FILES_FOR_BUDGET = 10
@@ -37,7 +39,7 @@ class StageResult:
     """The failure budget ran out before every file was tried."""
     duration_s: float = 0.0
     parse_processes: int = 0
-    """Worker processes that parsed the files (0: parsed on the event loop)."""
+    """Worker processes that downloaded and parsed the files (0: all on the event loop)."""
 
     def over_budget(self, files: int, max_failure_share: float) -> bool:
         if files < MIN_FILES_FOR_BUDGET:
@@ -72,9 +74,10 @@ def stage_files(
     Stops early once more than ``max_failure_share`` of the files have failed (when there are
     at least :data:`MIN_FILES_FOR_BUDGET`): the source is broken, trying on only hammers it.
 
-    From :data:`MIN_FILES_FOR_PROCESSES` files on, files are parsed in ``parse_processes``
-    worker processes (one per core by default; 0: on the event loop), so that parsing does not
-    share the event loop's GIL.
+    From :data:`MIN_FILES_FOR_PROCESSES` files on, files are downloaded and parsed in
+    ``parse_processes`` worker processes (one per core by default, never more than ``workers``;
+    0: all on this process's event loop), which share ``client``'s request cap and rate; this
+    process only stages what they return and keeps their compressed files in the archive.
     """
     result = StageResult()
     if not entries:  # a no-op sync: no event loop, no HTTP client
@@ -98,7 +101,19 @@ def stage_files(
             if len(result.failed) > budget and len(entries) >= MIN_FILES_FOR_BUDGET:
                 raise _BudgetExhausted
 
-    async def run(parsers: Executor | None) -> None:
+    async def run(pool: Executor | None, processes: int) -> None:
+        if pool is not None:
+            await fetch_in_processes(
+                client,
+                entries,
+                sink,
+                pool=pool,
+                processes=processes,
+                on_done=on_done,
+                archive=archive,
+                replay=replay,
+            )
+            return
         async with client:
             await fetch_and_parse(
                 client,
@@ -109,23 +124,24 @@ def stage_files(
                 on_done=on_done,
                 archive=archive,
                 replay=replay,
-                parsers=parsers,
             )
 
     started = time.monotonic()
-    parsers = None
+    pool = None
+    processes = 0
     if parse_processes != 0 and len(entries) >= MIN_FILES_FOR_PROCESSES:
-        count = worker_count(parse_processes)
-        parsers = process_pool(count)
-        if isinstance(parsers, ProcessPoolExecutor):  # not the fallback of threads
-            result.parse_processes = count
+        # one request in flight per process at least: the processes share the cap
+        processes = min(worker_count(parse_processes), workers)
+        pool = process_pool(processes, start_worker, (SharedPause(),))
+        if isinstance(pool, ProcessPoolExecutor):  # not the fallback of threads
+            result.parse_processes = processes
     try:
-        asyncio.run(run(parsers))
+        asyncio.run(run(pool, processes))
     except _BudgetExhausted:
         result.aborted = True
     finally:
-        if parsers is not None:
-            parsers.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     result.duration_s = time.monotonic() - started
     return result
 

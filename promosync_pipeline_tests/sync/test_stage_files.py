@@ -1,5 +1,6 @@
-"""Staging a supplier's files in worker processes gives exactly what parsing them on the event
-loop gives: the same staged families, byte for byte, the same failures, every file archived."""
+"""Staging a supplier's files in worker processes (each downloading and parsing its chunks) gives
+exactly what the event loop alone gives: the same staged families, byte for byte, the same
+failures, every file archived, the same client counters; the processes share the request cap."""
 
 import asyncio
 import gzip
@@ -19,12 +20,12 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.feedsim.faults import parse_fault
 from promosync_pipeline.feedsim.server import FeedServer
-from promosync_pipeline.http import FetchClient
+from promosync_pipeline.http import ClientStats, FetchClient
 from promosync_pipeline.http.hosts import HostPolicy
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.processes import process_pool
 from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.sync.fetch_parse import fetch_and_parse
+from promosync_pipeline.sync.fetch_processes import fetch_in_processes, process_settings
 from promosync_pipeline.sync.stage_files import MIN_FILES_FOR_PROCESSES, StageResult, stage_files
 
 FAMILIES = MIN_FILES_FOR_PROCESSES + 5
@@ -39,22 +40,32 @@ def feed():
         yield server
 
 
-def staged(feed, tmp_path: Path, name: str, processes: int | None):
+def staged(
+    feed,
+    tmp_path: Path,
+    name: str,
+    processes: int | None,
+    *,
+    archive_name: str | None = None,
+    replay: bool = False,
+    stats: ClientStats | None = None,
+    requests_per_second: float = 10_000,
+):
     """Stage every file of the feed into a fresh SQLite catalog; (result, staged rows, archive
-    folder)."""
+    folder). ``archive_name`` names the raw archive's folder (default: after ``name``)."""
     engine = make_engine(f"sqlite:///{tmp_path / name}.db")
     upgrade(engine)
     store = CatalogStore(engine)
     entries = parse_index(httpx.get(feed.index_url).content).entries
     code = entries[0].supplier_code
-    folder = tmp_path / f"{name}-archive"
+    folder = tmp_path / f"{archive_name or name}-archive"
     archive = SupplierArchive(
         open_archive_store(str(folder)), code, versions=2, now=datetime(2026, 1, 1, tzinfo=UTC)
     )
     archive.open()
     run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
     policy = HostPolicy.for_feed(feed.index_url)
-    client = FetchClient(ClientSettings(requests_per_second=10_000), policy)
+    client = FetchClient(ClientSettings(requests_per_second=requests_per_second), policy, stats)
     result = stage_files(
         client,
         store,
@@ -64,6 +75,7 @@ def staged(feed, tmp_path: Path, name: str, processes: int | None):
         workers=8,
         max_failure_share=0.5,
         archive=archive,
+        replay=replay,
         parse_processes=processes,
     )
     s = t.staged_families
@@ -71,7 +83,7 @@ def staged(feed, tmp_path: Path, name: str, processes: int | None):
     with engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(query)]
     engine.dispose()
-    assert archive.kept == len(entries), archive.metadata()
+    assert archive.kept + archive.hits == len(entries), archive.metadata()
     return result, rows, folder
 
 
@@ -111,25 +123,94 @@ def test_the_archive_keeps_every_downloaded_file_as_served_even_one_that_does_no
     assert kept[intact] == feed.generator.product_bytes(intact)
 
 
-def test_a_killed_parser_process_fails_the_fetch_at_once_instead_of_hanging(feed):
-    """The kernel's OOM killer ending a parser, say: the pool breaks, and the error reaches the
+def test_a_replayed_supplier_is_parsed_in_processes_from_the_archive_without_downloads(
+    feed, tmp_path
+):
+    """``from_archive`` on a large supplier: the syncing process reads the archived files and
+    hands them to the worker processes with their chunk; nothing is downloaded again."""
+    _, downloaded, _ = staged(feed, tmp_path, "first", None)
+    before = feed.stats.product_downloads()
+    result, replayed, _ = staged(feed, tmp_path, "replay", None, archive_name="first", replay=True)
+    assert result.parse_processes >= 1
+    assert feed.stats.product_downloads() == before
+    assert replayed == downloaded
+
+
+def test_processes_report_the_counters_of_one_client(feed, tmp_path):
+    """Requests, bytes and statuses of every process add up to what one client counts."""
+    in_processes, on_loop = ClientStats(), ClientStats()
+    staged(feed, tmp_path, "processes", 2, stats=in_processes)
+    staged(feed, tmp_path, "loop", 0, stats=on_loop)
+    assert in_processes.requests == on_loop.requests == FAMILIES
+    assert in_processes.bytes == on_loop.bytes > 0
+    assert in_processes.statuses == on_loop.statuses == {200: FAMILIES}
+
+
+def test_processes_split_the_request_cap_and_rate_between_them():
+    settings = ClientSettings(max_in_flight=16, requests_per_second=1000.0)
+    share = process_settings(settings, 2)
+    assert (share.max_in_flight, share.requests_per_second) == (8, 500.0)
+    share = process_settings(ClientSettings(max_in_flight=5), 2)
+    assert share.max_in_flight == 2, "never more requests open in all than the cap"
+
+
+def test_as_many_processes_as_requests_allowed_in_flight_at_most(feed, tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'one'}.db")
+    upgrade(engine)
+    store = CatalogStore(engine)
+    entries = parse_index(httpx.get(feed.index_url).content).entries
+    code = entries[0].supplier_code
+    run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
+    client = FetchClient(ClientSettings(max_in_flight=1), HostPolicy.for_feed(feed.index_url))
+    result = stage_files(
+        client, store, code, run_id, entries, workers=1, max_failure_share=0.5, parse_processes=4
+    )
+    engine.dispose()
+    assert result.parse_processes == 1
+    assert len(result.staged_skus) == FAMILIES - 1
+
+
+def test_a_killed_worker_process_fails_the_fetch_at_once_instead_of_hanging(feed):
+    """The kernel's OOM killer ending a worker, say: the pool breaks, and the error reaches the
     caller (the step fails and is retried) instead of the fetch waiting for it forever."""
     entries = parse_index(httpx.get(feed.index_url).content).entries
     policy = HostPolicy.for_feed(feed.index_url)
-    parsers = process_pool(1)
-    os.kill(parsers.submit(os.getpid).result(timeout=30), signal.SIGKILL)
+    pool = process_pool(1)
+    os.kill(pool.submit(os.getpid).result(timeout=30), signal.SIGKILL)
     sunk: list[object] = []
 
     async def sink(batch) -> None:
         sunk.extend(batch)
 
     async def run() -> None:
-        async with FetchClient(ClientSettings(), policy) as client:
-            await fetch_and_parse(client, entries, sink, workers=4, parsers=parsers)
+        client = FetchClient(ClientSettings(), policy)
+        await fetch_in_processes(client, entries, sink, pool=pool, processes=1)
 
     try:
         with pytest.raises(BrokenProcessPool):
             asyncio.run(asyncio.wait_for(run(), timeout=60))
     finally:
-        parsers.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
     assert sunk == []
+
+
+def test_a_retry_after_pauses_the_requests_of_every_process(tmp_path):
+    """One file of the first chunk answers 429 with ``Retry-After: 1``: only one process gets
+    it, yet no request of either starts while the pause runs (at 40 requests/s the sync takes
+    seconds, so the other process would have gone on), and every file is staged."""
+    spec = FeedSpec(seed=29, suppliers=1, families=FAMILIES, exact=True)
+    with FeedServer(FeedGenerator(spec)) as server:
+        throttled = server.generator.all_skus()[3]
+        server.set_faults([parse_fault(f"429:sku={throttled},times=1,retry_after=1")])
+        stats = ClientStats()
+        result, rows, _ = staged(
+            server, tmp_path, "paused", 2, stats=stats, requests_per_second=40.0
+        )
+        log = [(at, status) for at, path, status in server.stats.log if "/Products/" in path]
+    assert result.parse_processes == 2
+    assert len(rows) == FAMILIES and not result.failed
+    assert stats.throttled == 1 and stats.retries == 1
+    (at_429,) = [at for at, status in log if status == 429]
+    assert [at for at, _ in log if at > at_429 + 1.0], "the sync went on after the pause"
+    during_pause = [at for at, _ in log if at_429 + 0.1 < at < at_429 + 0.9]
+    assert during_pause == [], "a process started requests while the other was told to wait"
