@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 
 from promosync_pipeline.catalog import CatalogStore
 from promosync_pipeline.http import FetchClient
-from promosync_pipeline.http.ratelimit import SharedPause
 from promosync_pipeline.processes import process_pool, worker_count
 from promosync_pipeline.promidata import IndexEntry
 from promosync_pipeline.sync.fetch_parse import Failed, Outcome, Parsed, RawArchive, fetch_and_parse
-from promosync_pipeline.sync.fetch_processes import fetch_in_processes, start_worker
+from promosync_pipeline.sync.fetch_processes import (
+    WorkerSignals,
+    fetch_in_processes,
+    start_worker,
+)
 from promosync_pipeline.sync.values import FamilyFailure
 
 MIN_FILES_FOR_BUDGET = 10
@@ -73,6 +76,7 @@ def stage_files(
 
     Stops early once more than ``max_failure_share`` of the files have failed (when there are
     at least :data:`MIN_FILES_FOR_BUDGET`): the source is broken, trying on only hammers it.
+    (Worker processes report a chunk at a time: they stop within the chunks they are on.)
 
     From :data:`MIN_FILES_FOR_PROCESSES` files on, files are downloaded and parsed in
     ``parse_processes`` worker processes (one per core by default, never more than ``workers``;
@@ -101,7 +105,7 @@ def stage_files(
             if len(result.failed) > budget and len(entries) >= MIN_FILES_FOR_BUDGET:
                 raise _BudgetExhausted
 
-    async def run(pool: Executor | None, processes: int) -> None:
+    async def run() -> None:
         if pool is not None:
             await fetch_in_processes(
                 client,
@@ -109,6 +113,7 @@ def stage_files(
                 sink,
                 pool=pool,
                 processes=processes,
+                signals=signals,
                 on_done=on_done,
                 archive=archive,
                 replay=replay,
@@ -127,16 +132,18 @@ def stage_files(
             )
 
     started = time.monotonic()
-    pool = None
+    pool: Executor | None = None
+    signals: WorkerSignals | None = None
     processes = 0
     if parse_processes != 0 and len(entries) >= MIN_FILES_FOR_PROCESSES:
         # one request in flight per process at least: the processes share the cap
         processes = min(worker_count(parse_processes), workers)
-        pool = process_pool(processes, start_worker, (SharedPause(),))
+        signals = WorkerSignals()
+        pool = process_pool(processes, start_worker, (signals,))
         if isinstance(pool, ProcessPoolExecutor):  # not the fallback of threads
             result.parse_processes = processes
     try:
-        asyncio.run(run(pool, processes))
+        asyncio.run(run())
     except _BudgetExhausted:
         result.aborted = True
     finally:

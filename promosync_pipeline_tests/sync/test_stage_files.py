@@ -25,7 +25,11 @@ from promosync_pipeline.http.hosts import HostPolicy
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.processes import process_pool
 from promosync_pipeline.promidata import parse_index
-from promosync_pipeline.sync.fetch_processes import fetch_in_processes, process_settings
+from promosync_pipeline.sync.fetch_processes import (
+    CHUNK_FILES,
+    fetch_in_processes,
+    process_settings,
+)
 from promosync_pipeline.sync.stage_files import MIN_FILES_FOR_PROCESSES, StageResult, stage_files
 
 FAMILIES = MIN_FILES_FOR_PROCESSES + 5
@@ -50,9 +54,11 @@ def staged(
     replay: bool = False,
     stats: ClientStats | None = None,
     requests_per_second: float = 10_000,
+    archive_location: str | None = None,
 ):
     """Stage every file of the feed into a fresh SQLite catalog; (result, staged rows, archive
-    folder). ``archive_name`` names the raw archive's folder (default: after ``name``)."""
+    folder). ``archive_name`` names the raw archive's folder (default: after ``name``);
+    ``archive_location`` puts the archive elsewhere (an ``s3://`` URL)."""
     engine = make_engine(f"sqlite:///{tmp_path / name}.db")
     upgrade(engine)
     store = CatalogStore(engine)
@@ -60,7 +66,10 @@ def staged(
     code = entries[0].supplier_code
     folder = tmp_path / f"{archive_name or name}-archive"
     archive = SupplierArchive(
-        open_archive_store(str(folder)), code, versions=2, now=datetime(2026, 1, 1, tzinfo=UTC)
+        open_archive_store(archive_location or str(folder)),
+        code,
+        versions=2,
+        now=datetime(2026, 1, 1, tzinfo=UTC),
     )
     archive.open()
     run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
@@ -83,7 +92,7 @@ def staged(
     with engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(query)]
     engine.dispose()
-    assert archive.kept + archive.hits == len(entries), archive.metadata()
+    assert archive.kept + archive.hits == len(entries) and not archive.errors, archive.metadata()
     return result, rows, folder
 
 
@@ -121,6 +130,22 @@ def test_the_archive_keeps_every_downloaded_file_as_served_even_one_that_does_no
     assert whole.startswith(kept[broken])
     intact = feed.generator.all_skus()[0]
     assert kept[intact] == feed.generator.product_bytes(intact)
+
+
+def test_an_s3_archive_keeps_every_file_of_a_supplier_fetched_in_processes(
+    feed, tmp_path, s3_bucket
+):
+    import boto3
+
+    result, rows, _ = staged(feed, tmp_path, "s3", 2, archive_location=f"s3://{s3_bucket}/raw")
+    assert result.parse_processes == 2 and len(rows) == FAMILIES - 1
+    s3 = boto3.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="raw/")["Contents"]]
+    assert len(keys) == FAMILIES
+    intact = feed.generator.all_skus()[0]
+    (key,) = [k for k in keys if f"/{intact}/" in k]
+    body = s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()
+    assert gzip.decompress(body) == feed.generator.product_bytes(intact)
 
 
 def test_a_replayed_supplier_is_parsed_in_processes_from_the_archive_without_downloads(
@@ -214,3 +239,35 @@ def test_a_retry_after_pauses_the_requests_of_every_process(tmp_path):
     assert [at for at, _ in log if at > at_429 + 1.0], "the sync went on after the pause"
     during_pause = [at for at, _ in log if at_429 + 0.1 < at < at_429 + 0.9]
     assert during_pause == [], "a process started requests while the other was told to wait"
+
+
+def test_a_broken_source_stops_the_worker_processes_within_the_chunks_they_are_on(tmp_path):
+    """Every product file answers 503: once the first chunk's failures exceed the budget, the
+    workers drop what they are on and the chunks still queued, instead of trying every file."""
+    spec = FeedSpec(seed=31, suppliers=1, families=FAMILIES, exact=True)
+    with FeedServer(FeedGenerator(spec)) as server:
+        server.set_faults([parse_fault("5xx:status=503")])
+        engine = make_engine(f"sqlite:///{tmp_path / 'broken'}.db")
+        upgrade(engine)
+        store = CatalogStore(engine)
+        entries = parse_index(httpx.get(server.index_url).content).entries
+        code = entries[0].supplier_code
+        run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
+        settings = ClientSettings(max_attempts=2, backoff_base_s=0.3, backoff_max_s=0.3)
+        client = FetchClient(settings, HostPolicy.for_feed(server.index_url))
+        result = stage_files(
+            client,
+            store,
+            code,
+            run_id,
+            entries,
+            workers=16,
+            max_failure_share=0.1,
+            parse_processes=2,
+        )
+        engine.dispose()
+        tried = {path for _, path, _ in server.stats.log if "/Products/" in path}
+    assert result.aborted and result.parse_processes == 2
+    assert not result.staged_skus
+    # the two chunks the workers were on, and at most one round of requests of the next ones
+    assert len(tried) <= 2 * CHUNK_FILES + 16 < FAMILIES
