@@ -8,6 +8,7 @@ is expected, a missing parent ``Sku`` or an empty ``ChildProducts`` is a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -151,6 +152,28 @@ _KNOWN_CURRENCIES: dict[str, str] = {}
 """Raw ``Valuta`` text -> currency code, for the few spellings a feed uses."""
 
 
+def _items(reader: _Reader, value: Any, field: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objects of the JSON array ``value`` (``field``), with their positions."""
+    items = value if type(value) is list else reader.array(value, field)
+    for i, item in enumerate(items):
+        yield i, item if type(item) is dict else reader.obj(item, f"{field}[{i}]")
+
+
+def _item_text(
+    reader: _Reader,
+    item: dict[str, Any],
+    key: str,
+    field: str,
+    i: int,
+    label: str | None = None,
+) -> str | None:
+    """Text of ``item[key]``, ``item`` being ``field[i]``; ``label`` names the key in errors."""
+    value = item.get(key)
+    if type(value) is str:
+        return value.strip() or None
+    return reader.text(value, f"{field}[{i}].{label or key}")
+
+
 def _currency(reader: _Reader, value: Any, field: str) -> str | None:
     text = reader.text(value, field)
     if text is None:
@@ -170,10 +193,9 @@ def _price_tiers(reader: _Reader, value: Any, field: str) -> tuple[PriceTier, ..
         block = reader.obj(block, block_field)
         for list_name, kind in _PRICE_LISTS:
             list_field = f"{block_field}.{list_name}"
-            for i, raw in enumerate(reader.array(block.get(list_name), list_field)):
+            for i, tier in _items(reader, block.get(list_name), list_field):
                 # The usual types are read inline; anything else goes through the reader, and
                 # only then is the field's path spelled out (it costs more than the value).
-                tier = raw if type(raw) is dict else reader.obj(raw, f"{list_field}[{i}]")
                 on_request = tier.get("OnRequest", False)
                 if type(on_request) is not bool:
                     on_request = reader.flag(on_request, f"{list_field}[{i}].OnRequest", False)
@@ -216,25 +238,11 @@ def _images(
         url = reader.text(image.get("Url"), f"{lang_field}.Image.Url")
         if url and url not in main:
             main[url] = reader.text(image.get("FileName"), f"{lang_field}.Image.FileName")
-        items = block.get("MediaGalleryImages")
-        if type(items) is not list:
-            items = reader.array(items, f"{lang_field}.MediaGalleryImages")
-        for i, item in enumerate(items):
-            if type(item) is not dict:
-                item = reader.obj(item, f"{lang_field}.MediaGalleryImages[{i}]")
-            url = item.get("Url")
-            if type(url) is str:
-                url = url.strip() or None
-            else:
-                url = reader.text(url, f"{lang_field}.MediaGalleryImages[{i}].Url")
+        items_field = f"{lang_field}.MediaGalleryImages"
+        for i, item in _items(reader, block.get("MediaGalleryImages"), items_field):
+            url = _item_text(reader, item, "Url", items_field, i)
             if url and url not in gallery:
-                name = item.get("FileName")
-                if type(name) is str:
-                    gallery[url] = name.strip() or None
-                else:
-                    gallery[url] = reader.text(
-                        name, f"{lang_field}.MediaGalleryImages[{i}].FileName"
-                    )
+                gallery[url] = _item_text(reader, item, "FileName", items_field, i)
     return tuple(
         [ImageRef(url, "main", i, name) for i, (url, name) in enumerate(main.items())]
         + [ImageRef(url, "gallery", i, name) for i, (url, name) in enumerate(gallery.items())]
@@ -291,22 +299,11 @@ def _configuration(
     out: LocalText = {}
     wanted = name.lower()
     for lang, block in details.items():
-        items = block.get("ConfigurationFields")
-        if type(items) is not list:
-            items = reader.array(items, f"{field}.{lang}.ConfigurationFields")
-        for i, item in enumerate(items):
-            if type(item) is not dict:
-                item = reader.obj(item, f"{field}.{lang}.ConfigurationFields[{i}]")
-            conf_name = item.get("ConfigurationName")
-            if type(conf_name) is str:
-                conf_name = conf_name.strip()
-            else:
-                conf_name = reader.text(conf_name, f"{field}.{lang}.ConfigurationFields[{i}].Name")
+        conf_field = f"{field}.{lang}.ConfigurationFields"
+        for i, item in _items(reader, block.get("ConfigurationFields"), conf_field):
+            conf_name = _item_text(reader, item, "ConfigurationName", conf_field, i, "Name")
             if conf_name and conf_name.lower() == wanted:
-                value = reader.text(
-                    item.get("ConfigurationValue"),
-                    f"{field}.{lang}.ConfigurationFields[{i}].ConfigurationValue",
-                )
+                value = _item_text(reader, item, "ConfigurationValue", conf_field, i)
                 if value and lang not in out:
                     out[lang] = value
     return out

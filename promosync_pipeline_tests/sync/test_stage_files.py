@@ -7,6 +7,7 @@ import gzip
 import os
 import signal
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,35 @@ def feed():
         yield server
 
 
+@dataclass
+class Run:
+    """A fresh SQLite catalog with a sync run open for the feed's supplier."""
+
+    engine: sa.Engine
+    store: CatalogStore
+    entries: list
+    code: str
+    run_id: int
+
+    @classmethod
+    def open(cls, tmp_path: Path, name: str, index_url: str) -> "Run":
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        upgrade(engine)
+        store = CatalogStore(engine)
+        entries = parse_index(httpx.get(index_url).content).entries
+        code = entries[0].supplier_code
+        run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
+        return cls(engine, store, entries, code, run_id)
+
+    def stage(self, settings: ClientSettings, index_url: str, **options) -> StageResult:
+        """:func:`stage_files` of every entry, with a client of ``settings``."""
+        client = FetchClient(settings, HostPolicy.for_feed(index_url))
+        try:
+            return stage_files(client, self.store, self.code, self.run_id, self.entries, **options)
+        finally:
+            self.engine.dispose()
+
+
 def staged(
     feed,
     tmp_path: Path,
@@ -59,11 +89,8 @@ def staged(
     """Stage every file of the feed into a fresh SQLite catalog; (result, staged rows, archive
     folder). ``archive_name`` names the raw archive's folder (default: after ``name``);
     ``archive_location`` puts the archive elsewhere (an ``s3://`` URL)."""
-    engine = make_engine(f"sqlite:///{tmp_path / name}.db")
-    upgrade(engine)
-    store = CatalogStore(engine)
-    entries = parse_index(httpx.get(feed.index_url).content).entries
-    code = entries[0].supplier_code
+    run = Run.open(tmp_path, name, feed.index_url)
+    engine, store, entries, code = run.engine, run.store, run.entries, run.code
     folder = tmp_path / f"{archive_name or name}-archive"
     archive = SupplierArchive(
         open_archive_store(archive_location or str(folder)),
@@ -72,14 +99,13 @@ def staged(
         now=datetime(2026, 1, 1, tzinfo=UTC),
     )
     archive.open()
-    run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
     policy = HostPolicy.for_feed(feed.index_url)
     client = FetchClient(ClientSettings(requests_per_second=requests_per_second), policy, stats)
     result = stage_files(
         client,
         store,
         code,
-        run_id,
+        run.run_id,
         entries,
         workers=8,
         max_failure_share=0.5,
@@ -180,17 +206,14 @@ def test_processes_split_the_request_cap_and_rate_between_them():
 
 
 def test_as_many_processes_as_requests_allowed_in_flight_at_most(feed, tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'one'}.db")
-    upgrade(engine)
-    store = CatalogStore(engine)
-    entries = parse_index(httpx.get(feed.index_url).content).entries
-    code = entries[0].supplier_code
-    run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
-    client = FetchClient(ClientSettings(max_in_flight=1), HostPolicy.for_feed(feed.index_url))
-    result = stage_files(
-        client, store, code, run_id, entries, workers=1, max_failure_share=0.5, parse_processes=4
+    run = Run.open(tmp_path, "one", feed.index_url)
+    result = run.stage(
+        ClientSettings(max_in_flight=1),
+        feed.index_url,
+        workers=1,
+        max_failure_share=0.5,
+        parse_processes=4,
     )
-    engine.dispose()
     assert result.parse_processes == 1
     assert len(result.staged_skus) == FAMILIES - 1
 
@@ -247,25 +270,14 @@ def test_a_broken_source_stops_the_worker_processes_within_the_chunks_they_are_o
     spec = FeedSpec(seed=31, suppliers=1, families=FAMILIES, exact=True)
     with FeedServer(FeedGenerator(spec)) as server:
         server.set_faults([parse_fault("5xx:status=503")])
-        engine = make_engine(f"sqlite:///{tmp_path / 'broken'}.db")
-        upgrade(engine)
-        store = CatalogStore(engine)
-        entries = parse_index(httpx.get(server.index_url).content).entries
-        code = entries[0].supplier_code
-        run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
-        settings = ClientSettings(max_attempts=2, backoff_base_s=0.3, backoff_max_s=0.3)
-        client = FetchClient(settings, HostPolicy.for_feed(server.index_url))
-        result = stage_files(
-            client,
-            store,
-            code,
-            run_id,
-            entries,
+        run = Run.open(tmp_path, "broken", server.index_url)
+        result = run.stage(
+            ClientSettings(max_attempts=2, backoff_base_s=0.3, backoff_max_s=0.3),
+            server.index_url,
             workers=16,
             max_failure_share=0.1,
             parse_processes=2,
         )
-        engine.dispose()
         tried = {path for _, path, _ in server.stats.log if "/Products/" in path}
     assert result.aborted and result.parse_processes == 2
     assert not result.staged_skus
