@@ -1,7 +1,7 @@
 """Pools of worker processes that never outlive the process that started them.
 
-Used for the CPU-bound work that would otherwise share one GIL with the event loop: parsing
-product files during a sync, rendering images.
+Used for the CPU-bound work that would otherwise share one GIL with the event loop: fetching
+and parsing a large supplier's product files during a sync, rendering images.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def process_pool(
     """Worker processes, started now; they die with the process that called this. Each calls
     ``setup(*setup_args)`` first: that is how they inherit shared memory.
 
-    Forked where the platform can (workers run pure functions only, so they never touch a
-    lock or connection inherited from the parent), spawned elsewhere. Spawning re-runs the
+    Forked where the platform can (workers never touch a lock or connection inherited from the
+    parent: they open their own), spawned elsewhere. Spawning re-runs the
     main module, so where that fails (a script without a ``__main__`` guard, an interpreter
     fed from stdin) a thread pool takes over: slower, but the same results. Create and use the
     pool in one thread: the workers are forked by it.
