@@ -90,8 +90,6 @@ def process_pool(
             future.result(timeout=60)
     except Exception:
         pool.shutdown(wait=False, cancel_futures=True)
-        if setup is None:
-            return ThreadPoolExecutor(count, thread_name_prefix="worker")
         return ThreadPoolExecutor(
             count, thread_name_prefix="worker", initializer=setup, initargs=setup_args
         )
