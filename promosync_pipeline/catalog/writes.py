@@ -121,6 +121,7 @@ class FamilyWrites:
                     # scans them whole: a probe of 1,300 SKUs into 250,000 unanalyzed tiers
                     # took 3.3 s by a sequential scan, against milliseconds by the index.
                     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                    conn.exec_driver_sql("SET LOCAL jit = off")
                 done = self._write(conn, supplier_code, families, now)
         except FAMILY_FAULTS as exc:
             if len(families) == 1:
