@@ -1,0 +1,80 @@
+"""The price-tier audits behind the catalog checks, on both backends: what each counts, how many
+tiers it looked at, and which variants it names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from promosync_pipeline.catalog import CatalogStore, quality
+from promosync_pipeline_tests.catalog.factories import SUPPLIER, family, tier, variant, write
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _store_ladders(store: CatalogStore, ladders: dict[str, list[str | None]]) -> None:
+    """One family whose variant ``<name>`` has one selling ladder of these prices, in quantity
+    order (None: on request)."""
+    variants = tuple(
+        variant(
+            f"{SUPPLIER}-1-{name}",
+            price_tiers=tuple(
+                tier(price, quantity, on_request=price is None)
+                for quantity, price in zip((1, 50, 100, 250), prices, strict=False)
+            ),
+        )
+        for name, prices in ladders.items()
+    )
+    stats = store.write_families(SUPPLIER, [write(family(1, variants=variants))], T0)
+    assert stats.failed == {}
+
+
+def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
+    store: CatalogStore,
+) -> None:
+    _store_ladders(
+        store,
+        {
+            "falling": ["10.00", "9.00", "8.00", "7.00"],
+            "flat": ["5.00", "5.00", "5.00"],
+            "step_up": ["10.00", "11.00"],
+            "over_on_request": ["10.00", None, "12.00"],  # compared with the tier below the gap
+            "on_request_falling": ["10.00", None, "8.00"],
+            "up_then_down": ["10.00", "5.00", "7.00", "6.00"],
+            "only_on_request": [None, None],
+        },
+    )
+
+    found = quality.rising_tier_prices(store.engine, SUPPLIER)
+
+    assert found.count == 3
+    assert found.examples == tuple(
+        f"{SUPPLIER}-1-{name}" for name in ("over_on_request", "step_up", "up_then_down")
+    )
+    assert found.checked == 4 + 3 + 2 + 3 + 3 + 4 + 2  # every tier, on-request ones included
+
+
+def test_negative_prices_and_quantities_are_counted_per_variant(store: CatalogStore) -> None:
+    _store_ladders(
+        store,
+        {
+            "fine": ["3.00", "2.00"],
+            "one_negative": ["3.00", "-1.00"],
+            "two_negative": ["-3.00", "-4.00"],
+        },
+    )
+
+    prices = quality.negative_prices(store.engine, SUPPLIER)
+    quantities = quality.negative_quantities(store.engine, SUPPLIER)
+
+    assert (prices.count, prices.checked) == (2, 6)
+    assert prices.examples == (f"{SUPPLIER}-1-one_negative", f"{SUPPLIER}-1-two_negative")
+    assert (quantities.count, quantities.checked, quantities.examples) == (0, 6, ())
+
+
+def test_tiers_of_inactive_products_are_not_audited(store: CatalogStore) -> None:
+    _store_ladders(store, {"step_up": ["1.00", "2.00"]})
+    store.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
+
+    found = quality.rising_tier_prices(store.engine, SUPPLIER)
+
+    assert (found.count, found.checked, found.examples) == (0, 0, ())
