@@ -3,11 +3,11 @@
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
-import pandas as pd
 
-from promosync_pipeline.assets.frames import entries_to_frame
+from promosync_pipeline.assets.frames import IndexFrame, entries_to_frame
 from promosync_pipeline.http import FetchError, redact_url
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_categories, parse_index
@@ -68,6 +68,7 @@ def _download(
 @dg.asset(
     group_name="promidata",
     retry_policy=NETWORK_RETRY,
+    dagster_type=IndexFrame,
     description=(
         "Import.txt parsed: one row per product file (supplier_code, sku, url, hash). An index "
         "that lists product files is kept in the catalog database's feed cache, which "
@@ -78,7 +79,7 @@ def promidata_index(
     context: dg.AssetExecutionContext,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
-) -> dg.Output[pd.DataFrame]:
+) -> dg.Output[Any]:  # an IndexFrame: pandas is imported when the frame is built
     store = catalog_db.store()
     kept = store.cached_feed_file(promidata.index_url)
     try:

@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 
-from promosync_pipeline.assets.frames import entries_to_frame, frame_to_entries
 from promosync_pipeline.assets.reporting import (
     CATALOG_WRITE_POOL,
     FEED_POOL,
@@ -37,7 +35,13 @@ from promosync_pipeline.sync.plan import classify, plan_fetch, plan_targeted
 from promosync_pipeline.sync.progress import Progress
 from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
 from promosync_pipeline.sync.stage_files import stage_files
-from promosync_pipeline.sync.values import FamilyChanges, FamilyFailure, SourceFile, StagedVariants
+from promosync_pipeline.sync.values import (
+    FamilyChanges,
+    FamilyFailure,
+    SourceFile,
+    StagedVariants,
+    SupplierIndex,
+)
 
 
 class ParseConfig(dg.Config):
@@ -82,7 +86,7 @@ def supplier_index(
     context: dg.AssetExecutionContext,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
-) -> dg.Output[pd.DataFrame]:
+) -> dg.Output[SupplierIndex]:
     code = context.partition_key
     store = catalog_db.store()
     cached = store.cached_feed_file(promidata.index_url)
@@ -99,7 +103,7 @@ def supplier_index(
     skipped = record_index_problems(store, code, report.problems, _now())
     version = slice_hash(entries)
     return dg.Output(
-        entries_to_frame(entries),
+        SupplierIndex(code, tuple(entries)),
         data_version=dg.DataVersion(version),
         metadata={
             "dagster/row_count": len(entries),
@@ -125,14 +129,14 @@ def supplier_index(
 def parsed_variants(
     context: dg.AssetExecutionContext,
     config: ParseConfig,
-    supplier_index: pd.DataFrame,
+    supplier_index: SupplierIndex,
     promidata: PromidataResource,
     catalog_db: CatalogDatabaseResource,
     archive_store: ArchiveStoreResource,
 ) -> dg.Output[StagedVariants]:
     code = context.partition_key
     store = catalog_db.store()
-    entries = frame_to_entries(supplier_index)
+    entries = list(supplier_index.entries)
     refresh = config.full_refresh or config.from_archive
     plan = plan_fetch(entries, store.known_hashes(code), full_refresh=refresh)
     unknown: list[str] = []

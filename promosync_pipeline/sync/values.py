@@ -1,8 +1,7 @@
 """What the supplier steps hand each other: one frozen record per step, named for what it holds.
 
-``supplier_index`` is a DataFrame of index rows (``assets/frames.py``); the later steps pass
-these records, which the IO manager pickles like any value (to S3 in production), so a step
-retried in another process reads exactly what its upstream step produced.
+The IO manager pickles them like any value (to S3 in production), so a step retried in another
+process reads exactly what its upstream step produced.
 """
 
 from __future__ import annotations
@@ -10,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from promosync_pipeline.promidata import IndexEntry
 from promosync_pipeline.sync.stages import ErrorStage
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierIndex:
+    """The value of ``supplier_index``: this supplier's product files as the index lists them,
+    in index order (each with its URL, hash and line in Import.txt)."""
+
+    supplier_code: str
+    entries: tuple[IndexEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)
