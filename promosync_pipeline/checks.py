@@ -8,9 +8,10 @@ it is (after a manual fix, say): launch it with the tag ``dagster/partition=<cod
 partition picker sets it); dagster 1.13's ``execute_in_process(partition_key=…)`` refuses a job
 that selects checks only, the tag works.
 
-All of them run in one step (``catalog_quality_checks``, a multi-asset check): each is one
-read-only query, and a step of its own would cost more than the query. The step can run a
-subset (the UI's "execute" of one check).
+All of them run in one step (``catalog_quality_checks``, a multi-asset check): each reads one
+or two aggregate queries, the three price-tier checks one shared scan of the tiers, and a step
+of its own would cost more than the queries. The step can run a subset (the UI's "execute"
+of one check).
 
 None of them is blocking: the catalog is already committed when they run, and a blocking
 failure would only skip the image step. ERROR failures mean the catalog contradicts itself or
@@ -47,10 +48,10 @@ CHECK_RETRY = dg.RetryPolicy(
 )
 """Checks only read, so a database hiccup (failover, dropped connection) is worth a retry."""
 QUERIES_AT_ONCE = 3
-"""On PostgreSQL the checks' queries run side by side on as many connections: the price ladder
-query alone takes 0.5-0.6 s on a 5,000-family supplier (480,000 tiers), the seven others
-0.4-0.5 s together, so it starts first and the others share the remaining connections. SQLite
-runs them one after another."""
+"""On PostgreSQL the checks' queries run side by side on as many connections: the tier audit
+alone takes 0.5-0.6 s on a 5,000-family supplier (480,000 tiers), the other queries about
+0.25 s together, so it starts first and they share the remaining connections. SQLite runs them
+one after another."""
 
 
 def _examples(offenders: quality.Offenders) -> dict[str, Any]:
@@ -93,19 +94,16 @@ def variant_count_consistent(engine: sa.Engine, code: str) -> Outcome:
     )
 
 
-def prices_not_negative(engine: sa.Engine, code: str) -> Outcome:
-    found = quality.negative_prices(engine, code)
-    return _offenders(found, ERROR, "variants with a negative price")
+def prices_not_negative(audit: quality.TierAudit) -> Outcome:
+    return _offenders(audit.negative_prices, ERROR, "variants with a negative price")
 
 
-def tier_quantities_valid(engine: sa.Engine, code: str) -> Outcome:
-    found = quality.negative_quantities(engine, code)
-    return _offenders(found, ERROR, "variants with a negative tier quantity")
+def tier_quantities_valid(audit: quality.TierAudit) -> Outcome:
+    return _offenders(audit.negative_quantities, ERROR, "variants with a negative tier quantity")
 
 
-def tier_prices_descending(engine: sa.Engine, code: str) -> Outcome:
-    found = quality.rising_tier_prices(engine, code)
-    return _offenders(found, WARN, "variants whose price rises with the quantity")
+def tier_prices_descending(audit: quality.TierAudit) -> Outcome:
+    return _offenders(audit.rising_prices, WARN, "variants whose price rises with the quantity")
 
 
 def cover_index(engine: sa.Engine, code: str) -> Outcome:
@@ -190,20 +188,12 @@ def _spec(
     )
 
 
-CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, Callable[[sa.Engine, str], Outcome]]] = {
+RowCheck = Callable[[sa.Engine, str], Outcome]
+TierCheck = Callable[[quality.TierAudit], Outcome]
+
+ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = {
     spec.key: (spec, evaluate)
     for spec, evaluate in [
-        # The slowest first: the step starts them in this order (a window over every tier).
-        (
-            _spec(
-                "catalog_variants",
-                "catalog_variants_tier_prices_descending",
-                "A tier's price is not above the price of the tier below it (same variant, "
-                "region and kind; on-request tiers skipped) (WARN: suppliers do publish such "
-                "ladders).",
-            ),
-            tier_prices_descending,
-        ),
         (
             _spec(
                 "catalog_products",
@@ -222,23 +212,6 @@ CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, Callable[[sa.Engine, str
                 "all rows is reported as `not_exact` only.",
             ),
             variant_count_consistent,
-        ),
-        (
-            _spec(
-                "catalog_variants",
-                "catalog_variants_prices_not_negative",
-                "No price tier of an active product has a negative price (ERROR).",
-            ),
-            prices_not_negative,
-        ),
-        (
-            _spec(
-                "catalog_variants",
-                "catalog_variants_tier_quantities_valid",
-                "Tier quantities per variant, region and kind are non-negative; the key makes "
-                "them distinct, so in quantity order they strictly increase (ERROR).",
-            ),
-            tier_quantities_valid,
         ),
         (
             _spec(
@@ -272,17 +245,52 @@ CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, Callable[[sa.Engine, str
         ),
     ]
 }
-"""Every catalog check: its spec, and the function that evaluates it for one supplier, in the
-order the check step starts them."""
+"""The checks that run queries of their own: the spec, and the function that evaluates it for
+one supplier."""
+TIER_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, TierCheck]] = {
+    spec.key: (spec, evaluate)
+    for spec, evaluate in [
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_tier_prices_descending",
+                "A tier's price is not above the price of the tier below it (same variant, "
+                "region and kind; on-request tiers skipped) (WARN: suppliers do publish such "
+                "ladders).",
+            ),
+            tier_prices_descending,
+        ),
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_prices_not_negative",
+                "No price tier of an active product has a negative price (ERROR).",
+            ),
+            prices_not_negative,
+        ),
+        (
+            _spec(
+                "catalog_variants",
+                "catalog_variants_tier_quantities_valid",
+                "Tier quantities per variant, region and kind are non-negative; the key makes "
+                "them distinct, so in quantity order they strictly increase (ERROR).",
+            ),
+            tier_quantities_valid,
+        ),
+    ]
+}
+"""The price-tier checks: they read one :func:`~promosync_pipeline.catalog.quality.tier_audit`
+of the supplier, the longest query of the step (0.5-0.6 s for 480,000 tiers)."""
+SPECS = {key: spec for key, (spec, _) in (ROW_CHECKS | TIER_CHECKS).items()}
 
 
 @dg.multi_asset_check(
-    specs=[spec for spec, _ in CHECKS.values()],
+    specs=list(SPECS.values()),
     can_subset=True,
     retry_policy=CHECK_RETRY,
     description=(
-        "The catalog's data-quality checks of one supplier, in one step: each is one read-only "
-        "query (catalog/quality.py)."
+        "The catalog's data-quality checks of one supplier, in one step: read-only queries "
+        "(catalog/quality.py), the three price-tier checks sharing one scan of the tiers."
     ),
 )
 def catalog_quality_checks(
@@ -290,12 +298,22 @@ def catalog_quality_checks(
 ) -> Iterator[dg.AssetCheckResult]:
     engine = catalog_db.store().engine
     code = context.partition_key
-    keys = [key for key in CHECKS if key in context.selected_asset_check_keys]
+    selected = context.selected_asset_check_keys
     at_once = QUERIES_AT_ONCE if is_postgres(engine) else 1
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check") as pool:
-        outcomes = list(pool.map(lambda key: CHECKS[key][1](engine, code), keys))
-    for key, outcome in zip(keys, outcomes, strict=True):
-        spec = CHECKS[key][0]
+        # The tier audit is the longest query: it starts first, the others share the rest.
+        tiers = selected & TIER_CHECKS.keys()
+        audit = pool.submit(quality.tier_audit, engine, code) if tiers else None
+        rows = {
+            key: pool.submit(evaluate, engine, code)
+            for key, (_, evaluate) in ROW_CHECKS.items()
+            if key in selected
+        }
+        outcomes = {key: future.result() for key, future in rows.items()}
+        if audit is not None:
+            outcomes |= {key: TIER_CHECKS[key][1](audit.result()) for key in sorted(tiers)}
+    for key, outcome in outcomes.items():
+        spec = SPECS[key]
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key,
             check_name=spec.name,

@@ -1,5 +1,5 @@
-"""The price-tier audits behind the catalog checks, on both backends: what each counts, how many
-tiers it looked at, and which variants it names."""
+"""The price-tier audit behind three catalog checks, on both backends: what each rule counts,
+how many tiers it looked at, and which variants it names."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
         },
     )
 
-    found = quality.rising_tier_prices(store.engine, SUPPLIER)
+    found = quality.tier_audit(store.engine, SUPPLIER).rising_prices
 
     assert found.count == 3
     assert found.examples == tuple(
@@ -63,8 +63,8 @@ def test_negative_prices_and_quantities_are_counted_per_variant(store: CatalogSt
         },
     )
 
-    prices = quality.negative_prices(store.engine, SUPPLIER)
-    quantities = quality.negative_quantities(store.engine, SUPPLIER)
+    audit = quality.tier_audit(store.engine, SUPPLIER)
+    prices, quantities = audit.negative_prices, audit.negative_quantities
 
     assert (prices.count, prices.checked) == (2, 6)
     assert prices.examples == (f"{SUPPLIER}-1-one_negative", f"{SUPPLIER}-1-two_negative")
@@ -75,6 +75,6 @@ def test_tiers_of_inactive_products_are_not_audited(store: CatalogStore) -> None
     _store_ladders(store, {"step_up": ["1.00", "2.00"]})
     store.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
 
-    found = quality.rising_tier_prices(store.engine, SUPPLIER)
+    audit = quality.tier_audit(store.engine, SUPPLIER)
 
-    assert (found.count, found.checked, found.examples) == (0, 0, ())
+    assert audit.rising_prices == audit.negative_prices == quality.Offenders(0, 0, ())
