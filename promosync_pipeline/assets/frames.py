@@ -29,12 +29,14 @@ def entries_to_frame(entries: list[IndexEntry]) -> pd.DataFrame:
 
 
 def _is_index_frame(_context: Any, value: Any) -> dg.TypeCheck:
-    columns = tuple(getattr(value, "columns", ()))
-    if type(value).__name__ != "DataFrame" or columns != INDEX_COLUMNS:
+    import pandas as pd  # loaded already: the asset that produces the value built it
+
+    columns = tuple(value.columns) if isinstance(value, pd.DataFrame) else None
+    if columns != INDEX_COLUMNS:
         return dg.TypeCheck(
             success=False,
             description=f"expected a DataFrame with columns {INDEX_COLUMNS}, got "
-            f"{type(value).__name__} with columns {columns}",
+            f"{type(value).__name__}" + (f" with columns {columns}" if columns else ""),
         )
     return dg.TypeCheck(success=True, metadata={"rows": len(value)})
 

@@ -55,16 +55,18 @@ class Offenders:
         return self.count == 0
 
 
+def _examples(bind: Bind, keys: Any) -> tuple[str, ...]:
+    """The first :data:`EXAMPLES` distinct values of ``keys``, a select of one column."""
+    (column,) = keys.subquery().c
+    query = sa.select(column).distinct().order_by(column).limit(EXAMPLES)
+    return tuple(str(r[0]) for r in _rows(bind, query))
+
+
 def _offenders(bind: Bind, keys: Any, checked: int) -> Offenders:
     """``keys``: a select of one column naming each offending row (may repeat)."""
-    sub = keys.subquery()
-    (column,) = sub.c
+    (column,) = keys.subquery().c
     count = _scalar(bind, sa.select(sa.func.count(sa.distinct(column))))
-    examples: tuple[str, ...] = ()
-    if count:
-        query = sa.select(column).distinct().order_by(column).limit(EXAMPLES)
-        examples = tuple(str(r[0]) for r in _rows(bind, query))
-    return Offenders(count, checked, examples)
+    return Offenders(count, checked, _examples(bind, keys) if count else ())
 
 
 def active_product_count(bind: Bind, supplier_code: str) -> int:
@@ -178,20 +180,16 @@ def tier_audit(bind: Bind, supplier_code: str) -> TierAudit:
     variants = sa.func.count(sa.distinct(tiers.c.variant_sku))
     summary = sa.select(sa.func.count(), *(variants.filter(rule) for rule in rules))
     checked, *counts = _rows(bind, summary.select_from(tiers))[0]
-    found = []
-    for rule, count in zip(rules, counts, strict=True):
-        examples: tuple[str, ...] = ()
-        if count:
-            query = (
-                sa.select(tiers.c.variant_sku)
-                .where(rule)
-                .distinct()
-                .order_by(tiers.c.variant_sku)
-                .limit(EXAMPLES)
+    return TierAudit(
+        *(
+            Offenders(
+                int(count or 0),
+                int(checked or 0),
+                _examples(bind, sa.select(tiers.c.variant_sku).where(rule)) if count else (),
             )
-            examples = tuple(str(r[0]) for r in _rows(bind, query))
-        found.append(Offenders(int(count or 0), int(checked or 0), examples))
-    return TierAudit(*found)
+            for rule, count in zip(rules, counts, strict=True)
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

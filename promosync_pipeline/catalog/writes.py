@@ -121,6 +121,8 @@ class FamilyWrites:
                     # scans them whole: a probe of 1,300 SKUs into 250,000 unanalyzed tiers
                     # took 3.3 s by a sequential scan, against milliseconds by the index.
                     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                    # That prices a scan of a staging table at 10^10, above jit_above_cost:
+                    # each merge would compile JIT code (0.25 s) to touch a few hundred rows.
                     conn.exec_driver_sql("SET LOCAL jit = off")
                 done = self._write(conn, supplier_code, families, now)
         except FAMILY_FAULTS as exc:

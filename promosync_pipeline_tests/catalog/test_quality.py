@@ -11,15 +11,19 @@ from promosync_pipeline_tests.catalog.factories import SUPPLIER, family, tier, v
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _store_ladders(store: CatalogStore, ladders: dict[str, list[str | None]]) -> None:
-    """One family whose variant ``<name>`` has one selling ladder of these prices, in quantity
-    order (None: on request)."""
+def _store_ladders(
+    store: CatalogStore,
+    ladders: dict[str, list[str | None]],
+    quantities: tuple[int, ...] = (1, 50, 100, 250),
+) -> None:
+    """One family whose variant ``<name>`` has one selling ladder of these prices at these
+    quantities (None: on request)."""
     variants = tuple(
         variant(
             f"{SUPPLIER}-1-{name}",
             price_tiers=tuple(
                 tier(price, quantity, on_request=price is None)
-                for quantity, price in zip((1, 50, 100, 250), prices, strict=False)
+                for quantity, price in zip(quantities, prices, strict=False)
             ),
         )
         for name, prices in ladders.items()
@@ -69,6 +73,15 @@ def test_negative_prices_and_quantities_are_counted_per_variant(store: CatalogSt
     assert (prices.count, prices.checked) == (2, 6)
     assert prices.examples == (f"{SUPPLIER}-1-one_negative", f"{SUPPLIER}-1-two_negative")
     assert (quantities.count, quantities.checked, quantities.examples) == (0, 6, ())
+
+
+def test_a_negative_minimum_quantity_is_counted_per_variant(store: CatalogStore) -> None:
+    _store_ladders(store, {"from_minus_five": ["3.00", "2.00"]}, quantities=(-5, 50))
+
+    audit = quality.tier_audit(store.engine, SUPPLIER)
+
+    assert audit.negative_quantities == quality.Offenders(1, 2, (f"{SUPPLIER}-1-from_minus_five",))
+    assert audit.negative_prices.count == audit.rising_prices.count == 0
 
 
 def test_tiers_of_inactive_products_are_not_audited(store: CatalogStore) -> None:
