@@ -28,10 +28,10 @@ class AlertWebhookResource(dg.ConfigurableResource):
     """First pause between delivery attempts of a run alert (then doubling)."""
 
     def resolved_url(self) -> str | None:
-        return self.url or settings.env(settings.ALERT_WEBHOOK_URL) or None
+        return settings.setting(self.url, settings.ALERT_WEBHOOK_URL) or None
 
     def resolved_ui_url(self) -> str:
-        return (self.ui_url or settings.env(settings.UI_URL, settings.DEFAULT_UI_URL)).rstrip("/")
+        return settings.setting(self.ui_url, settings.UI_URL, settings.DEFAULT_UI_URL).rstrip("/")
 
     def send(
         self,

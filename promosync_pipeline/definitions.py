@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.assets.feed import promidata_categories, promidata_index
 from promosync_pipeline.assets.images import uploaded_images
 from promosync_pipeline.assets.supplier import (
@@ -34,7 +33,7 @@ defs = dg.Definitions(
     jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job, catalog_checks_job],
     schedules=load_schedules(),
     sensors=load_sensors(),
-    resources={**default_resources(), "alerts": AlertWebhookResource()},
+    resources=default_resources(),
     # Every run, including those launched from the asset graph and by asset backfills (the
     # implicit __ASSET_JOB), executes its steps in the run worker's own process: a supplier
     # run is a handful of short steps, and a process per step costs seconds each.

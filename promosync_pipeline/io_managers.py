@@ -35,7 +35,7 @@ class AssetValueIOManager(dg.ConfigurableIOManager):
     _delegate: Any = PrivateAttr(default=None)
 
     def resolved_bucket(self) -> str:
-        return self.bucket or settings.env(IO_BUCKET)
+        return settings.setting(self.bucket, IO_BUCKET)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         bucket = self.resolved_bucket()
@@ -49,7 +49,7 @@ class AssetValueIOManager(dg.ConfigurableIOManager):
         self._delegate = PickledObjectS3IOManager(
             s3_bucket=bucket,
             s3_session=s3_client(self.endpoint_url, self.region_name),
-            s3_prefix=self.prefix or settings.env(IO_PREFIX, DEFAULT_IO_PREFIX),
+            s3_prefix=settings.setting(self.prefix, IO_PREFIX, DEFAULT_IO_PREFIX),
         )
 
     def _target(self) -> Any:

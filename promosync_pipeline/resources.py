@@ -1,12 +1,14 @@
 """Dagster resources: the Promidata source, the catalog database, the image store and the raw
 payload archive.
 
-The code location binds ``PROMIDATA_BASE_URL`` with ``dg.EnvVar`` (:func:`default_resources`).
-Any other field left at ``None`` is taken from its contract environment variable when the
+The code location binds each field to its contract variable with ``dg.EnvVar``
+(:func:`default_resources`). A field left at ``None`` is taken from its variable when the
 resource is used, or falls back to the embedded default, so ``dagster dev`` works with nothing
-else configured while the launchpad can still override every field.
+configured while the launchpad can still override every field.
 """
 
+import os
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +16,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from promosync_pipeline import settings
+from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
 from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
@@ -23,7 +26,7 @@ from promosync_pipeline.images.stores import (
     resolved_location,
     s3_client,
 )
-from promosync_pipeline.io_managers import AssetValueIOManager
+from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX, AssetValueIOManager
 
 
 class PromidataResource(dg.ConfigurableResource):
@@ -41,7 +44,7 @@ class PromidataResource(dg.ConfigurableResource):
     max_response_mb: float = 32.0
 
     def resolved_base_url(self) -> str:
-        url = self.base_url or settings.env(settings.PROMIDATA_BASE_URL)
+        url = settings.setting(self.base_url, settings.PROMIDATA_BASE_URL)
         if not url:
             raise dg.Failure(
                 f"{settings.PROMIDATA_BASE_URL} is not set: the Promidata profile URL is required"
@@ -57,9 +60,7 @@ class PromidataResource(dg.ConfigurableResource):
         return settings.categories_url(self.resolved_base_url())
 
     def host_policy(self) -> HostPolicy:
-        extra = self.allowed_hosts
-        if extra is None:
-            extra = settings.env(settings.ALLOWED_HOSTS)
+        extra = settings.setting(self.allowed_hosts, settings.ALLOWED_HOSTS)
         return HostPolicy.for_feed(self.index_url, extra)
 
     def client_settings(self) -> ClientSettings:
@@ -84,7 +85,7 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
     _store: CatalogStore | None = PrivateAttr(default=None)
 
     def resolved_url(self) -> str:
-        return self.url or settings.database_url()
+        return settings.setting(self.url, settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
 
     def store(self) -> CatalogStore:
         if self._store is None:
@@ -137,10 +138,17 @@ class ArchiveStoreResource(dg.ConfigurableResource):
     region_name: str | None = None
 
     def resolved_location(self) -> str:
-        return self.location or settings.env(settings.ARCHIVE_STORE, settings.DEFAULT_ARCHIVE_STORE)
+        return settings.setting(
+            self.location, settings.ARCHIVE_STORE, settings.DEFAULT_ARCHIVE_STORE
+        )
 
     def resolved_versions(self) -> int:
         if self.versions is not None:
+            if self.versions < 1:
+                raise ValueError(
+                    f"{settings.ARCHIVE_VERSIONS} (archive_store.versions) is {self.versions}: "
+                    "below the minimum of 1"
+                )
             return self.versions
         value = settings.env_number(settings.ARCHIVE_VERSIONS, settings.DEFAULT_ARCHIVE_VERSIONS, 1)
         if value != int(value):
@@ -161,16 +169,42 @@ class ArchiveStoreResource(dg.ConfigurableResource):
         return archive
 
 
-def default_resources() -> dict[str, Any]:
-    """The resources of the code location. The feed URL, which has no default, is bound with
-    ``dg.EnvVar`` so the UI shows where it comes from and a run without it is refused at
-    launch, naming the variable. The other fields have embedded defaults, which ``dg.EnvVar``
-    cannot express (an unset one fails config resolution, dagster-io/dagster#16232): they stay
-    empty and are read when the resource is used."""
+def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The resources of the code location, each field bound to its contract variable.
+
+    The feed URL has no default: it is always ``dg.EnvVar``, so a run without it is refused at
+    launch, naming the variable. Every other field is ``dg.EnvVar`` when its variable is set as
+    the definitions load, and empty (the embedded default, taken when the resource is used)
+    when it is not. Dagster resolves an ``EnvVar`` when each run or tick starts, and the
+    launchpad and the resource page name the variable; but an ``EnvVar`` has no default and one
+    of an unset variable fails every run (dagster-io/dagster#16232), so whether each variable
+    is set is read here, once.
+    """
+    env = os.environ if environ is None else environ
+
+    def bound(name: str) -> Any:
+        return dg.EnvVar(name) if settings.env(name, environ=env) else None
+
+    region = settings.AWS_REGION if settings.env(settings.AWS_REGION, environ=env) else None
+    s3: dict[str, Any] = {
+        "endpoint_url": bound(settings.AWS_ENDPOINT),
+        "region_name": bound(region or settings.AWS_DEFAULT_REGION),
+    }
+    versions = settings.ARCHIVE_VERSIONS
     return {
-        "promidata": PromidataResource(base_url=dg.EnvVar(settings.PROMIDATA_BASE_URL)),
-        "catalog_db": CatalogDatabaseResource(),
-        "image_store": ImageStoreResource(),
-        "archive_store": ArchiveStoreResource(),
-        "io_manager": AssetValueIOManager(),
+        "promidata": PromidataResource(
+            base_url=dg.EnvVar(settings.PROMIDATA_BASE_URL),
+            allowed_hosts=bound(settings.ALLOWED_HOSTS),
+        ),
+        "catalog_db": CatalogDatabaseResource(url=bound(settings.DATABASE_URL)),
+        "image_store": ImageStoreResource(location=bound(settings.IMAGE_STORE), **s3),
+        "archive_store": ArchiveStoreResource(
+            location=bound(settings.ARCHIVE_STORE),
+            versions=dg.EnvVar.int(versions) if bound(versions) else None,
+            **s3,
+        ),
+        "io_manager": AssetValueIOManager(bucket=bound(IO_BUCKET), prefix=bound(IO_PREFIX), **s3),
+        "alerts": AlertWebhookResource(
+            url=bound(settings.ALERT_WEBHOOK_URL), ui_url=bound(settings.UI_URL)
+        ),
     }

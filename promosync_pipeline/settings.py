@@ -1,6 +1,8 @@
 """Environment variables of the contract and the embedded defaults.
 
-Read when a run, sensor or command starts, never at import time.
+Nothing is read when this module is imported. Values are read when a run, a sensor tick or a
+command starts; the code location reads the few it needs to define itself (the schedule, the
+sensors, the freshness policy, and which resource variables are set) when it loads.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ ALERT_WEBHOOK_URL = "PROMOSYNC_ALERT_WEBHOOK_URL"
 ALLOWED_HOSTS = "PROMOSYNC_ALLOWED_HOSTS"
 ARCHIVE_STORE = "PROMOSYNC_ARCHIVE_STORE"
 ARCHIVE_VERSIONS = "PROMOSYNC_ARCHIVE_VERSIONS"
+AWS_ENDPOINT = "AWS_ENDPOINT_URL_S3"
+AWS_REGION = "AWS_REGION"
+AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 
 STATE_DIR = ".promosync"
 DEFAULT_DATABASE_URL = f"sqlite:///{STATE_DIR}/catalog.sqlite"
@@ -27,6 +32,14 @@ DEFAULT_ARCHIVE_VERSIONS = 3
 def env(name: str, default: str = "", environ: Mapping[str, str] | None = None) -> str:
     value = (environ if environ is not None else os.environ).get(name, "").strip()
     return value or default
+
+
+def setting(
+    value: str | None, name: str, default: str = "", environ: Mapping[str, str] | None = None
+) -> str:
+    """A resource field's value: as configured (an ``EnvVar`` resolves to the variable's raw
+    text), else the variable ``name``, else ``default``; surrounding blanks removed."""
+    return (value or "").strip() or env(name, default, environ)
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> str:

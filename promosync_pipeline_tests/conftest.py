@@ -34,6 +34,26 @@ PG_ADMIN_URL = os.environ.get(
 )
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
+# The code location binds a resource field to its variable when that variable is set as the
+# definitions load (resources.default_resources). Tests set these variables themselves, so none
+# may come from the shell that started the suite: a binding from there would outlive a test's
+# monkeypatch.delenv and fail its runs.
+for _name in (
+    settings.DATABASE_URL,
+    settings.IMAGE_STORE,
+    settings.ARCHIVE_STORE,
+    settings.ARCHIVE_VERSIONS,
+    settings.ALLOWED_HOSTS,
+    settings.ALERT_WEBHOOK_URL,
+    settings.UI_URL,
+    settings.AWS_ENDPOINT,
+    settings.AWS_REGION,
+    settings.AWS_DEFAULT_REGION,
+    "PROMOSYNC_IO_BUCKET",
+    "PROMOSYNC_IO_PREFIX",
+):
+    os.environ.pop(_name, None)
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Files with the most ``slow`` tests first, each file's tests in their own order.

@@ -199,7 +199,7 @@ def parse_s3_location(location: str) -> tuple[str, str]:
 
 
 def resolved_location(location: str | None = None) -> str:
-    return location or settings.env(settings.IMAGE_STORE, settings.DEFAULT_IMAGE_STORE)
+    return settings.setting(location, settings.IMAGE_STORE, settings.DEFAULT_IMAGE_STORE)
 
 
 def s3_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
@@ -207,8 +207,10 @@ def s3_client(endpoint_url: str | None = None, region_name: str | None = None) -
     them unless given here."""
     import boto3
 
-    endpoint = endpoint_url or settings.env("AWS_ENDPOINT_URL_S3") or None
-    region = region_name or settings.env("AWS_REGION") or settings.env("AWS_DEFAULT_REGION")
+    endpoint = settings.setting(endpoint_url, settings.AWS_ENDPOINT) or None
+    region = settings.setting(region_name, settings.AWS_REGION) or settings.env(
+        settings.AWS_DEFAULT_REGION
+    )
     return boto3.session.Session().client(
         "s3", endpoint_url=endpoint, region_name=region or "us-east-1"
     )
