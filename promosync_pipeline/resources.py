@@ -3,7 +3,7 @@ payload archive.
 
 The code location binds each field to its contract variable with ``dg.EnvVar``
 (:func:`default_resources`). A field left at ``None`` is taken from its variable when the
-resource is used, or falls back to the embedded default, so ``dagster dev`` works with nothing
+resource is used, or falls back to the embedded default, so ``dg dev`` works with nothing
 configured while the launchpad can still override every field.
 """
 

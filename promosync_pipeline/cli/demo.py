@@ -13,21 +13,30 @@ from promosync_pipeline import settings
 
 def ui_command() -> str:
     """The shell command that opens the web UI on the instance this process records runs in,
-    with absolute paths, to paste into any shell."""
+    with absolute paths, to paste into any shell.
+
+    ``dg dev``, since ``dagster dev`` is superseded by it. ``DAGSTER_HOME`` is always given:
+    ``dg`` reads its own telemetry setting from that folder's ``dagster.yaml``, and without one
+    it would use a temporary instance. The working directory's ``dagster.yaml`` (the embedded
+    instance, its storage relative to that directory) is the same instance ``promosync`` uses.
+    """
     from promosync_pipeline.cli.instance import embedded_home, prepare_home
 
     cwd = Path.cwd()
-    dagster = Path(sys.executable).with_name("dagster")
-    parts = [f"cd {shlex.quote(str(cwd))} &&"]
     if home := os.environ.get("DAGSTER_HOME"):
-        parts.append(f"DAGSTER_HOME={shlex.quote(str(Path(home).resolve()))}")
-    elif not Path("dagster.yaml").exists():
+        instance = Path(home).resolve()
+    elif Path("dagster.yaml").exists():
+        instance = cwd
+    else:
         # No embedded dagster.yaml here: the instance is Dagster's defaults in embedded_home().
-        parts.append(f"DAGSTER_HOME={shlex.quote(str(prepare_home(embedded_home())))}")
-    parts.append(f"{shlex.quote(str(dagster))} dev")
+        instance = prepare_home(embedded_home())
+    dg = Path(sys.executable).with_name("dg")
+    command = f"cd {shlex.quote(str(cwd))} && DAGSTER_HOME={shlex.quote(str(instance))}"
+    command += f" {shlex.quote(str(dg))} dev"
     if not Path("workspace.yaml").exists():
-        parts.append("-m promosync_pipeline.definitions")
-    return " ".join(parts)
+        # not the repository root, so not the dg project: name the code location
+        command += " -m promosync_pipeline.definitions"
+    return command
 
 
 def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:

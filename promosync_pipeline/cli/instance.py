@@ -1,12 +1,12 @@
-"""The Dagster instance the CLI records its runs in: the one ``dagster dev`` shows.
+"""The Dagster instance the CLI records its runs in: the one ``dg dev`` shows.
 
 With ``DAGSTER_HOME`` set, that instance. Without it, the embedded default: ``dagster.yaml`` of
-the working directory (as ``dagster dev`` run from the repository root reads it), with
+the working directory (as ``dg dev`` run from the repository root reads it), with
 ``.promosync/dagster`` as the instance folder.
 
 ``promosync`` never sends Dagster usage telemetry, so it never prints Dagster's telemetry
 notice either, whatever the instance's ``dagster.yaml`` says. A fresh ``DAGSTER_HOME`` (no
-``dagster.yaml``) gets a minimal one that turns telemetry off, so ``dagster dev`` started on
+``dagster.yaml``) gets a minimal one that turns telemetry off, so ``dg dev`` started on
 the same folder afterwards is as quiet and does not warn about the missing file.
 """
 

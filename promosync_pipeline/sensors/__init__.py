@@ -1,6 +1,6 @@
 """Sensors: index discovery, freshness and check alerts, run failure alerts.
 
-Every sensor starts STOPPED: ``dagster dev`` polls nothing until an operator turns it on (UI, or
+Every sensor starts STOPPED: ``dg dev`` polls nothing until an operator turns it on (UI, or
 ``dagster sensor start <name>``). Intervals are definition-time values (Dagster needs them when
 the code location loads), so :func:`load_sensors` reads them from the environment once.
 """

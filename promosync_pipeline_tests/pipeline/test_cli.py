@@ -100,8 +100,10 @@ def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypa
         assert int(new) == 4 and int(variants) >= int(new) and int(images) >= 1, line
         assert (changed, unchanged, removed, failed, img_failed) == ("0", "0", "0", "0", "0")
     assert "catalog: sqlite:///.promosync/catalog.sqlite" in result.stdout
-    dagster = Path(sys.executable).with_name("dagster")
-    ui_command = f"cd {tmp_path} && {dagster} dev -m promosync_pipeline.definitions"
+    dg_cli = Path(sys.executable).with_name("dg")
+    ui_command = (
+        f"cd {tmp_path} && DAGSTER_HOME={tmp_path} {dg_cli} dev -m promosync_pipeline.definitions"
+    )
     assert result.stdout.rstrip().endswith(ui_command), result.stdout[-500:]
     catalog = f"sqlite:///{tmp_path / '.promosync' / 'catalog.sqlite'}"
     products = rows(catalog, t.products)

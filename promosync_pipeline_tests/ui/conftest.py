@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: Chromium, one ``dagster dev`` with a feed simulator per
+"""Fixtures of the browser tests: Chromium, one ``dg dev`` with a feed simulator per
 module, a page per test whose final state is saved as a screenshot.
 
 Screenshots go to ``<pytest temp dir>/ui-screenshots``; the terminal summary names that
@@ -39,7 +39,7 @@ def browser(screenshot_dir: Path) -> Iterator[Any]:
     executable = require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)  # a page of a busy dagster dev can take a while
+    expect.set_options(timeout=30_000)  # a page of a busy dg dev can take a while
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

@@ -1,4 +1,4 @@
-"""``dagster dev`` (webserver and daemon) on a temporary instance, as a process group that is
+"""``dg dev`` (webserver and daemon) on a temporary instance, as a process group that is
 always killed at the end."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-DAGSTER = Path(sys.executable).with_name("dagster")
+DG = Path(sys.executable).with_name("dg")
 INSTANCE_YAML = """\
 telemetry:
   enabled: false
@@ -49,16 +49,14 @@ def _wait_until_serving(dev: DagsterDev, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if dev.process.poll() is not None:
-            raise RuntimeError(f"dagster dev exited with {dev.process.returncode}; see {dev.log}")
+            raise RuntimeError(f"dg dev exited with {dev.process.returncode}; see {dev.log}")
         try:
             if httpx.get(f"{dev.url}/server_info", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.5)
-    raise TimeoutError(
-        f"dagster dev did not serve {dev.url} within {timeout_s:.0f}s; see {dev.log}"
-    )
+    raise TimeoutError(f"dg dev did not serve {dev.url} within {timeout_s:.0f}s; see {dev.log}")
 
 
 def _stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
@@ -77,13 +75,16 @@ def _stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
 
 @contextmanager
 def dagster_dev(workdir: Path, env: dict[str, str], timeout_s: float = 180) -> Iterator[DagsterDev]:
-    """Start ``dagster dev`` on the repository's workspace with a fresh instance in ``workdir``."""
+    """Start ``dg dev`` on the repository's workspace with a fresh instance in ``workdir``.
+
+    Run from ``workdir``, not the repository root, whose embedded ``dagster.yaml`` Dagster would
+    warn about beside another ``DAGSTER_HOME``; so the workspace is named with ``-w``."""
     home = workdir / "dagster-home"
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
     port = free_port()
     log = workdir / "dagster-dev.log"
-    command = [str(DAGSTER), "dev", "-w", str(ROOT / "workspace.yaml")]
+    command = [str(DG), "dev", "-w", str(ROOT / "workspace.yaml")]
     command += ["-h", "127.0.0.1", "-p", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(

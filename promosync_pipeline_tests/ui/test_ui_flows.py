@@ -1,7 +1,7 @@
-"""A user's day in the Dagster web UI, clicked through in Chromium against ``dagster dev`` (web
+"""A user's day in the Dagster web UI, clicked through in Chromium against ``dg dev`` (web
 server and daemon) on a temporary instance, syncing the feed simulator into a SQLite catalog.
 
-The tests share one ``dagster dev`` and run in file order, as a user works: look at the
+The tests share one ``dg dev`` and run in file order, as a user works: look at the
 lineage, refresh the feed, sync one supplier and read its metadata, stop a run, backfill every
 supplier, read the failing check of the supplier whose feed is broken, switch automation on.
 Each leaves a screenshot of its final state (see conftest); with ``PROMOSYNC_README_SCREENSHOTS``
@@ -283,3 +283,11 @@ def test_automation_lists_everything_stopped_and_one_switches_on(page):
     for name in SENSORS_AND_SCHEDULES:
         if name != "promidata_index_sensor":
             expect(switch(name).locator("input")).not_to_be_checked()
+
+
+def test_dg_dev_printed_no_warning_category_through_the_whole_day(ui):
+    """Neither ``dg dev`` nor the code location and runs it started printed a Python warning
+    (a superseded command, a beta or preview API) through every flow above."""
+    printed = ui.log.read_text(encoding="utf-8", errors="replace")
+    assert "Serving dagster-webserver" in printed, "not the log of the dg dev the flows used"
+    assert re.findall(r"\b[A-Za-z]*Warning\b.*", printed) == []
