@@ -243,16 +243,17 @@ class FeedServer:
         head = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, 'Error')}"]
         head += [f"Content-Type: {response.content_type}", f"Content-Length: {len(response.body)}"]
         head += [f"{k}: {v}" for k, v in response.headers.items()]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        # Counted before a byte is written: a client that has its answer finds it counted.
         self.stats.statuses[response.status] += 1
         self.stats.log.append((time.monotonic(), path, response.status))
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
         body = response.body if method != "HEAD" else b""
         if cut_at is not None:
             writer.write(body[:cut_at])
             await writer.drain()
             return False
-        writer.write(body)
         self.stats.bytes_sent += len(body)
+        writer.write(body)
         await writer.drain()
         return True
 
