@@ -60,8 +60,11 @@ class PromidataResource(dg.ConfigurableResource):
         return settings.categories_url(self.resolved_base_url())
 
     def host_policy(self) -> HostPolicy:
-        extra = settings.setting(self.allowed_hosts, settings.ALLOWED_HOSTS)
-        return HostPolicy.for_feed(self.index_url, extra)
+        # "" set in the launchpad means no extra hosts, not "take the variable"
+        extra = self.allowed_hosts
+        if extra is None:
+            extra = settings.env(settings.ALLOWED_HOSTS)
+        return HostPolicy.for_feed(self.index_url, extra.strip())
 
     def client_settings(self) -> ClientSettings:
         return ClientSettings(
@@ -144,12 +147,7 @@ class ArchiveStoreResource(dg.ConfigurableResource):
 
     def resolved_versions(self) -> int:
         if self.versions is not None:
-            if self.versions < 1:
-                raise ValueError(
-                    f"{settings.ARCHIVE_VERSIONS} (archive_store.versions) is {self.versions}: "
-                    "below the minimum of 1"
-                )
-            return self.versions
+            return self.versions  # SupplierArchive refuses fewer than 1
         value = settings.env_number(settings.ARCHIVE_VERSIONS, settings.DEFAULT_ARCHIVE_VERSIONS, 1)
         if value != int(value):
             raise ValueError(f"{settings.ARCHIVE_VERSIONS}={value:g} is not a whole number")
@@ -169,6 +167,24 @@ class ArchiveStoreResource(dg.ConfigurableResource):
         return archive
 
 
+RESOURCE_VARIABLES = (
+    settings.ALLOWED_HOSTS,
+    settings.DATABASE_URL,
+    settings.IMAGE_STORE,
+    settings.ARCHIVE_STORE,
+    settings.ARCHIVE_VERSIONS,
+    IO_BUCKET,
+    IO_PREFIX,
+    settings.AWS_ENDPOINT,
+    settings.AWS_REGION,
+    settings.AWS_DEFAULT_REGION,
+    settings.ALERT_WEBHOOK_URL,
+    settings.UI_URL,
+)
+"""The variables :func:`default_resources` binds when they are set (``PROMIDATA_BASE_URL``
+is bound always)."""
+
+
 def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The resources of the code location, each field bound to its contract variable.
 
@@ -185,10 +201,9 @@ def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any
     def bound(name: str) -> Any:
         return dg.EnvVar(name) if settings.env(name, environ=env) else None
 
-    region = settings.AWS_REGION if settings.env(settings.AWS_REGION, environ=env) else None
     s3: dict[str, Any] = {
         "endpoint_url": bound(settings.AWS_ENDPOINT),
-        "region_name": bound(region or settings.AWS_DEFAULT_REGION),
+        "region_name": bound(settings.AWS_REGION) or bound(settings.AWS_DEFAULT_REGION),
     }
     versions = settings.ARCHIVE_VERSIONS
     return {

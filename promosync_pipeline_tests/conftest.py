@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+from promosync_pipeline.resources import RESOURCE_VARIABLES
 from promosync_pipeline_tests import processes
 
 PG_ADMIN_URL = os.environ.get(
@@ -38,20 +39,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 # definitions load (resources.default_resources). Tests set these variables themselves, so none
 # may come from the shell that started the suite: a binding from there would outlive a test's
 # monkeypatch.delenv and fail its runs.
-for _name in (
-    settings.DATABASE_URL,
-    settings.IMAGE_STORE,
-    settings.ARCHIVE_STORE,
-    settings.ARCHIVE_VERSIONS,
-    settings.ALLOWED_HOSTS,
-    settings.ALERT_WEBHOOK_URL,
-    settings.UI_URL,
-    settings.AWS_ENDPOINT,
-    settings.AWS_REGION,
-    settings.AWS_DEFAULT_REGION,
-    "PROMOSYNC_IO_BUCKET",
-    "PROMOSYNC_IO_PREFIX",
-):
+for _name in RESOURCE_VARIABLES:
     os.environ.pop(_name, None)
 
 

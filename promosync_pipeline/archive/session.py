@@ -55,7 +55,7 @@ class ObjectStore(Protocol):
 
 def open_archive_store(location: str | None = None, client: Any = None) -> ObjectStore:
     """The store named by ``location``, ``PROMOSYNC_ARCHIVE_STORE`` or the default folder."""
-    where = location or settings.env(settings.ARCHIVE_STORE, settings.DEFAULT_ARCHIVE_STORE)
+    where = settings.setting(location, settings.ARCHIVE_STORE, settings.DEFAULT_ARCHIVE_STORE)
     return open_store(where, client, settings.ARCHIVE_STORE)
 
 

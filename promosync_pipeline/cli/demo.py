@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 from promosync_pipeline import settings
@@ -16,9 +17,9 @@ def ui_command() -> str:
     with absolute paths, to paste into any shell.
 
     ``dg dev``, since ``dagster dev`` is superseded by it. ``DAGSTER_HOME`` is always given:
-    ``dg`` reads its own telemetry setting from that folder's ``dagster.yaml``, and without one
-    it would use a temporary instance. The working directory's ``dagster.yaml`` (the embedded
-    instance, its storage relative to that directory) is the same instance ``promosync`` uses.
+    ``dg`` reads its own telemetry setting from that folder's ``dagster.yaml``. The working
+    directory's ``dagster.yaml`` (the embedded instance, its storage relative to that
+    directory) is the instance ``promosync`` uses without ``DAGSTER_HOME``, so it is named.
     """
     from promosync_pipeline.cli.instance import embedded_home, prepare_home
 
@@ -33,10 +34,18 @@ def ui_command() -> str:
     dg = Path(sys.executable).with_name("dg")
     command = f"cd {shlex.quote(str(cwd))} && DAGSTER_HOME={shlex.quote(str(instance))}"
     command += f" {shlex.quote(str(dg))} dev"
-    if not Path("workspace.yaml").exists():
-        # not the repository root, so not the dg project: name the code location
+    if not is_dg_project(cwd):
         command += " -m promosync_pipeline.definitions"
     return command
+
+
+def is_dg_project(folder: Path) -> bool:
+    """Whether ``dg`` finds a project here (``[tool.dg]`` in ``pyproject.toml``): the
+    repository root is one, a folder of a pip-installed promosync is not."""
+    pyproject = folder / "pyproject.toml"
+    if not pyproject.exists():
+        return False
+    return "dg" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
 
 
 def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:

@@ -82,15 +82,24 @@ def dagster_dev(workdir: Path, env: dict[str, str], timeout_s: float = 180) -> I
     home = workdir / "dagster-home"
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
-    port = free_port()
-    log = workdir / "dagster-dev.log"
     command = [str(DG), "dev", "-w", str(ROOT / "workspace.yaml")]
-    command += ["-h", "127.0.0.1", "-p", str(port)]
+    env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
+    with serving(command, workdir, env, home, workdir / "dagster-dev.log", timeout_s) as dev:
+        yield dev
+
+
+@contextmanager
+def serving(
+    command: list[str], cwd: Path, env: dict[str, str], home: Path, log: Path, timeout_s: float
+) -> Iterator[DagsterDev]:
+    """``command`` (a ``dg dev`` command line) on a free loopback port, its output in ``log``,
+    until it serves the UI; the whole process group is stopped at the end."""
+    port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env={**os.environ, **env, "DAGSTER_HOME": str(home)},
+            [*command, "-h", "127.0.0.1", "-p", str(port)],
+            cwd=cwd,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
