@@ -57,10 +57,10 @@ def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) 
     spec = FeedSpec(seed=seed, suppliers=suppliers, families=families, exact=not spread)
     started = time.monotonic()
     with FeedServer(FeedGenerator(spec)) as server:
-        os.environ[settings.PROMIDATA_BASE_URL] = server.base_url
         shape = f"~{families}" if spread else str(families)
         print(f"feed simulator: {server.base_url} ({suppliers} suppliers x {shape} families)")
-        code = cmd_sync([], all_suppliers=True, full_refresh=False)
+        # the runs are pointed at the simulator by their run config, not the environment
+        code = cmd_sync([], all_suppliers=True, full_refresh=False, feed_url=server.base_url)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "

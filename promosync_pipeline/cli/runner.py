@@ -64,8 +64,18 @@ def _execute(
         return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
 
 
-def refresh_feed(instance: dg.DagsterInstance, store: CatalogStore) -> RunOutcome | None:
-    """Bring the kept Import.txt up to date.
+def feed_config(feed_url: str | None) -> dict[str, Any]:
+    """Run config that points a run's ``promidata`` resource at ``feed_url`` (none: the
+    resource's own binding, ``PROMIDATA_BASE_URL``)."""
+    if not feed_url:
+        return {}
+    return {"resources": {"promidata": {"config": {"base_url": feed_url}}}}
+
+
+def refresh_feed(
+    instance: dg.DagsterInstance, store: CatalogStore, feed_url: str | None = None
+) -> RunOutcome | None:
+    """Bring the kept Import.txt up to date (of ``feed_url``, else ``PROMIDATA_BASE_URL``).
 
     One conditional GET first (:func:`~promosync_pipeline.sync.kept_index.poll_index`): when
     the feed answers 304 the kept copy is current and no Dagster run is spent on it (the
@@ -74,7 +84,7 @@ def refresh_feed(instance: dg.DagsterInstance, store: CatalogStore) -> RunOutcom
     is kept by then, so the run's own conditional GET answers 304 and nothing is downloaded
     twice.
     """
-    promidata = PromidataResource()
+    promidata = PromidataResource(base_url=feed_url)
     kept = store.cached_feed_file(promidata.index_url)
     try:
         unchanged = poll_index(promidata, store, conditional_headers(kept)).not_modified
@@ -82,13 +92,15 @@ def refresh_feed(instance: dg.DagsterInstance, store: CatalogStore) -> RunOutcom
         unchanged = False  # the feed refresh run reports it
     if unchanged:
         return None
-    return _execute(_feed_refresh_job, instance, tags={"promosync/trigger": "cli"})
+    return _execute(
+        _feed_refresh_job, instance, feed_config(feed_url), tags={"promosync/trigger": "cli"}
+    )
 
 
-def listed_supplier_codes(store: CatalogStore) -> list[str]:
+def listed_supplier_codes(store: CatalogStore, feed_url: str | None = None) -> list[str]:
     """The supplier codes the kept Import.txt lists (parsing it is only worth it for
     ``--all``: a run of named suppliers reads its own slice)."""
-    kept = store.cached_feed_file(PromidataResource().index_url)
+    kept = store.cached_feed_file(PromidataResource(base_url=feed_url).index_url)
     return sorted(parse_index(kept.body).by_supplier()) if kept is not None else []
 
 
@@ -100,16 +112,18 @@ def sync_supplier(
     skip_images: bool = False,
     from_archive: bool = False,
     only_skus: list[str] | None = None,
+    feed_url: str | None = None,
 ) -> RunOutcome:
     """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked;
-    re-parsed from the raw archive, or limited to ``only_skus``, if asked."""
+    re-parsed from the raw archive, or limited to ``only_skus``, if asked; from ``feed_url``
+    instead of ``PROMIDATA_BASE_URL`` if given."""
     register_suppliers(instance, [code])
     parse: dict[str, Any] = {"full_refresh": full_refresh}
     if from_archive:
         parse["from_archive"] = True
     if only_skus:
         parse["only_skus"] = list(only_skus)
-    run_config = {"ops": {"parsed_variants": {"config": parse}}}
+    run_config = {**feed_config(feed_url), "ops": {"parsed_variants": {"config": parse}}}
     selection = None
     if skip_images:
         selection = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]

@@ -82,7 +82,10 @@ def cmd_sync(
     skip_images: bool = False,
     from_archive: bool = False,
     only_skus: Sequence[str] = (),
+    feed_url: str | None = None,
 ) -> int:
+    """Sync ``codes`` (or every listed supplier) from ``feed_url``, else ``PROMIDATA_BASE_URL``;
+    the exit status."""
     if not codes and not all_suppliers:
         print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
         return 2
@@ -91,13 +94,13 @@ def cmd_sync(
         return 2
     instance = get_instance()
     store = CatalogDatabaseResource().store()
-    feed_run = refresh_feed(instance, store)
+    feed_run = refresh_feed(instance, store, feed_url)
     if feed_run is not None and not feed_run.success:
         print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
         for error in feed_run.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    wanted = list(codes) if codes else listed_supplier_codes(store)
+    wanted = list(codes) if codes else listed_supplier_codes(store, feed_url)
     if all_suppliers and not codes and (only := settings.supplier_filter()):
         wanted = [c for c in wanted if c in only]
     summary: dict[str, dict[str, object]] = {}
@@ -110,6 +113,7 @@ def cmd_sync(
             skip_images=skip_images,
             from_archive=from_archive,
             only_skus=list(only_skus),
+            feed_url=feed_url,
         )
         images = outcome.metadata.get("uploaded_images", {})
         summary[code] = {

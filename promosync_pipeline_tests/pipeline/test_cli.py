@@ -90,7 +90,11 @@ def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypa
     """The README's main command, as a new user runs it: no PROMOSYNC_* setting, no
     DAGSTER_HOME, the repository's dagster.yaml in the working directory."""
     shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMOSYNC_", "DAGSTER_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PROMOSYNC_", "DAGSTER_", "PROMIDATA_"))
+    }
     result = run_cli("demo", "--suppliers", "2", "--families", "4", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout.split("supplier ", 1)[1].splitlines()[1:3]
@@ -112,8 +116,12 @@ def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypa
     assert any((tmp_path / ".promosync" / "images").rglob("thumbnail.jpg"))
     monkeypatch.chdir(tmp_path)  # the embedded dagster.yaml's folders are relative
     with dg.DagsterInstance.from_config(str(tmp_path)) as inst:
-        runs = [r for r in inst.get_runs() if r.job_name == "supplier_sync_job"]
-    assert len(runs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        runs = inst.get_runs()
+    syncs = [r for r in runs if r.job_name == "supplier_sync_job"]
+    assert len(syncs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in syncs)
+    # the simulator's URL is in each run's config (the UI shows it), not in the environment
+    feed = result.stdout.split("feed simulator: ", 1)[1].split()[0]
+    assert {r.run_config["resources"]["promidata"]["config"]["base_url"] for r in runs} == {feed}
 
 
 @pytest.mark.postgres
