@@ -4,6 +4,7 @@ always killed at the end."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -73,18 +74,27 @@ def _stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
     process.wait(10)
 
 
+def dg_project(folder: Path, instance_yaml: str) -> Path:
+    """A dg project like the repository root in ``folder``: its ``pyproject.toml`` and
+    ``workspace.yaml``, the package and the venv linked, and ``instance_yaml`` as the
+    ``dagster.yaml`` that the command ``promosync demo`` prints makes the instance."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "workspace.yaml"):
+        shutil.copy(ROOT / name, folder / name)
+    for name in (".venv", "promosync_pipeline"):
+        (folder / name).symlink_to(ROOT / name)
+    (folder / "dagster.yaml").write_text(instance_yaml, encoding="utf-8")
+    return folder
+
+
 @contextmanager
 def dagster_dev(workdir: Path, env: dict[str, str], timeout_s: float = 180) -> Iterator[DagsterDev]:
-    """Start ``dg dev`` on the repository's workspace with a fresh instance in ``workdir``.
-
-    Run from ``workdir``, not the repository root, whose embedded ``dagster.yaml`` Dagster would
-    warn about beside another ``DAGSTER_HOME``; so the workspace is named with ``-w``."""
-    home = workdir / "dagster-home"
-    home.mkdir(parents=True)
-    (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
-    command = [str(DG), "dev", "-w", str(ROOT / "workspace.yaml")]
-    env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
-    with serving(command, workdir, env, home, workdir / "dagster-dev.log", timeout_s) as dev:
+    """``dg dev`` as ``promosync demo`` prints it (plain ``dg dev`` in the project, with
+    ``DAGSTER_HOME`` on the project), in a copy of the project whose instance is fresh."""
+    project = dg_project(workdir / "project", INSTANCE_YAML)
+    env = {**os.environ, **env, "DAGSTER_HOME": str(project)}
+    env.pop("VIRTUAL_ENV", None)
+    with serving([str(DG), "dev"], project, env, project, workdir / "dg-dev.log", timeout_s) as dev:
         yield dev
 
 
