@@ -42,11 +42,6 @@ def setting(
     return (value or "").strip() or env(name, default, environ)
 
 
-def database_url(environ: Mapping[str, str] | None = None) -> str:
-    """The catalog database: ``PROMOSYNC_DATABASE_URL``, or the embedded SQLite file."""
-    return env(DATABASE_URL, DEFAULT_DATABASE_URL, environ)
-
-
 def index_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/Import/Import.txt"
 

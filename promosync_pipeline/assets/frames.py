@@ -36,7 +36,7 @@ def _is_index_frame(_context: Any, value: Any) -> dg.TypeCheck:
         return dg.TypeCheck(
             success=False,
             description=f"expected a DataFrame with columns {INDEX_COLUMNS}, got "
-            f"{type(value).__name__}" + (f" with columns {columns}" if columns else ""),
+            f"{type(value).__name__}" + (f" with columns {columns}" if columns is not None else ""),
         )
     return dg.TypeCheck(success=True, metadata={"rows": len(value)})
 

@@ -37,6 +37,7 @@ from promosync_pipeline.cli.status_board import (
 from promosync_pipeline.freshness import freshness_window
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.resources import CatalogDatabaseResource
 
 PARTITION_TAG = "dagster/partition"
 RECENT_RUNS_PER_SUPPLIER = 2
@@ -82,7 +83,7 @@ def _latest(record: dg.RunRecord) -> LatestRun:
 def _store() -> CatalogStore:
     """The catalog store, or :class:`NoCatalog` saying why there is none to read (a missing
     SQLite file is reported, not created)."""
-    url = normalize_url(settings.database_url())
+    url = normalize_url(CatalogDatabaseResource().resolved_url())
     hint = "run `promosync db upgrade`"
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -1,7 +1,5 @@
 """The command ``promosync demo`` prints to open the web UI (the browser tests serve it)."""
 
-from pathlib import Path
-
 from promosync_pipeline.cli.demo import ui_command
 from promosync_pipeline_tests.ui.dagster_dev import DG, ROOT, dg_project
 
@@ -22,4 +20,3 @@ def test_elsewhere_it_names_the_code_location_and_the_instance_in_use(tmp_path, 
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     expected = f"cd {tmp_path} && DAGSTER_HOME={home} {DG} dev -m promosync_pipeline.definitions"
     assert ui_command() == expected
-    assert not Path("pyproject.toml").exists()

@@ -35,7 +35,6 @@ launched from the UI start without waiting."""
 @dataclass(frozen=True)
 class DagsterDev:
     url: str
-    home: Path
     log: Path
     process: subprocess.Popen[bytes]
 
@@ -75,12 +74,11 @@ def _stop(process: subprocess.Popen[bytes], grace_s: float = 10) -> None:
 
 
 def dg_project(folder: Path, instance_yaml: str) -> Path:
-    """A dg project like the repository root in ``folder``: its ``pyproject.toml`` and
-    ``workspace.yaml``, the package and the venv linked, and ``instance_yaml`` as the
-    ``dagster.yaml`` that the command ``promosync demo`` prints makes the instance."""
+    """A dg project like the repository root in ``folder``: its ``pyproject.toml`` (dg builds
+    the workspace from ``[tool.dg]``), the package and the venv linked, and ``instance_yaml`` as
+    the ``dagster.yaml`` that the command ``promosync demo`` prints makes the instance."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "workspace.yaml"):
-        shutil.copy(ROOT / name, folder / name)
+    shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")
     for name in (".venv", "promosync_pipeline"):
         (folder / name).symlink_to(ROOT / name)
     (folder / "dagster.yaml").write_text(instance_yaml, encoding="utf-8")
@@ -90,31 +88,23 @@ def dg_project(folder: Path, instance_yaml: str) -> Path:
 @contextmanager
 def dagster_dev(workdir: Path, env: dict[str, str], timeout_s: float = 180) -> Iterator[DagsterDev]:
     """``dg dev`` as ``promosync demo`` prints it (plain ``dg dev`` in the project, with
-    ``DAGSTER_HOME`` on the project), in a copy of the project whose instance is fresh."""
+    ``DAGSTER_HOME`` on the project), in a copy of the project whose instance is fresh; its
+    output goes to ``workdir / "dg-dev.log"``."""
     project = dg_project(workdir / "project", INSTANCE_YAML)
     env = {**os.environ, **env, "DAGSTER_HOME": str(project)}
     env.pop("VIRTUAL_ENV", None)
-    with serving([str(DG), "dev"], project, env, project, workdir / "dg-dev.log", timeout_s) as dev:
-        yield dev
-
-
-@contextmanager
-def serving(
-    command: list[str], cwd: Path, env: dict[str, str], home: Path, log: Path, timeout_s: float
-) -> Iterator[DagsterDev]:
-    """``command`` (a ``dg dev`` command line) on a free loopback port, its output in ``log``,
-    until it serves the UI; the whole process group is stopped at the end."""
     port = free_port()
+    log = workdir / "dg-dev.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "-h", "127.0.0.1", "-p", str(port)],
-            cwd=cwd,
+            [str(DG), "dev", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=project,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    dev = DagsterDev(f"http://127.0.0.1:{port}", home, log, process)
+    dev = DagsterDev(f"http://127.0.0.1:{port}", log, process)
     try:
         _wait_until_serving(dev, timeout_s)
         yield dev
