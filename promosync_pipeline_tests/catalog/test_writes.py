@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore, EncodedFamily, KnownProduct, upgrade
+from promosync_pipeline.catalog import (
+    CatalogStore,
+    EncodedFamily,
+    KnownProduct,
+    is_postgres,
+    upgrade,
+)
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog import writes as writes_module
 from promosync_pipeline.promidata import PriceTier, content_hash
@@ -357,9 +364,61 @@ def test_families_are_streamed_in_batches(engine: sa.Engine):
 
     assert stats.products_written == 10 and stats.variants_written == 20
     assert [n for n, _ in settled] == [3, 3, 3, 1]
-    # a batch is written as soon as it is full: at most one family is read ahead
-    assert all(seen <= done + 1 for (_, seen), done in zip(settled, (3, 6, 9, 10), strict=True))
+    # a batch is written as soon as it is full; while batches are written (one per
+    # connection), the next one is read: at most that batch and one family are read ahead
+    connections = writes_module.WRITE_CONNECTIONS if is_postgres(engine) else 1
+    ahead = connections * 3 + 1
+    assert all(seen <= done + ahead for (_, seen), done in zip(settled, (3, 6, 9, 10), strict=True))
     assert store.active_count(SUPPLIER) == 10
+
+
+class _TimedStore(CatalogStore):
+    """Records when each batch's write began and ended; holds back batches of ``slow`` SKUs."""
+
+    def __init__(self, engine: sa.Engine, slow: str = "", **options: int) -> None:
+        super().__init__(engine, **options)
+        self.slow = slow
+        self.spans: dict[str, tuple[float, float]] = {}
+
+    def _commit_batch(self, supplier_code, batch, now):  # type: ignore[no-untyped-def]
+        started = time.monotonic()
+        if any(f.sku == self.slow for f in batch.families):
+            time.sleep(0.5)
+        done = super()._commit_batch(supplier_code, batch, now)
+        self.spans[batch.families[0].sku] = (started, time.monotonic())
+        return done
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_batches_without_a_shared_sku_are_written_at_once_on_postgresql(engine: sa.Engine):
+    store = _TimedStore(engine, slow="S1-1", batch_families=2)
+    stats = store.write_families(SUPPLIER, [write(family(n)) for n in range(1, 5)], T0)
+    assert stats.failed == {} and store.active_count(SUPPLIER) == 4
+    first, second = store.spans["S1-1"], store.spans["S1-3"]
+    assert _overlap(first, second) == is_postgres(engine)
+
+
+def test_a_variant_two_batches_claim_goes_to_the_family_first_in_the_feed(engine: sa.Engine):
+    """The batch of the later claimant waits for the earlier one, however long that takes."""
+    store = _TimedStore(engine, slow="S1-1", batch_families=2)
+    first = family(1)
+    contested = first.variants[0]
+    later = family(3, variants=(variant("S1-3-1"), contested))
+
+    stats = store.write_families(
+        SUPPLIER, [write(first), write(family(2)), write(later), write(family(4))], T0
+    )
+
+    assert stats.failed == {
+        later.sku: f"variant SKU {contested.sku} already belongs to family {first.sku}"
+    }
+    owner = rows(store, t.product_variants, t.product_variants.c.sku == contested.sku)
+    assert owner[0]["product_sku"] == first.sku
+    assert not _overlap(store.spans["S1-1"], store.spans["S1-3"])
+    assert {r["sku"] for r in rows(store, t.products)} == {"S1-1", "S1-2", "S1-4"}
 
 
 def test_a_batch_is_capped_by_variants_too(engine: sa.Engine):
@@ -488,3 +547,33 @@ def test_postgresql_through_another_driver_falls_back_to_statements(pg_url: str)
     assert store.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
     assert store.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
     engine.dispose()
+
+
+def test_a_batch_postgresql_aborts_as_deadlocked_is_written_again(pg_catalog: sa.Engine):
+    """The server's first product insert fails as a deadlock victim would (SQLSTATE 40P01; a
+    sequence counts the attempts, as it is not rolled back with them)."""
+    empty(pg_catalog)
+    ddl = [
+        "CREATE SEQUENCE test_deadlock_attempts",
+        "CREATE FUNCTION test_deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF nextval('test_deadlock_attempts') = 1 THEN "
+        "RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER test_deadlock_once BEFORE INSERT ON products "
+        "FOR EACH ROW EXECUTE FUNCTION test_deadlock_once()",
+    ]
+    with pg_catalog.begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+    try:
+        stats = CatalogStore(pg_catalog).write_families(SUPPLIER, [write(family(1))], T0)
+        with pg_catalog.connect() as conn:
+            attempts = conn.exec_driver_sql("SELECT last_value FROM test_deadlock_attempts")
+            assert attempts.scalar_one() == 2
+    finally:
+        with pg_catalog.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER test_deadlock_once ON products")
+            conn.exec_driver_sql("DROP FUNCTION test_deadlock_once()")
+            conn.exec_driver_sql("DROP SEQUENCE test_deadlock_attempts")
+    assert (stats.products_written, stats.failed) == (1, {})
+    assert tiers(CatalogStore(pg_catalog), "S1-1") == expected_tiers(family(1))
