@@ -9,6 +9,8 @@ supplier took 1.8-2.0 s instead of 1.1-1.3 s.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
@@ -20,6 +22,9 @@ ANALYZE_BASE_ROWS = 50
 ANALYZE_SHARE = 0.1
 """A table is analyzed once more than ``ANALYZE_BASE_ROWS + ANALYZE_SHARE`` of its rows changed
 since its last analysis: autovacuum's own default rule."""
+ANALYZE_CONNECTIONS = 2
+"""Tables analyzed at once: after a first sync of 5,000 families the four big ones took 0.9 s
+one after another (product_variants 0.36 s, price_tiers and product_images 0.2 s each)."""
 
 _STALE = sa.text(
     "SELECT relname FROM pg_stat_user_tables"
@@ -41,10 +46,14 @@ class Statistics:
         if not is_postgres(self.engine):
             return []
         names = [table.name for table in ANALYZED_TABLES]
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             params = {"names": names, "base": ANALYZE_BASE_ROWS, "share": ANALYZE_SHARE}
             stale = list(conn.execute(_STALE, params).scalars())
-            quote = conn.dialect.identifier_preparer.quote
-            for name in stale:
-                conn.execute(sa.text(f"ANALYZE {quote(name)}"))
+        # Each table on a connection of its own: the server analyzes them side by side.
+        with ThreadPoolExecutor(ANALYZE_CONNECTIONS, thread_name_prefix="analyze") as pool:
+            list(pool.map(self._analyze, stale))
         return stale
+
+    def _analyze(self, table: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}"))
