@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -100,5 +101,9 @@ def _start_worker(
     parent_pid: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
 ) -> None:
     die_with_parent(parent_pid)
+    # A forked worker inherits the parent's whole heap (Dagster's included). Its collections
+    # would walk those objects again and again and write to their pages (copy-on-write):
+    # in a 5,000-file first sync that was a tenth of the workers' time. They stay the parent's.
+    gc.freeze()
     if setup is not None:
         setup(*setup_args)

@@ -3,6 +3,7 @@ exactly what the event loop alone gives: the same staged families, byte for byte
 failures, every file archived, the same client counters; the processes share the request cap."""
 
 import asyncio
+import gc
 import gzip
 import os
 import signal
@@ -240,6 +241,19 @@ def test_a_killed_worker_process_fails_the_fetch_at_once_instead_of_hanging(feed
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     assert sunk == []
+
+
+def test_a_worker_process_never_collects_the_objects_it_inherited():
+    """The parent's heap, forked into a worker, is frozen there: the worker's garbage collector
+    walks only what the worker itself allocates."""
+    inherited = len(gc.get_objects())
+    pool = process_pool(1)
+    try:
+        frozen = pool.submit(gc.get_freeze_count).result(timeout=30)
+    finally:
+        pool.shutdown(wait=True)
+    assert gc.get_freeze_count() == 0  # the parent itself collects as before
+    assert frozen >= inherited * 0.9
 
 
 def test_a_retry_after_pauses_the_requests_of_every_process(tmp_path):
