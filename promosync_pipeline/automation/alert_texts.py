@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 ALERT = "promosync ALERT"
 RECOVERED = "promosync RECOVERED"
-MAX_ERROR_CHARS = 500
+MAX_ALERT_ERROR_CHARS = 500
+"""Longest error line an alert quotes (the whole text is in the run)."""
 
 
 def redact(url: str) -> str:
@@ -44,7 +45,7 @@ def _first_line(text: str) -> str:
     """The first line of an error, its exception's module path left out: the reader of an
     alert wants the class and the message."""
     line = next((x.strip() for x in text.strip().splitlines() if x.strip()), "")
-    return _EXCEPTION_PATH.sub("", line)[:MAX_ERROR_CHARS]
+    return _EXCEPTION_PATH.sub("", line)[:MAX_ALERT_ERROR_CHARS]
 
 
 def stale_text(code: str, last_synced: float | None, now: float, window_s: float) -> str:
