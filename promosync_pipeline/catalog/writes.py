@@ -18,11 +18,7 @@ from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
 from promosync_pipeline.sync.stages import FAMILY_STAGES
 
-BATCH_FAMILIES = 400
-"""Families per batch (one transaction). Each batch pays fixed costs (its staging tables, the
-ownership and image lookups, a commit): in a 5,000-family first sync on PostgreSQL the write
-took 3.2-3.5 s in batches of 400 against 3.7-4.3 s in batches of 200, and 800 gained little
-more for 100 MB more memory."""
+BATCH_FAMILIES = 200
 BATCH_VARIANTS = 4000
 """Caps a batch's IN lists and transaction size whatever the families look like."""
 FAMILY_FAULTS = (sa.exc.IntegrityError, sa.exc.DataError)
