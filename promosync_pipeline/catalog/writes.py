@@ -88,14 +88,18 @@ class FamilyWrites:
         writing; if the database still refuses a batch, it is split in halves until the bad
         families are isolated. Variants that left a family become inactive; the family's price
         tiers are replaced exactly. ``on_batch(n)`` is called after each batch with the number
-        of families it settled (written or failed).
+        of families it settled (written or failed), in the feed's order.
+
+        On PostgreSQL :data:`WRITE_CONNECTIONS` batches are written at once while the next one
+        is read; a batch that shares a SKU with one being written waits for it.
         """
         stats = WriteStats()
         connections = WRITE_CONNECTIONS if is_postgres(self.engine) else 1
-        writing: deque[tuple[Future[WriteStats], _Batch]] = deque()
+        # batches being written, oldest first, each with the SKUs it writes
+        writing: deque[tuple[Future[WriteStats], _Batch, set[str]]] = deque()
 
         def settle_oldest() -> None:
-            future, batch = writing.popleft()
+            future, batch, _ = writing.popleft()
             stats.add(future.result())
             if on_batch is not None:
                 on_batch(batch.size)
@@ -108,10 +112,11 @@ class FamilyWrites:
                 # A batch sharing a SKU with one being written waits for it: the feed's order
                 # decides who owns a contested variant, as when batches are written in turn.
                 while len(writing) >= connections or any(
-                    not skus.isdisjoint(other.skus) for _, other in writing
+                    not skus.isdisjoint(other) for _, _, other in writing
                 ):
                     settle_oldest()
-                writing.append((pool.submit(self._commit_batch, supplier_code, batch, now), batch))
+                future = pool.submit(self._commit_batch, supplier_code, batch, now)
+                writing.append((future, batch, skus))
             while writing:
                 settle_oldest()
         return stats
@@ -149,7 +154,8 @@ class FamilyWrites:
     def _commit(
         self, supplier_code: str, families: list[FamilyRows], now: datetime, stats: WriteStats
     ) -> None:
-        """Write ``families`` in one transaction; on a refusal, halve until it is isolated."""
+        """Write ``families`` in one transaction; on a refusal, halve until it is isolated.
+        A transaction PostgreSQL aborts as a deadlock victim is run again."""
         if not families:
             return
         for attempt in range(DEADLOCK_RETRIES + 1):
