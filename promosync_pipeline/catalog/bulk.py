@@ -2,10 +2,10 @@
 
 PostgreSQL through psycopg 3 (:class:`CopyWriter`): rows are COPYed (text format; binary
 measured no faster) into temporary staging tables and merged with one ``INSERT … SELECT … ON
-CONFLICT DO UPDATE`` per table, rows that did not change left untouched. Price tiers of a batch
-of new families are COPYed straight into their table. COPY moves ≈ 700k rows/s where a
-statement per row manages ≈ 3k (PERF_NOTES.md); the whole write path, checks included, does
-≈ 150k rows/s on the reference machine.
+CONFLICT DO UPDATE`` per table, rows that did not change left untouched. Price tiers arrive as
+COPY text already (``rows.TierBlock``); those of a batch of new families are COPYed straight
+into their table. COPY moves ≈ 700k rows/s where a statement per row manages ≈ 3k
+(PERF_NOTES.md).
 
 SQLite, or PostgreSQL through another driver (:class:`StatementWriter`): ``executemany`` of
 ``INSERT … ON CONFLICT``, which the drivers batch.
@@ -16,6 +16,7 @@ Every method runs inside the caller's transaction and takes the rows of a whole 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -23,7 +24,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.rows import PRODUCT_COLUMNS, TIER_COLUMNS, VARIANT_COLUMNS, Row
+from promosync_pipeline.catalog.rows import (
+    PRODUCT_COLUMNS,
+    TIER_COLUMNS,
+    VARIANT_COLUMNS,
+    Row,
+    TierBlock,
+)
 
 TIER_KEY = ("variant_sku", "region", "kind", "min_quantity")
 IMAGE_REF_COLUMNS = (
@@ -96,9 +103,9 @@ class FamilyRowWriter(Protocol):
         conn: sa.Connection,
         product_skus: Sequence[str],
         variant_skus: Sequence[str],
-        rows: Sequence[Row],
+        tiers: Sequence[TierBlock],
     ) -> None:
-        """Make the tiers of these products (and of these variants) exactly ``rows``."""
+        """Make the tiers of these products (and of these variants) exactly ``tiers``."""
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         """Insert new ``product_images`` rows (:data:`IMAGE_REF_COLUMNS`)."""
@@ -135,12 +142,13 @@ class StatementWriter:
         conn: sa.Connection,
         product_skus: Sequence[str],
         variant_skus: Sequence[str],
-        rows: Sequence[Row],
+        tiers: Sequence[TierBlock],
     ) -> None:
         pt = t.price_tiers
         conn.execute(sa.delete(pt).where(pt.c.product_sku.in_(product_skus)))
         for part in chunks(variant_skus):
             conn.execute(sa.delete(pt).where(pt.c.variant_sku.in_(part)))
+        rows = [row for block in tiers for row in block.rows()]
         if rows:
             conn.execute(pt.insert(), [dict(zip(TIER_COLUMNS, row, strict=True)) for row in rows])
 
@@ -200,9 +208,10 @@ class CopyWriter:
         conn: sa.Connection,
         product_skus: Sequence[str],
         variant_skus: Sequence[str],
-        rows: Sequence[Row],
+        tiers: Sequence[TierBlock],
     ) -> None:
         params = {"products": list(product_skus), "variants": list(variant_skus)}
+        text = b"".join(block.text for block in tiers)
         # Two EXISTS, each answered by an index; one count(*) with an OR scanned both (1 s of
         # a 5,000-family first sync).
         existing = conn.execute(
@@ -214,11 +223,11 @@ class CopyWriter:
         ).scalar_one()
         if not existing:
             # Only new families in this batch: nothing to merge with, COPY straight in.
-            _copy(conn, "price_tiers", TIER_COLUMNS, rows)
+            _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
             return
         # Merge, so that the tiers a change left alone are not deleted and written again.
         stage = self._stage(conn, t.price_tiers, TIER_COLUMNS)
-        _copy(conn, stage, TIER_COLUMNS, rows)
+        _copy_text(conn, stage, TIER_COLUMNS, text)
         key = " AND ".join(f"s.{c} = p.{c}" for c in TIER_KEY)
         conn.execute(
             sa.text(
@@ -276,16 +285,28 @@ def _merge_sql(
 
 
 def _copy(conn: sa.Connection, table: str, columns: Sequence[str], rows: Any) -> None:
-    """COPY ``rows`` into ``table`` through the psycopg 3 connection under ``conn``.
-
-    Driver errors are wrapped like those of any statement (IntegrityError, DataError …).
-    """
+    """COPY ``rows`` into ``table`` through the psycopg 3 connection under ``conn``."""
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with _copying(conn, statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_text(conn: sa.Connection, table: str, columns: Sequence[str], text: bytes) -> None:
+    """COPY ``text``, rows in PostgreSQL's text format encoded in UTF-8, into ``table``."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (ENCODING 'UTF8')"
+    with _copying(conn, statement) as copy:
+        copy.write(text)
+
+
+@contextmanager
+def _copying(conn: sa.Connection, statement: str) -> Iterator[Any]:
+    """A psycopg 3 COPY on the connection under ``conn``; its driver errors are wrapped like
+    those of any statement (IntegrityError, DataError …)."""
     raw: Any = conn.connection.driver_connection
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+            yield copy
     except conn.dialect.loaded_dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(
             statement, None, exc, conn.dialect.loaded_dbapi.Error

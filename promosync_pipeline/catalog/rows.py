@@ -1,10 +1,11 @@
 """Catalog rows of a parsed family, and the checks that keep one bad family out of a batch.
 
-Rows are plain tuples in the column order below: cheap to build for hundreds of thousands of
-price tiers and what COPY wants. They are built where the file is parsed (a worker process) and
-staged encoded (:func:`encode_rows`), so the catalog write only decodes them. The checks mirror
-the schema's limits, so a value the database would refuse fails its family with a readable
-reason, on PostgreSQL and SQLite alike (SQLite enforces no string lengths).
+Rows are plain tuples in the column order below, and price tiers (nine rows in ten) are kept
+as PostgreSQL COPY text (:class:`TierBlock`). They are built and checked where the file is
+parsed (a worker process) and staged encoded (:func:`encode_rows`), so the catalog write only
+decodes the small part and hands the tiers to COPY as they are. The checks mirror the schema's
+limits, so a value the database would refuse fails its family with a readable reason, on
+PostgreSQL and SQLite alike (SQLite enforces no string lengths).
 """
 
 from __future__ import annotations
@@ -84,6 +85,69 @@ ImageRefRow = tuple[str, str | None, str, int, str]
 """``(product_sku, variant_sku, role, position, source_url)``."""
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_COPY_NULL = "\\N"
+_COPY_BOOLEANS = {True: "t", False: "f", None: _COPY_NULL}
+
+
+def _copy_unescape(field: str) -> str | None:
+    if field == _COPY_NULL:
+        return None
+    if "\\" not in field:
+        return field
+    out, chars = [], iter(field)
+    for char in chars:
+        out.append(_COPY_UNESCAPES[next(chars)] if char == "\\" else char)
+    return "".join(out)
+
+
+class _CopyTexts(dict[str | None, str]):
+    """Strings as COPY text fields, each escaped at its first lookup."""
+
+    def __missing__(self, value: str | None) -> str:
+        text = _COPY_NULL if value is None else value.translate(_COPY_ESCAPES)
+        self[value] = text
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class TierBlock:
+    """A family's ``price_tiers`` rows (:data:`TIER_COLUMNS`) as PostgreSQL COPY text, a line
+    per row, UTF-8.
+
+    Formatted where the file is parsed, and handed to COPY as it is: a supplier's hundreds of
+    thousands of tiers never become Python objects in the syncing process, where decoding
+    them and formatting them again for COPY took half of the catalog write.
+    """
+
+    text: bytes
+    count: int
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> TierBlock:
+        """The block of ``rows`` as :func:`family_rows` builds them."""
+        null = _COPY_NULL
+        text = _CopyTexts()  # a family repeats its SKUs and regions: each escaped once
+        lines = [
+            f"{text[v]}\t{text[r]}\t{text[k]}\t{null if q is None else q}\t"
+            f"{null if p is None else p!s}\t{text[c]}\t{_COPY_BOOLEANS[o]}\t{text[s]}\n"
+            for v, r, k, q, p, c, o, s in rows
+        ]
+        return cls("".join(lines).encode(), len(lines))
+
+    def rows(self) -> list[Row]:
+        """The rows, typed as :func:`family_rows` builds them (SQLite writes them so)."""
+        out: list[Row] = []
+        for line in self.text.decode().split("\n")[:-1]:  # not splitlines: \x1c is data
+            v, r, k, q, p, c, o, s = map(_copy_unescape, line.split("\t"))
+            quantity = None if q is None else int(q)
+            price = None if p is None else Decimal(p)
+            on_request = None if o is None else o == "t"
+            out.append((v, r, k, quantity, price, c, on_request, s))
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyRows:
     """One family as the rows of ``products``, ``product_variants`` and ``price_tiers``."""
@@ -92,9 +156,12 @@ class FamilyRows:
     product: Row
     """:data:`PRODUCT_CONTENT_COLUMNS`; ``supplier_code`` is the one the file declares."""
     variants: list[Row]
-    tiers: list[Row]
+    tiers: TierBlock
     images: list[ImageRefRow]
     """The ``original`` image rows."""
+    refusal: str | None
+    """Why the database would refuse these rows (:func:`problem`, for any supplier), checked
+    when they were built; None when they can be written."""
 
     @property
     def variant_skus(self) -> list[str]:
@@ -156,7 +223,8 @@ def family_rows(item: FamilyWrite) -> FamilyRows:
         for v in family.variants
         for image in v.images
     ]
-    return FamilyRows(family.sku, product, variants, tiers, images)
+    refusal = _refusal(product, variants, tiers)
+    return FamilyRows(family.sku, product, variants, TierBlock.of(tiers), images, refusal)
 
 
 _PRODUCT_PRICES = tuple(PRODUCT_CONTENT_COLUMNS.index(c) for c in ("price_min", "price_max"))
@@ -169,20 +237,21 @@ def _decimal_text(value: Any) -> str:
 
 
 def encode_rows(rows: FamilyRows) -> bytes:
-    """``rows`` as compact JSON for the staging table; :func:`decode_rows` reads them back."""
-    return orjson.dumps(
-        [rows.product, rows.variants, rows.tiers, rows.images], default=_decimal_text
-    )
+    """``rows`` for the staging table: compact JSON of all but the tiers, a newline (which
+    compact JSON never holds), the tiers' COPY text. :func:`decode_rows` reads them back."""
+    head = [rows.product, rows.variants, rows.images, rows.refusal, rows.tiers.count]
+    return orjson.dumps(head, default=_decimal_text) + b"\n" + rows.tiers.text
 
 
 def decode_rows(data: bytes) -> FamilyRows:
-    value = orjson.loads(data)
-    if not isinstance(value, list) or len(value) != 4:
+    head, newline, tiers = data.partition(b"\n")
+    value = orjson.loads(head) if newline else None
+    if not isinstance(value, list) or len(value) != 5:
         raise ValueError(
             "a staged family is not in the format of this promosync (staged before an upgrade?):"
             " sync the supplier again"
         )
-    product, variants, tiers, images = value
+    product, variants, images, refusal, tier_count = value
     for i in _PRODUCT_PRICES:
         if product[i] is not None:
             product[i] = Decimal(product[i])
@@ -190,11 +259,9 @@ def decode_rows(data: bytes) -> FamilyRows:
         product[0],
         tuple(product),
         [tuple(v) for v in variants],
-        [
-            (v, r, k, q, None if p is None else Decimal(p), c, o, s)
-            for v, r, k, q, p, c, o, s in tiers
-        ],
+        TierBlock(tiers, tier_count),
         [tuple(i) for i in images],
+        refusal,
     )
 
 
@@ -227,13 +294,17 @@ def problem(rows: FamilyRows, supplier_code: str) -> str | None:
     declared = rows.product[1]
     if declared != supplier_code:
         return f"family {rows.sku} belongs to supplier {declared}, not {supplier_code}"
-    if not rows.sku:
+    return rows.refusal
+
+
+def _refusal(product: Row, variants: list[Row], tiers: list[Row]) -> str | None:
+    if not product[0]:
         return "family without a SKU"
-    reason = _too_long("products", rows.product, _PRODUCT_LIMITS)
+    reason = _too_long("products", product, _PRODUCT_LIMITS)
     if reason:
         return reason
     seen: set[str] = set()
-    for variant in rows.variants:
+    for variant in variants:
         sku = variant[0]
         if not sku:
             return "variant without a SKU"
@@ -243,7 +314,7 @@ def problem(rows: FamilyRows, supplier_code: str) -> str | None:
         reason = _too_long("product_variants", variant, _VARIANT_LIMITS)
         if reason:
             return reason
-    return _tiers_problem(rows.tiers) if rows.tiers else None
+    return _tiers_problem(tiers) if tiers else None
 
 
 def _tiers_problem(tiers: list[Row]) -> str | None:
@@ -268,7 +339,7 @@ def _tiers_problem(tiers: list[Row]) -> str | None:
     if min(quantities) < -INT32 or max(quantities) >= INT32:
         return "price tier minimum quantity out of range"
     prices = [tier[4] for tier in tiers if tier[4] is not None]
-    if prices and not all(p.is_finite() for p in prices):
+    if prices and not all(map(Decimal.is_finite, prices)):
         return "price tier price is not a number"
     if prices and max(max(prices), -min(prices)) >= t.MONEY_LIMIT:
         return f"price tier price out of range ({min(prices)} … {max(prices)})"

@@ -204,7 +204,7 @@ class FamilyWrites:
         skus = [f.sku for f in families]
         variant_skus = [sku for f in families for sku in f.variant_skus]
         variants = [row for f in families for row in f.variants]
-        tiers = [row for f in families for row in f.tiers]
+        tiers = [f.tiers for f in families]
         rows = row_writer(conn)
         rows.upsert_products(conn, [f.product_row(now) for f in families])
         rows.upsert_variants(conn, skus, variants)
@@ -213,7 +213,7 @@ class FamilyWrites:
         resolve_open_errors(conn, supplier_code, skus, now, FAMILY_STAGES)
         done.products_written = len(families)
         done.variants_written = len(variants)
-        done.price_tiers_written = len(tiers)
+        done.price_tiers_written = sum(block.count for block in tiers)
         return done
 
     def touch_unchanged(

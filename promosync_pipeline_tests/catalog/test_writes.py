@@ -187,6 +187,31 @@ def test_unchanged_rows_of_a_rewritten_family_survive(store: CatalogStore):
     assert all(v["is_active"] for v in variants(store, fam.sku).values())
 
 
+def test_tier_values_with_tabs_line_breaks_and_backslashes_are_stored_as_given(
+    store: CatalogStore,
+):
+    """Tiers travel as COPY text on PostgreSQL: new ones straight into the table, changed
+    ones through a merge. Neither path may change a character."""
+    awkward = (
+        tier("1.50", 1, region="A\tB"),
+        tier("1.40", 10, region="C\nD\r"),
+        tier("1.30", 20, region="\\N"),
+        tier(None, 30, region="E\\F\x1cü", on_request=True),
+    )
+    fam = family(6, variants=(variant("S1-6-\\A\t", price_tiers=awkward),))
+    store.write_families(SUPPLIER, [write(fam)], T0)
+    assert tiers(store, fam.sku) == expected_tiers(fam)
+
+    repriced = tuple(dataclasses.replace(p, price=Decimal("2.25")) for p in awkward[:2])
+    changed = dataclasses.replace(
+        fam, variants=(dataclasses.replace(fam.variants[0], price_tiers=(*repriced, *awkward[2:])),)
+    )
+    stats = store.write_families(SUPPLIER, [write(changed, "H2")], T1)
+
+    assert (stats.failed, stats.price_tiers_written) == ({}, 4)
+    assert tiers(store, fam.sku) == expected_tiers(changed)
+
+
 def test_touch_unchanged_updates_only_the_source(store: CatalogStore):
     a, b, c = family(1), family(2), family(3)
     store.write_families(SUPPLIER, [write(a), write(b), write(c)], T0)
