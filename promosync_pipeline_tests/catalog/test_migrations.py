@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from promosync_pipeline.catalog import current_revision, head_revision, make_engine, upgrade
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.migrate import alembic_config
 
 CONTRACT = {
     "suppliers": {"code", "name", "is_active", "last_synced_at", "last_sync_status",
@@ -123,4 +125,36 @@ def test_processes_starting_together_migrate_once(catalog_url):
     assert errors == []
     engine = make_engine(catalog_url)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_staged_payloads_are_compressed_with_lz4_on_postgresql(pg_url):
+    """The server of these tests has lz4 (PostgreSQL 14+, built with it)."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    payload = bytes(range(256)) * 64  # 16 KB: compressed, as a staged family is
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(t.staged_families).values(
+                sync_run_id=1, sku="S1-1", supplier_code="S1", source_url="u",
+                source_hash="h", content_hash="c", payload=payload,
+            )
+        )  # fmt: skip
+        method = conn.execute(
+            sa.text("SELECT pg_column_compression(payload) FROM staged_families")
+        ).scalar_one()
+        stored = conn.execute(sa.select(t.staged_families.c.payload)).scalar_one()
+    assert (method, stored) == ("lz4", payload)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004")
+        column = conn.execute(
+            sa.text(
+                "SELECT attcompression FROM pg_attribute "
+                "WHERE attrelid = 'staged_families'::regclass AND attname = 'payload'"
+            )
+        ).scalar_one()
+    assert column == "p", "the downgrade restores pglz"
+    assert upgrade(engine) == head_revision()
     engine.dispose()
