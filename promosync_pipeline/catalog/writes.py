@@ -25,10 +25,10 @@ FAMILY_FAULTS = (sa.exc.IntegrityError, sa.exc.DataError)
 """Errors caused by a family's values; anything else (a lost connection …) is raised."""
 WRITE_CONNECTIONS = 2
 """Batches written at once on PostgreSQL, each in its own transaction on its own connection.
-A batch's write is half Python (decoding, COPY rows) and half server work, so while one
-connection waits for the server the other's Python runs: in three alternating runs of a
-5,000-family first sync the write took 7.3 s with two against 8.0 s with one. SQLite has one
-writer at a time: one connection."""
+A batch's write is some Python (decoding, the image rows) and mostly server work (index
+updates), so the two cores work for one write: in two alternating runs of a 5,000-family first
+sync the write took 3.0 s with two against 4.0 s with one. SQLite has one writer at a time:
+one connection."""
 DEADLOCK_RETRIES = 3
 """Two batches share no SKU, yet their row locks can still meet (a variant taken over from a
 family the other batch writes): PostgreSQL then aborts one of them, which is written again."""
