@@ -118,7 +118,7 @@ class TierBlock:
 
     Formatted where the file is parsed, and handed to COPY as it is: a supplier's hundreds of
     thousands of tiers never become Python objects in the syncing process, where decoding
-    them and formatting them again for COPY took half of the catalog write.
+    them and formatting them again for COPY made the catalog write a third slower.
     """
 
     text: bytes
