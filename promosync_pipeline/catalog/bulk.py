@@ -4,8 +4,8 @@ PostgreSQL through psycopg 3 (:class:`CopyWriter`): rows are COPYed (text format
 measured no faster) into temporary staging tables and merged with one ``INSERT … SELECT … ON
 CONFLICT DO UPDATE`` per table, rows that did not change left untouched. Price tiers arrive as
 COPY text already (``rows.TierBlock``); those of a batch of new families are COPYed straight
-into their table. COPY moves ≈ 700k rows/s where a statement per row manages ≈ 3k
-(PERF_NOTES.md).
+into their table. COPY moves ≈ 700k rows/s where a statement per row manages ≈ 3k on the
+reference machine.
 
 SQLite, or PostgreSQL through another driver (:class:`StatementWriter`): ``executemany`` of
 ``INSERT … ON CONFLICT``, which the drivers batch.
@@ -223,7 +223,8 @@ class CopyWriter:
         ).scalar_one()
         if not existing:
             # Only new families in this batch: nothing to merge with, COPY straight in.
-            _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
+            if text:
+                _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
             return
         # Merge, so that the tiers a change left alone are not deleted and written again.
         stage = self._stage(conn, t.price_tiers, TIER_COLUMNS)

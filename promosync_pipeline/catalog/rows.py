@@ -96,7 +96,8 @@ def _copy_unescape(field: str) -> str | None:
         return None
     if "\\" not in field:
         return field
-    out, chars = [], iter(field)
+    out: list[str] = []
+    chars = iter(field)
     for char in chars:
         out.append(_COPY_UNESCAPES[next(chars)] if char == "\\" else char)
     return "".join(out)
@@ -128,10 +129,10 @@ class TierBlock:
     def of(cls, rows: Sequence[Row]) -> TierBlock:
         """The block of ``rows`` as :func:`family_rows` builds them."""
         null = _COPY_NULL
-        text = _CopyTexts()  # a family repeats its SKUs and regions: each escaped once
+        escaped = _CopyTexts()  # a family repeats its SKUs and regions: each escaped once
         lines = [
-            f"{text[v]}\t{text[r]}\t{text[k]}\t{null if q is None else q}\t"
-            f"{null if p is None else p!s}\t{text[c]}\t{_COPY_BOOLEANS[o]}\t{text[s]}\n"
+            f"{escaped[v]}\t{escaped[r]}\t{escaped[k]}\t{null if q is None else q}\t"
+            f"{null if p is None else p!s}\t{escaped[c]}\t{_COPY_BOOLEANS[o]}\t{escaped[s]}\n"
             for v, r, k, q, p, c, o, s in rows
         ]
         return cls("".join(lines).encode(), len(lines))
@@ -161,7 +162,8 @@ class FamilyRows:
     """The ``original`` image rows."""
     refusal: str | None
     """Why the database would refuse these rows (:func:`problem`, for any supplier), checked
-    when they were built; None when they can be written."""
+    when they were built; None when they can be written. It is staged with the rows: a change
+    to the checks is a change to the staging format (:func:`decode_rows`)."""
 
     @property
     def variant_skus(self) -> list[str]:
@@ -252,6 +254,8 @@ def decode_rows(data: bytes) -> FamilyRows:
             " sync the supplier again"
         )
     product, variants, images, refusal, tier_count = value
+    if tiers.count(b"\n") != tier_count:
+        raise ValueError(f"the staged family {product[0]!r} is cut short: sync the supplier again")
     for i in _PRODUCT_PRICES:
         if product[i] is not None:
             product[i] = Decimal(product[i])
@@ -329,6 +333,8 @@ def _tiers_problem(tiers: list[Row]) -> str | None:
         values = {tier[position] for tier in tiers}
         if name == "region" and None in values:
             return "price tier without a region"
+        if any("\x00" in v for v in values if v is not None):
+            return f"price_tiers.{name} holds a NUL character, which PostgreSQL cannot store"
         longest = max((v for v in values if v is not None), key=len, default="")
         if len(longest) > limit:
             size = len(longest)

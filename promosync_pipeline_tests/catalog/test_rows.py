@@ -86,3 +86,10 @@ def test_the_checks_run_where_the_rows_are_built():
     assert rows.refusal == f"price_tiers.region {region!r} is 65 characters long (max 64)"
     assert problem(rows, "S1") == rows.refusal
     assert problem(rows, "S2") == "family S1-8 belongs to supplier S1, not S2"
+
+
+def test_a_staged_family_cut_short_is_refused_by_name():
+    fam = factories.family(8, variants=2)
+    data = encode_rows(family_rows(factories.write(fam)))
+    with pytest.raises(ValueError, match="'S1-8' is cut short"):
+        decode_rows(data[: data.rindex(b"\n", 0, -1) + 1])

@@ -269,8 +269,9 @@ def test_families_the_checks_refuse_fail_alone(store: CatalogStore):
     long_region = replace_variant(family(5), 0, price_tiers=(tier("1", 1, region="R" * 65),))
     twice = replace_variant(family(6), 1, sku="S1-6-1")
     huge = replace_variant(family(7), 0, price_tiers=(tier("100000000", 1),))
+    nul = replace_variant(family(9), 0, price_tiers=(tier("1", 1, currency="E\x00R"),))
     foreign = family(8, supplier="S2")
-    batch = [ok1, long_sku, bad_kind, long_region, twice, huge, foreign, ok2]
+    batch = [ok1, long_sku, bad_kind, long_region, twice, huge, nul, foreign, ok2]
 
     stats = store.write_families(SUPPLIER, [write(f) for f in batch], T0)
 
@@ -281,6 +282,7 @@ def test_families_the_checks_refuse_fail_alone(store: CatalogStore):
     assert "price_tiers.region" in stats.failed[long_region.sku]
     assert "S1-6-1 occurs twice" in stats.failed[twice.sku]
     assert "out of range" in stats.failed[huge.sku]
+    assert "price_tiers.currency holds a NUL character" in stats.failed[nul.sku]
     assert "belongs to supplier S2, not S1" in stats.failed[foreign.sku]
     assert {r["sku"] for r in rows(store, t.products)} == {ok1.sku, ok2.sku}
     assert {r["product_sku"] for r in rows(store, t.product_variants)} == {ok1.sku, ok2.sku}
