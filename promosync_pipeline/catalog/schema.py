@@ -260,7 +260,7 @@ staged_families = sa.Table(
     sa.Column("source_url", sa.Text, nullable=False),
     sa.Column("source_hash", sa.String(128), nullable=False),
     sa.Column("content_hash", sa.String(128), nullable=False),
-    # compressed with lz4 on PostgreSQL 14+ (revision 0005): written once, read once
+    # lz4 on PostgreSQL 14+ built with it (revision 0005): written once, read once
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
 

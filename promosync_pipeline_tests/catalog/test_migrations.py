@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -128,12 +129,19 @@ def test_processes_starting_together_migrate_once(catalog_url):
     engine.dispose()
 
 
-def test_staged_payloads_are_compressed_with_lz4_on_postgresql(pg_url):
-    """The server of these tests has lz4 (PostgreSQL 14+, built with it)."""
+def test_staged_payloads_are_compressed_with_lz4_where_postgresql_has_it(pg_url):
     engine = make_engine(pg_url)
     upgrade(engine)
     payload = bytes(range(256)) * 64  # 16 KB: compressed, as a staged family is
     with engine.begin() as conn:
+        has_lz4 = conn.execute(
+            sa.text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'"
+            )
+        ).scalar()
+        if has_lz4 is None:
+            pytest.skip("PostgreSQL before 14 compresses every column alike")
         conn.execute(
             sa.insert(t.staged_families).values(
                 sync_run_id=1, sku="S1-1", supplier_code="S1", source_url="u",
@@ -144,7 +152,7 @@ def test_staged_payloads_are_compressed_with_lz4_on_postgresql(pg_url):
             sa.text("SELECT pg_column_compression(payload) FROM staged_families")
         ).scalar_one()
         stored = conn.execute(sa.select(t.staged_families.c.payload)).scalar_one()
-    assert (method, stored) == ("lz4", payload)
+    assert (method, stored) == ("lz4" if has_lz4 else "pglz", payload)
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -155,6 +163,6 @@ def test_staged_payloads_are_compressed_with_lz4_on_postgresql(pg_url):
                 "WHERE attrelid = 'staged_families'::regclass AND attname = 'payload'"
             )
         ).scalar_one()
-    assert column == "p", "the downgrade restores pglz"
+    assert column == "", "the downgrade leaves the column to the server's default again"
     assert upgrade(engine) == head_revision()
     engine.dispose()
