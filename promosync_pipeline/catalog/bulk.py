@@ -223,8 +223,7 @@ class CopyWriter:
         ).scalar_one()
         if not existing:
             # Only new families in this batch: nothing to merge with, COPY straight in.
-            if text:
-                _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
+            _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
             return
         # Merge, so that the tiers a change left alone are not deleted and written again.
         stage = self._stage(conn, t.price_tiers, TIER_COLUMNS)
@@ -294,7 +293,10 @@ def _copy(conn: sa.Connection, table: str, columns: Sequence[str], rows: Any) ->
 
 
 def _copy_text(conn: sa.Connection, table: str, columns: Sequence[str], text: bytes) -> None:
-    """COPY ``text``, rows in PostgreSQL's text format encoded in UTF-8, into ``table``."""
+    """COPY ``text``, rows in PostgreSQL's text format encoded in UTF-8, into ``table``
+    (no round trip when there are none)."""
+    if not text:
+        return
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (ENCODING 'UTF8')"
     with _copying(conn, statement) as copy:
         copy.write(text)

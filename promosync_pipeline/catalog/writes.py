@@ -28,8 +28,7 @@ WRITE_CONNECTIONS = 2
 A batch's write is some Python (decoding, the image rows) and mostly server work (index
 updates): with two, each keeps a server backend busy while the other's Python runs or its
 backend works too. In two alternating runs of a 5,000-family first sync the write took 3.0 s
-with two against 4.0 s with one. SQLite has one writer at a time:
-one connection."""
+with two against 4.0 s with one. SQLite has one writer at a time: one connection."""
 DEADLOCK_RETRIES = 3
 """Two batches share no SKU, yet their row locks can still meet (a variant taken over from a
 family the other batch writes): PostgreSQL then aborts one of them, which is written again."""
