@@ -13,8 +13,8 @@ import time
 import dagster as dg
 
 from promosync_pipeline import settings
-from promosync_pipeline.automation.alert_texts import redact
 from promosync_pipeline.http.webhook import WebhookError, post_json
+from promosync_pipeline.redaction import redact_url
 
 
 class AlertWebhookResource(dg.ConfigurableResource):
@@ -57,10 +57,15 @@ class AlertWebhookResource(dg.ConfigurableResource):
         try:
             status = post_json(url, {"text": text}, timeout_s=self.timeout_s)
         except WebhookError as exc:
-            log.error(f"alert webhook {redact(url)} unreachable ({exc})")
+            log.error(f"alert webhook {_shown(url)} unreachable ({exc})")
             return False
         if status >= 300:
-            log.error(f"alert webhook {redact(url)} answered HTTP {status}")
+            log.error(f"alert webhook {_shown(url)} answered HTTP {status}")
             return False
-        log.info(f"alert delivered to {redact(url)}: {text.splitlines()[0]}")
+        log.info(f"alert delivered to {_shown(url)}: {text.splitlines()[0]}")
         return True
+
+
+def _shown(url: str) -> str:
+    """A webhook URL carries its token in the path: only its origin is ever shown."""
+    return redact_url(url, secret_path=True)

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 ALERT = "promosync ALERT"
 RECOVERED = "promosync RECOVERED"
 MAX_ALERT_ERROR_CHARS = 500
 """Longest error line an alert quotes (the whole text is in the run)."""
-
-
-def redact(url: str) -> str:
-    """``https://hooks.slack.com/services/T0/B0/secret`` -> ``https://hooks.slack.com/…``."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme or '?'}://{host}{port}/…"
 
 
 def run_link(ui_url: str, run_id: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +28,6 @@ def normalize_url(url: str | URL) -> str:
         if text.startswith(prefix):
             return "postgresql+psycopg://" + text[len(prefix) :]
     return text
-
-
-def redact(url: str | URL) -> str:
-    """The URL with its password hidden, for logs and error messages."""
-    try:
-        return make_url(normalize_url(url)).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        text = str(url)
-        text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
-        return re.sub(r"(?i)(password=)[^&]*", r"\1***", text)
 
 
 def is_postgres(engine: sa.Engine | sa.Connection) -> bool:

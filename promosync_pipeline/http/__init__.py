@@ -1,7 +1,7 @@
 """The one HTTP client of promosync: allowed hosts, limits, retries and counters."""
 
 from promosync_pipeline.http.client import FetchClient, FetchError, FetchResult
-from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy, redact_url
+from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.http.stats import ClientStats
 
@@ -13,5 +13,4 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "HostPolicy",
-    "redact_url",
 ]

@@ -11,7 +11,7 @@ import asyncio
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import urljoin
@@ -25,10 +25,12 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy, redact_url
+from promosync_pipeline import clock
+from promosync_pipeline.http.hosts import DisallowedURLError, HostPolicy
 from promosync_pipeline.http.ratelimit import AdaptiveRateLimiter, SharedPause
 from promosync_pipeline.http.settings import ClientSettings
 from promosync_pipeline.http.stats import ClientStats
+from promosync_pipeline.redaction import redact_url
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -94,7 +96,7 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = (when - clock.now()).total_seconds()
     if math.isnan(seconds):
         return None
     return min(max(seconds, 0.0), cap)

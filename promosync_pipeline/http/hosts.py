@@ -5,20 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-
-def redact_url(url: str) -> str:
-    """The URL with the password of its userinfo (``user:password@``) replaced by ``***``,
-    for messages and logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None and "@" not in parts.netloc:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    netloc = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    return parts._replace(netloc=netloc).geturl()
+from promosync_pipeline.redaction import redact_url
 
 
 class DisallowedURLError(ValueError):

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import make_engine, normalize_url, redact
+from promosync_pipeline.catalog import make_engine, normalize_url
 from promosync_pipeline.catalog.engine import writer
 
 
@@ -23,13 +23,6 @@ from promosync_pipeline.catalog.engine import writer
 )
 def test_a_bare_postgresql_url_means_psycopg3(url, expected):
     assert normalize_url(url) == expected
-
-
-def test_redact_hides_the_password():
-    assert redact("postgresql://user:s3cret@h:5432/db") == "postgresql+psycopg://user:***@h:5432/db"
-    assert redact("sqlite:///tmp/c.sqlite") == "sqlite:///tmp/c.sqlite"
-    unparsable = redact("not a url://user:s3cret@host/db?password=s3cret")
-    assert "s3cret" not in unparsable
 
 
 def test_sqlite_engine_creates_the_folder_and_sets_pragmas(tmp_path):
