@@ -28,11 +28,12 @@ import sqlalchemy as sa
 from dagster._core.instance.ref import InstanceRef
 
 from promosync_pipeline import settings
-from promosync_pipeline.catalog import CatalogStore, FamilyWrite, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, FamilyWrite, make_engine, upgrade
 from promosync_pipeline.cli.status import latest_supplier_runs
 from promosync_pipeline.cli.status_board import build_rows, render_table
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.promidata import content_hash
+from promosync_pipeline_tests.support.catalog import write_families
 
 PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
 WINDOW_S = settings.DEFAULT_FRESHNESS_HOURS * 3600
@@ -48,29 +49,29 @@ with the garbage collector off as the ``promosync`` console script loads them.""
 def build_catalog(url: str, generator: FeedGenerator, nights: int) -> int:
     engine = make_engine(url)
     upgrade(engine)
-    store = CatalogStore(engine)
+    store = Catalog(engine)
     now = datetime.now(UTC)
     codes = generator.supplier_codes()
-    store.upsert_suppliers(codes, now - timedelta(days=nights))
+    store.suppliers.add(codes, now - timedelta(days=nights))
     families = 0
     for i, code in enumerate(codes):
         for night in range(nights, 0, -1):
             at = now - timedelta(days=night, hours=i % 30)
-            store.finish_sync_run(store.start_sync_run(code, None, at), "success", at)
-        run = store.start_sync_run(code, None, now - timedelta(hours=i % 30))
+            store.runs.finish(store.runs.start(code, None, at), "success", at)
+        run = store.runs.start(code, None, now - timedelta(hours=i % 30))
         writes = []
         for sku in generator.family_skus(code):
             family = generator.family(sku)
             writes.append(FamilyWrite(family, f"http://feed/{sku}.json", "h", content_hash(family)))
         families += len(writes)
-        store.write_families(code, writes, now)
-        store.record_errors(
+        write_families(store, code, writes, now)
+        store.errors.record(
             code,
             run,
             [(s, None, "parse", "bad") for s in list(generator.family_skus(code))[: i % 4]],
         )
-        store.finish_sync_run(run, "failed" if i % 4 else "success", now - timedelta(hours=i % 30))
-        store.update_supplier_status(code, "success", now - timedelta(hours=i % 30))
+        store.runs.finish(run, "failed" if i % 4 else "success", now - timedelta(hours=i % 30))
+        store.suppliers.record_sync(code, "success", now - timedelta(hours=i % 30))
     with engine.begin() as conn:
         conn.execute(sa.text("ANALYZE"))  # what autovacuum does after a load like this
     engine.dispose()
@@ -109,8 +110,8 @@ def build_instance(home: str, codes: list[str], nights: int) -> None:
 def in_process(url: str, home: str) -> tuple[float, float, float]:
     """Seconds spent in the catalog reads, the instance reads, and building + rendering."""
     started = time.perf_counter()
-    store = CatalogStore(make_engine(url))
-    states = store.supplier_states()
+    store = Catalog(make_engine(url))
+    states = store.status.supplier_states()
     store.engine.dispose()
     catalog = time.perf_counter()
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(home)) as instance:

@@ -1,6 +1,6 @@
-"""The catalog database: schema, migrations and the store that reads and writes it."""
+"""The catalog database: schema, migrations and the objects that read and write it."""
 
-from promosync_pipeline.catalog.engine import is_postgres, make_engine, normalize_url, redact
+from promosync_pipeline.catalog.engine import is_postgres, make_engine, normalize_url
 from promosync_pipeline.catalog.migrate import current_revision, head_revision, upgrade
 from promosync_pipeline.catalog.records import (
     CachedFile,
@@ -13,16 +13,21 @@ from promosync_pipeline.catalog.records import (
     SyncRun,
     WriteStats,
 )
-from promosync_pipeline.catalog.store import CatalogStore
+from promosync_pipeline.catalog.schema import FAMILY_STAGES, ErrorStage, ImageStatus, RunStatus
+from promosync_pipeline.catalog.store import Catalog
 
 __all__ = [
+    "FAMILY_STAGES",
     "CachedFile",
-    "CatalogStore",
+    "Catalog",
     "EncodedFamily",
     "ErrorRecord",
+    "ErrorStage",
     "FamilyWrite",
+    "ImageStatus",
     "KnownProduct",
     "OpenError",
+    "RunStatus",
     "StagedFamily",
     "SyncRun",
     "WriteStats",
@@ -31,6 +36,5 @@ __all__ = [
     "is_postgres",
     "make_engine",
     "normalize_url",
-    "redact",
     "upgrade",
 ]

@@ -1,4 +1,8 @@
-"""Writing families: batched, one transaction per batch, a bad family failing alone."""
+"""Writing families: batched, one transaction per batch, a bad family failing alone.
+
+A family's rows (product, variants, price tiers, image references) are written in one
+transaction, and the family's open download/parse/write errors are resolved in it.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import IN_LIST_SIZE, among, chunks, row_writer
 from promosync_pipeline.catalog.engine import is_postgres, writer
+from promosync_pipeline.catalog.errors import resolve_in
 from promosync_pipeline.catalog.image_refs import reconcile_image_refs
-from promosync_pipeline.catalog.records import FamilyWrite, WriteStats
-from promosync_pipeline.catalog.rows import FamilyRows, family_rows, problem
-from promosync_pipeline.sync.stages import FAMILY_STAGES
+from promosync_pipeline.catalog.records import WriteStats
+from promosync_pipeline.catalog.rows import FamilyRows, problem
+from promosync_pipeline.catalog.schema import FAMILY_STAGES
 
 BATCH_FAMILIES = 200
 BATCH_VARIANTS = 4000
@@ -52,26 +57,21 @@ class _Batch:
         return {f.sku for f in self.families} | self.owners.keys()
 
 
-class FamilyWrites:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`: the catalog writes."""
+class FamilyWriter:
+    """The writes of families to the catalog tables, behind one engine."""
 
-    engine: sa.Engine
-    batch_families: int = BATCH_FAMILIES
-    batch_variants: int = BATCH_VARIANTS
-
-    def write_families(
+    def __init__(
         self,
-        supplier_code: str,
-        items: Iterable[FamilyWrite],
-        now: datetime,
+        engine: sa.Engine,
         *,
-        on_batch: Callable[[int], None] | None = None,
-    ) -> WriteStats:
-        """:meth:`write_family_rows` of parsed families."""
-        rows = (family_rows(item) for item in items)
-        return self.write_family_rows(supplier_code, rows, now, on_batch=on_batch)
+        batch_families: int = BATCH_FAMILIES,
+        batch_variants: int = BATCH_VARIANTS,
+    ) -> None:
+        self.engine = engine
+        self.batch_families = batch_families
+        self.batch_variants = batch_variants
 
-    def write_family_rows(
+    def write(
         self,
         supplier_code: str,
         families: Iterable[FamilyRows],
@@ -210,7 +210,7 @@ class FamilyWrites:
         rows.upsert_variants(conn, skus, variants)
         rows.replace_tiers(conn, skus, variant_skus, tiers)
         reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
-        resolve_open_errors(conn, supplier_code, skus, now, FAMILY_STAGES)
+        resolve_in(conn, supplier_code, skus, now, FAMILY_STAGES)
         done.products_written = len(families)
         done.variants_written = len(variants)
         done.price_tiers_written = sum(block.count for block in tiers)
@@ -323,27 +323,6 @@ def _touch(conn: sa.Connection, supplier_code: str, rows: Sequence[tuple]) -> in
     )
     params = [{"b_sku": s, "b_hash": h, "b_url": u} for s, h, u in rows]
     return conn.execute(statement, params).rowcount
-
-
-def resolve_open_errors(
-    conn: sa.Connection,
-    supplier_code: str,
-    skus: Sequence[str],
-    now: datetime,
-    stages: Sequence[str] = (),
-) -> int:
-    e = t.sync_errors
-    count = 0
-    for part in chunks(list(skus)):
-        where = [
-            e.c.supplier_code == supplier_code,
-            e.c.resolved_at.is_(None),
-            among(conn, e.c.sku, part),
-        ]
-        if stages:
-            where.append(e.c.stage.in_(list(stages)))
-        count += conn.execute(sa.update(e).where(*where).values(resolved_at=now)).rowcount
-    return count
 
 
 def _deadlocked(exc: sa.exc.OperationalError) -> bool:

@@ -13,11 +13,10 @@ from promosync_pipeline.catalog.records import CachedFile
 
 
 class FeedCache:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
-    engine: sa.Engine
-
-    def cached_feed_file(self, url: str) -> CachedFile | None:
+    def get(self, url: str) -> CachedFile | None:
         c = t.feed_cache
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -25,7 +24,7 @@ class FeedCache:
             ).first()
         return CachedFile(*row) if row else None
 
-    def save_feed_file(
+    def save(
         self, url: str, etag: str | None, last_modified: str | None, body: bytes, now: datetime
     ) -> None:
         row = {

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import among, chunks, row_writer
 from promosync_pipeline.catalog.rows import ImageRefRow
+from promosync_pipeline.catalog.schema import ImageStatus
 
 
 def reconcile_image_refs(
@@ -27,8 +28,8 @@ def reconcile_image_refs(
         query = sa.select(
             pi.c.id, pi.c.product_sku, pi.c.variant_sku, pi.c.role, pi.c.position, pi.c.source_url
         ).where(among(conn, pi.c.product_sku, part), pi.c.parent_id.is_(None))
-        for row in conn.execute(query):
-            existing[(row[1], row[2], row[3], row[4], row[5])] = row[0]
+        for row_id, *key in conn.execute(query):
+            existing[ImageRefRow(*key)] = row_id
     keep = set(wanted)
     stale = [row_id for key, row_id in existing.items() if key not in keep]
     for part in chunks(stale):
@@ -38,5 +39,6 @@ def reconcile_image_refs(
             )
         )
     # in the order of IMAGE_REF_COLUMNS
-    new = [(*ref, "original", "pending", now, now) for ref in wanted if ref not in existing]
+    pending = ImageStatus.PENDING
+    new = [(*ref, "original", pending, now, now) for ref in wanted if ref not in existing]
     row_writer(conn).insert_image_refs(conn, new)

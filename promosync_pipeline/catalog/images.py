@@ -16,17 +16,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.bulk import among, chunks, upsert
 from promosync_pipeline.catalog.engine import writer
-from promosync_pipeline.catalog.writes import resolve_open_errors
+from promosync_pipeline.catalog.records import ErrorRecord
+from promosync_pipeline.catalog.schema import (
+    MAX_ERROR_CHARS,
+    UNSETTLED_IMAGE_STATUSES,
+    ErrorStage,
+    ImageStatus,
+)
 from promosync_pipeline.images.keys import RENDITIONS
 from promosync_pipeline.images.results import ImageResult, StoredObject
-from promosync_pipeline.sync.stages import MAX_ERROR_CHARS, ErrorStage
 
 SETTLE_BATCH = 2000
 
@@ -41,13 +46,26 @@ class SettleStats:
     failures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Product SKU -> [(source URL, reason)]."""
 
+    def error_records(self) -> list[ErrorRecord]:
+        """One ``image`` error per product with failed images, naming the first URL."""
+        records = []
+        for sku, failures in self.failures.items():
+            first_url, first_reason = failures[0]
+            others = len({url for url, _ in failures}) - 1
+            more = f" (and {others} more image{'s' if others > 1 else ''})" if others else ""
+            records.append(
+                ErrorRecord(sku, first_url, ErrorStage.IMAGE, f"{first_url}: {first_reason}{more}")
+            )
+        return records
+
 
 class ImageRecords:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`: image bookkeeping."""
+    """Image bookkeeping of every supplier, behind one engine."""
 
-    engine: sa.Engine
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
-    def unsettled_image_urls(self, supplier_code: str) -> list[str]:
+    def unsettled_urls(self, supplier_code: str) -> list[str]:
         """Distinct source URLs of this supplier's active products whose images are
         ``pending`` or ``failed``, in first-listed order."""
         pi = t.product_images
@@ -67,7 +85,7 @@ class ImageRecords:
         with self.engine.connect() as conn:
             for part in chunks(list(urls)):
                 query = sa.select(s.c.source_url, s.c.sha256).where(
-                    among(conn, s.c.source_url, part), s.c.status == "stored"
+                    among(conn, s.c.source_url, part), s.c.status == ImageStatus.STORED
                 )
                 found.update((url, sha) for url, sha in conn.execute(query))
         return found
@@ -87,7 +105,7 @@ class ImageRecords:
                 complete.update(row[0] for row in conn.execute(query))
         return complete
 
-    def record_image_results(self, results: Sequence[ImageResult], now: datetime) -> None:
+    def record_results(self, results: Sequence[ImageResult], now: datetime) -> None:
         """Record uploaded objects, then the URLs' outcomes, in one transaction."""
         if not results:
             return
@@ -104,52 +122,12 @@ class ImageRecords:
             for r in results
             for o in r.objects
         ]
-        sources = {
-            r.source_url: {
-                "source_url": r.source_url,
-                "status": "failed" if r.error else "stored",
-                "sha256": r.sha256,
-                "error": None if r.error is None else r.error[:MAX_ERROR_CHARS],
-                "attempts": 1,
-                "updated_at": now,
-            }
-            for r in results
-        }
-        s = t.image_sources
         with writer(self.engine).begin() as conn:
             if objects:
                 upsert(conn, t.image_objects, objects, ["sha256", "rendition"])
-            known: set[str] = set()
-            for part in chunks(list(sources)):
-                query = sa.select(s.c.source_url).where(among(conn, s.c.source_url, part))
-                known.update(row[0] for row in conn.execute(query))
-            fresh = [v for url, v in sources.items() if url not in known]
-            again = [v for url, v in sources.items() if url in known]
-            if fresh:
-                conn.execute(sa.insert(s), fresh)
-            if again:
-                conn.execute(
-                    sa.update(s)
-                    .where(s.c.source_url == sa.bindparam("b_url"))
-                    .values(
-                        status=sa.bindparam("b_status"),
-                        sha256=sa.bindparam("b_sha"),
-                        error=sa.bindparam("b_error"),
-                        attempts=s.c.attempts + 1,
-                        updated_at=now,
-                    ),
-                    [
-                        {
-                            "b_url": v["source_url"],
-                            "b_status": v["status"],
-                            "b_sha": v["sha256"],
-                            "b_error": v["error"],
-                        }
-                        for v in again
-                    ],
-                )
+            _record_sources(conn, {r.source_url: r for r in results}, now)
 
-    def settle_images(self, supplier_code: str, now: datetime) -> SettleStats:
+    def settle(self, supplier_code: str, now: datetime) -> SettleStats:
         """Bring this supplier's unsettled image rows up to date with ``image_sources``.
 
         A reference to a stored URL becomes ``stored`` with its renditions as rows of their
@@ -167,91 +145,13 @@ class ImageRecords:
             pi.c.source_url,
         ).order_by(pi.c.id)
         with self.engine.connect() as conn:
-            refs = [tuple(row) for row in conn.execute(query)]
+            refs = [_Ref(*row) for row in conn.execute(query)]
         for part in chunks(refs, SETTLE_BATCH):
-            self._settle_batch(part, now, stats)
+            with writer(self.engine).begin() as conn:
+                _settle_batch(conn, part, now, stats)
         return stats
 
-    def _settle_batch(
-        self, refs: Sequence[tuple[Any, ...]], now: datetime, stats: SettleStats
-    ) -> None:
-        pi, s, o = t.product_images, t.image_sources, t.image_objects
-        with writer(self.engine).begin() as conn:
-            urls = sorted({ref[-1] for ref in refs})
-            sources: dict[str, tuple[str, str | None, str | None]] = {}
-            for part in chunks(urls):
-                query = sa.select(s.c.source_url, s.c.status, s.c.sha256, s.c.error).where(
-                    among(conn, s.c.source_url, part)
-                )
-                sources.update((row[0], (row[1], row[2], row[3])) for row in conn.execute(query))
-            shas = sorted({v[1] for v in sources.values() if v[0] == "stored" and v[1]})
-            objects: dict[str, dict[str, StoredObject]] = defaultdict(dict)
-            for part in chunks(shas):
-                query = sa.select(
-                    o.c.sha256, o.c.rendition, o.c.storage_key, o.c.width, o.c.height, o.c.bytes
-                ).where(among(conn, o.c.sha256, part))
-                for row in conn.execute(query):
-                    objects[row[0]][row[1]] = StoredObject(*row[1:])
-            updates: list[dict[str, object]] = []
-            children: list[dict[str, object]] = []
-            settled: list[int] = []
-            for row_id, product_sku, variant_sku, role, position, url in refs:
-                status, sha, error = sources.get(url, ("pending", None, None))
-                renditions = objects.get(sha or "", {})
-                if status == "stored" and len(renditions) >= len(RENDITIONS):
-                    original = renditions["original"]
-                    updates.append(_row_update(row_id, "stored", sha, original, None))
-                    settled.append(row_id)
-                    children.extend(
-                        {
-                            "parent_id": row_id,
-                            "product_sku": product_sku,
-                            "variant_sku": variant_sku,
-                            "role": role,
-                            "position": position,
-                            "source_url": url,
-                            "rendition": name,
-                            "sha256": sha,
-                            "status": "stored",
-                            "error": None,
-                            "created_at": now,
-                            "updated_at": now,
-                            **_object(obj),
-                        }
-                        for name, obj in renditions.items()
-                        if name != "original"
-                    )
-                    stats.stored += 1
-                elif status == "failed":
-                    reason = error or "failed"
-                    updates.append(_row_update(row_id, "failed", None, None, reason))
-                    settled.append(row_id)
-                    stats.failed += 1
-                    stats.failures.setdefault(product_sku, []).append((url, reason))
-                else:
-                    stats.pending += 1
-            for part in chunks(settled):
-                conn.execute(sa.delete(pi).where(among(conn, pi.c.parent_id, part)))
-            if updates:
-                conn.execute(
-                    sa.update(pi)
-                    .where(pi.c.id == sa.bindparam("b_id"))
-                    .values(
-                        status=sa.bindparam("b_status"),
-                        sha256=sa.bindparam("b_sha"),
-                        width=sa.bindparam("b_width"),
-                        height=sa.bindparam("b_height"),
-                        bytes=sa.bindparam("b_bytes"),
-                        storage_key=sa.bindparam("b_key"),
-                        error=sa.bindparam("b_error"),
-                        updated_at=now,
-                    ),
-                    updates,
-                )
-            if children:
-                conn.execute(sa.insert(pi), children)
-
-    def image_counts(self, supplier_code: str) -> dict[str, int]:
+    def counts(self, supplier_code: str) -> dict[str, int]:
         """``original`` image rows of this supplier's active products by status."""
         pi, p = t.product_images, t.products
         query = (
@@ -264,21 +164,17 @@ class ImageRecords:
             counts = {status: int(n) for status, n in conn.execute(query)}
         return {status: counts.get(status, 0) for status in t.IMAGE_STATUSES}
 
-    def products_with_settled_images(self, supplier_code: str) -> list[str]:
+    def products_settled(self, supplier_code: str) -> list[str]:
         """Active products of this supplier with no ``pending`` or ``failed`` image left."""
         pi, p = t.product_images, t.products
         unsettled = sa.select(pi.c.product_sku).where(
-            pi.c.parent_id.is_(None), pi.c.status.in_(("pending", "failed"))
+            pi.c.parent_id.is_(None), pi.c.status.in_(UNSETTLED_IMAGE_STATUSES)
         )
         query = sa.select(p.c.sku).where(
             p.c.supplier_code == supplier_code, p.c.is_active, p.c.sku.not_in(unsettled)
         )
         with self.engine.connect() as conn:
             return [row[0] for row in conn.execute(query)]
-
-    def resolve_image_errors(self, supplier_code: str, skus: Sequence[str], now: datetime) -> int:
-        with writer(self.engine).begin() as conn:
-            return resolve_open_errors(conn, supplier_code, skus, now, (ErrorStage.IMAGE,))
 
 
 def _unsettled(supplier_code: str, *columns: Any) -> sa.Select[Any]:
@@ -292,7 +188,7 @@ def _unsettled(supplier_code: str, *columns: Any) -> sa.Select[Any]:
             p.c.supplier_code == supplier_code,
             p.c.is_active,
             pi.c.parent_id.is_(None),
-            pi.c.status.in_(("pending", "failed")),
+            pi.c.status.in_(UNSETTLED_IMAGE_STATUSES),
         )
     )
 
@@ -323,3 +219,161 @@ def _row_update(
         "b_key": obj.storage_key if obj else None,
         "b_error": None if error is None else error[:MAX_ERROR_CHARS],
     }
+
+
+class _Ref(NamedTuple):
+    """An unsettled ``original`` row."""
+
+    id: int
+    product_sku: str
+    variant_sku: str | None
+    role: str
+    position: int
+    source_url: str
+
+
+class _Source(NamedTuple):
+    """What ``image_sources`` says of a URL."""
+
+    status: str
+    sha256: str | None
+    error: str | None
+
+
+_NOT_TRIED = _Source(ImageStatus.PENDING, None, None)
+
+
+def _record_sources(conn: sa.Connection, results: dict[str, ImageResult], now: datetime) -> None:
+    """Each URL's outcome in ``image_sources``: a new row, or one more attempt."""
+    s = t.image_sources
+    known: set[str] = set()
+    for part in chunks(list(results)):
+        query = sa.select(s.c.source_url).where(among(conn, s.c.source_url, part))
+        known.update(row[0] for row in conn.execute(query))
+    rows = {
+        url: {
+            "source_url": url,
+            "status": ImageStatus.FAILED if r.error else ImageStatus.STORED,
+            "sha256": r.sha256,
+            "error": None if r.error is None else r.error[:MAX_ERROR_CHARS],
+            "attempts": 1,
+            "updated_at": now,
+        }
+        for url, r in results.items()
+    }
+    fresh = [row for url, row in rows.items() if url not in known]
+    if fresh:
+        conn.execute(sa.insert(s), fresh)
+    again = [
+        {"b_url": url, "b_status": row["status"], "b_sha": row["sha256"], "b_error": row["error"]}
+        for url, row in rows.items()
+        if url in known
+    ]
+    if again:
+        conn.execute(
+            sa.update(s)
+            .where(s.c.source_url == sa.bindparam("b_url"))
+            .values(
+                status=sa.bindparam("b_status"),
+                sha256=sa.bindparam("b_sha"),
+                error=sa.bindparam("b_error"),
+                attempts=s.c.attempts + 1,
+                updated_at=now,
+            ),
+            again,
+        )
+
+
+def _sources(conn: sa.Connection, urls: Sequence[str]) -> dict[str, _Source]:
+    s = t.image_sources
+    found: dict[str, _Source] = {}
+    for part in chunks(sorted(set(urls))):
+        query = sa.select(s.c.source_url, s.c.status, s.c.sha256, s.c.error).where(
+            among(conn, s.c.source_url, part)
+        )
+        found.update((row[0], _Source(*row[1:])) for row in conn.execute(query))
+    return found
+
+
+def _objects(conn: sa.Connection, shas: Sequence[str]) -> dict[str, dict[str, StoredObject]]:
+    """Content hash -> its stored renditions by name."""
+    o = t.image_objects
+    objects: dict[str, dict[str, StoredObject]] = defaultdict(dict)
+    for part in chunks(sorted(set(shas))):
+        query = sa.select(
+            o.c.sha256, o.c.rendition, o.c.storage_key, o.c.width, o.c.height, o.c.bytes
+        ).where(among(conn, o.c.sha256, part))
+        for row in conn.execute(query):
+            objects[row[0]][row[1]] = StoredObject(*row[1:])
+    return objects
+
+
+def _settle_batch(
+    conn: sa.Connection, refs: Sequence[_Ref], now: datetime, stats: SettleStats
+) -> None:
+    pi = t.product_images
+    sources = _sources(conn, [ref.source_url for ref in refs])
+    stored = [v.sha256 for v in sources.values() if v.status == ImageStatus.STORED and v.sha256]
+    objects = _objects(conn, stored)
+    updates: list[dict[str, object]] = []
+    children: list[dict[str, object]] = []
+    for ref in refs:
+        source = sources.get(ref.source_url, _NOT_TRIED)
+        renditions = objects.get(source.sha256 or "", {})
+        if source.status == ImageStatus.STORED and len(renditions) >= len(RENDITIONS):
+            original = renditions["original"]
+            updates.append(_row_update(ref.id, ImageStatus.STORED, source.sha256, original, None))
+            children.extend(_rendition_rows(ref, source.sha256, renditions, now))
+            stats.stored += 1
+        elif source.status == ImageStatus.FAILED:
+            reason = source.error or "failed"
+            updates.append(_row_update(ref.id, ImageStatus.FAILED, None, None, reason))
+            stats.failed += 1
+            stats.failures.setdefault(ref.product_sku, []).append((ref.source_url, reason))
+        else:
+            stats.pending += 1
+    for part in chunks([u["b_id"] for u in updates]):
+        conn.execute(sa.delete(pi).where(among(conn, pi.c.parent_id, part)))
+    if updates:
+        conn.execute(
+            sa.update(pi)
+            .where(pi.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                sha256=sa.bindparam("b_sha"),
+                width=sa.bindparam("b_width"),
+                height=sa.bindparam("b_height"),
+                bytes=sa.bindparam("b_bytes"),
+                storage_key=sa.bindparam("b_key"),
+                error=sa.bindparam("b_error"),
+                updated_at=now,
+            ),
+            updates,
+        )
+    if children:
+        conn.execute(sa.insert(pi), children)
+
+
+def _rendition_rows(
+    ref: _Ref, sha: str | None, renditions: dict[str, StoredObject], now: datetime
+) -> list[dict[str, object]]:
+    """The rows of an original's other renditions (``parent_id`` pointing at it)."""
+    return [
+        {
+            "parent_id": ref.id,
+            "product_sku": ref.product_sku,
+            "variant_sku": ref.variant_sku,
+            "role": ref.role,
+            "position": ref.position,
+            "source_url": ref.source_url,
+            "rendition": name,
+            "sha256": sha,
+            "status": ImageStatus.STORED,
+            "error": None,
+            "created_at": now,
+            "updated_at": now,
+            **_object(obj),
+        }
+        for name, obj in renditions.items()
+        if name != "original"
+    ]

@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from promosync_pipeline.catalog import errors
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.sync.stages import FAMILY_STAGES
+from promosync_pipeline.catalog.schema import FAMILY_STAGES, ImageRole, ImageStatus, RunStatus
 
 EXAMPLES = 10
 """How many offending SKUs a result names."""
@@ -215,12 +216,12 @@ def index_coverage(bind: Bind, supplier_code: str) -> IndexCoverage | None:
     family failed and was never written; a family that failed this time but was synced before
     stays active (with its last good content) and counts as covered. None when no finished
     sync recorded its index entries."""
-    r, e = t.sync_runs, t.sync_errors
+    r = t.sync_runs
     listed = (
         sa.select(r.c.index_entries)
         .where(
             r.c.supplier_code == supplier_code,
-            r.c.status != "running",
+            r.c.status != RunStatus.RUNNING,
             r.c.index_entries.is_not(None),
         )
         .order_by(r.c.started_at.desc(), r.c.id.desc())
@@ -229,13 +230,12 @@ def index_coverage(bind: Bind, supplier_code: str) -> IndexCoverage | None:
     entries = _rows(bind, listed)
     if not entries:
         return None
-    failed = sa.select(sa.func.count(sa.distinct(e.c.sku))).where(
-        e.c.supplier_code == supplier_code,
-        e.c.resolved_at.is_(None),
-        e.c.stage.in_(FAMILY_STAGES),
-        e.c.sku.is_not(None),
-        e.c.sku.not_in(_active_products(supplier_code)),
+    failed_skus = (
+        errors.failed_families(supplier_code, FAMILY_STAGES)
+        .where(t.sync_errors.c.sku.not_in(_active_products(supplier_code)))
+        .subquery()
     )
+    failed = sa.select(sa.func.count(sa.distinct(failed_skus.c.sku)))
     return IndexCoverage(
         int(entries[0][0]), active_product_count(bind, supplier_code), _scalar(bind, failed)
     )
@@ -262,7 +262,7 @@ def main_image_coverage(bind: Bind, supplier_code: str) -> MainImageCoverage:
     mine = pi.c.product_sku.in_(_active_products(supplier_code))
     original = pi.c.rendition == "original"
     with_main = sa.select(sa.func.count(sa.distinct(pi.c.product_sku))).where(
-        mine, original, pi.c.role == "main", pi.c.status == "stored"
+        mine, original, pi.c.role == ImageRole.MAIN, pi.c.status == ImageStatus.STORED
     )
     rows = sa.select(sa.func.count()).where(mine, original)
     return MainImageCoverage(
@@ -284,7 +284,7 @@ class LastSync:
     @property
     def ok(self) -> bool:
         return (
-            self.status != "failed"
+            self.status != RunStatus.FAILED
             and not self.families_failed
             and not self.images_failed
             and not any(self.open_errors.values())
@@ -292,21 +292,21 @@ class LastSync:
 
 
 def last_sync(bind: Bind, supplier_code: str) -> LastSync:
-    r, e = t.sync_runs, t.sync_errors
+    r = t.sync_runs
     latest = (
         sa.select(r.c.id, r.c.status, r.c.families_failed, r.c.images_failed)
-        .where(r.c.supplier_code == supplier_code, r.c.status != "running")
+        .where(r.c.supplier_code == supplier_code, r.c.status != RunStatus.RUNNING)
         .order_by(r.c.started_at.desc(), r.c.id.desc())
         .limit(1)
     )
-    by_stage = (
-        sa.select(e.c.stage, sa.func.count())
-        .where(e.c.supplier_code == supplier_code, e.c.resolved_at.is_(None))
-        .group_by(e.c.stage)
-    )
-    errors = {stage: int(n) for stage, n in _rows(bind, by_stage)}
+    if isinstance(bind, sa.Connection):
+        counts = errors.open_counts(bind, supplier_code)
+    else:
+        with bind.connect() as conn:
+            counts = errors.open_counts(conn, supplier_code)
+    by_stage = {stage: n for _, stage, n in counts}
     rows = _rows(bind, latest)
     if not rows:
-        return LastSync(None, None, 0, 0, errors)
+        return LastSync(None, None, 0, 0, by_stage)
     run_id, status, families_failed, images_failed = rows[0]
-    return LastSync(run_id, status, int(families_failed), int(images_failed), errors)
+    return LastSync(run_id, status, int(families_failed), int(images_failed), by_stage)

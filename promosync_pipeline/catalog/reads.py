@@ -1,17 +1,16 @@
-"""Reads: what the catalog knows about a supplier, its counts and open errors."""
+"""What the catalog holds of a supplier: its products' hashes and its active counts."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.records import KnownProduct, OpenError
+from promosync_pipeline.catalog.records import KnownProduct
 
 
-class Reads:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
-
-    engine: sa.Engine
+class CatalogReads:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
     def known_hashes(self, supplier_code: str) -> dict[str, KnownProduct]:
         """Source hash, content hash and activity of every product of a supplier: one query."""
@@ -42,24 +41,3 @@ class Reads:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def open_errors(self, supplier_code: str) -> list[OpenError]:
-        """Unresolved errors of a supplier, oldest first."""
-        e = t.sync_errors
-        query = (
-            sa.select(
-                e.c.sku,
-                e.c.source_url,
-                e.c.stage,
-                e.c.error,
-                e.c.created_at,
-                e.c.last_seen_at,
-                e.c.occurrences,
-                e.c.sync_run_id,
-                e.c.id,
-            )
-            .where(e.c.supplier_code == supplier_code, e.c.resolved_at.is_(None))
-            .order_by(e.c.id)
-        )
-        with self.engine.connect() as conn:
-            return [OpenError(*row) for row in conn.execute(query)]

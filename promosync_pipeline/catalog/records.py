@@ -1,4 +1,4 @@
-"""What goes into the catalog store and what comes back out of it."""
+"""What goes into the catalog and what comes back out of it: plain records, no SQL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from promosync_pipeline.catalog.rows import encode_rows, family_rows
+from promosync_pipeline.catalog.schema import ErrorStage, RunStatus
 from promosync_pipeline.promidata import Family
 
 
@@ -33,9 +33,8 @@ class FamilyWrite:
 
 @dataclass(frozen=True, slots=True)
 class EncodedFamily:
-    """A parsed family as it is staged: its catalog rows, encoded by
-    ``catalog.rows.encode_rows`` where the file was parsed (a worker process, say), with the
-    file it came from."""
+    """A parsed family as it is staged: its catalog rows encoded where the file was parsed (a
+    worker process, say; ``rows.encode_family``), with the file it came from."""
 
     sku: str
     payload: bytes
@@ -43,18 +42,10 @@ class EncodedFamily:
     source_hash: str
     content_hash: str
 
-    @classmethod
-    def of(cls, write: FamilyWrite) -> EncodedFamily:
-        """``write``'s family, as rows encoded for staging."""
-        payload = encode_rows(family_rows(write))
-        return cls(
-            write.family.sku, payload, write.source_url, write.source_hash, write.content_hash
-        )
-
 
 @dataclass
 class WriteStats:
-    """Rows written by ``write_families``, and the families that could not be written."""
+    """Rows written by a family write, and the families that could not be written."""
 
     products_written: int = 0
     variants_written: int = 0
@@ -74,12 +65,11 @@ class WriteStats:
 
 
 class ErrorRecord(NamedTuple):
-    """A failed family or image, as ``record_errors`` takes it (plain tuples work too)."""
+    """A failed family or image, as ``SyncErrors.record`` takes it."""
 
     sku: str | None
     source_url: str | None
-    stage: str
-    """``download``, ``parse``, ``write``, ``image`` …"""
+    stage: ErrorStage
     message: str
 
 
@@ -107,7 +97,7 @@ class SyncRun:
     run_id: str | None
     started_at: datetime
     finished_at: datetime | None
-    status: str
+    status: RunStatus
     counts: dict[str, int]
     duration_s: float | None
     error: str | None

@@ -1,7 +1,7 @@
 """Catalog rows of a parsed family, and the checks that keep one bad family out of a batch.
 
-Rows are plain tuples in the column order below, and price tiers (nine rows in ten) are kept
-as PostgreSQL COPY text (:class:`TierBlock`). They are built and checked where the file is
+Rows are named tuples in their table's column order, and price tiers (nine rows in ten) are
+kept as PostgreSQL COPY text (:class:`TierBlock`). They are built and checked where the file is
 parsed (a worker process) and staged encoded (:func:`encode_rows`), so the catalog write only
 decodes the small part and hands the tiers to COPY as they are. The checks mirror the schema's
 limits, so a value the database would refuse fails its family with a readable reason, on
@@ -14,37 +14,84 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite
+from promosync_pipeline.promidata.models import LocalText
 
-if TYPE_CHECKING:
-    from promosync_pipeline.catalog.records import FamilyWrite
 
-PRODUCT_CONTENT_COLUMNS = (
-    "sku",
-    "supplier_code",
-    "supplier_sku",
-    "ean",
-    "category_code",
-    "category_path",
-    "brand",
-    "name",
-    "description",
-    "short_description",
-    "material",
-    "source_url",
-    "source_hash",
-    "content_hash",
-    "variant_count",
-    "price_min",
-    "price_max",
-    "currency",
-)
-"""What a family's product row holds: everything the file says. The write adds the rest."""
+class ProductRow(NamedTuple):
+    """What a family's ``products`` row holds: everything the file says. The write adds the
+    rest (:data:`PRODUCT_COLUMNS`)."""
+
+    sku: str
+    supplier_code: str
+    """The supplier the file declares (the write checks it is the one being synced)."""
+    supplier_sku: str | None
+    ean: str | None
+    category_code: str | None
+    category_path: str | None
+    brand: str | None
+    name: LocalText
+    description: LocalText
+    short_description: LocalText
+    material: LocalText
+    source_url: str
+    source_hash: str
+    content_hash: str
+    variant_count: int
+    price_min: Decimal | None
+    price_max: Decimal | None
+    currency: str | None
+
+
+class VariantRow(NamedTuple):
+    """A ``product_variants`` row."""
+
+    sku: str
+    product_sku: str
+    supplier_sku: str | None
+    ean: str | None
+    color: str | None
+    color_label: LocalText
+    hex_color: str | None
+    size: str | None
+    weight_g: float | None
+    length_mm: float | None
+    width_mm: float | None
+    height_mm: float | None
+    diameter_mm: float | None
+    is_active: bool
+
+
+class TierRow(NamedTuple):
+    """A ``price_tiers`` row."""
+
+    variant_sku: str
+    region: str
+    kind: str
+    min_quantity: int
+    price: Decimal | None
+    currency: str | None
+    on_request: bool
+    product_sku: str
+
+
+class ImageRefRow(NamedTuple):
+    """A feed image reference: the key of an ``original`` ``product_images`` row."""
+
+    product_sku: str
+    variant_sku: str | None
+    role: str
+    position: int
+    source_url: str
+
+
+PRODUCT_CONTENT_COLUMNS = ProductRow._fields
 PRODUCT_COLUMNS = (
     *PRODUCT_CONTENT_COLUMNS,
     "is_active",
@@ -52,38 +99,12 @@ PRODUCT_COLUMNS = (
     "last_synced_at",
     "removed_at",
 )
-VARIANT_COLUMNS = (
-    "sku",
-    "product_sku",
-    "supplier_sku",
-    "ean",
-    "color",
-    "color_label",
-    "hex_color",
-    "size",
-    "weight_g",
-    "length_mm",
-    "width_mm",
-    "height_mm",
-    "diameter_mm",
-    "is_active",
-)
-TIER_COLUMNS = (
-    "variant_sku",
-    "region",
-    "kind",
-    "min_quantity",
-    "price",
-    "currency",
-    "on_request",
-    "product_sku",
-)
+"""A whole ``products`` row as the write upserts it."""
+VARIANT_COLUMNS = VariantRow._fields
+TIER_COLUMNS = TierRow._fields
 INT32 = 2**31
 
 Row = tuple[Any, ...]
-ImageRefRow = tuple[str, str | None, str, int, str]
-"""``(product_sku, variant_sku, role, position, source_url)``."""
-
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
@@ -126,7 +147,7 @@ class TierBlock:
     count: int
 
     @classmethod
-    def of(cls, rows: Sequence[Row]) -> TierBlock:
+    def of(cls, rows: Sequence[TierRow]) -> TierBlock:
         """The block of ``rows`` as :func:`family_rows` builds them."""
         null = _COPY_NULL
         escaped = _CopyTexts()  # a family repeats its SKUs and regions: each escaped once
@@ -137,26 +158,26 @@ class TierBlock:
         ]
         return cls("".join(lines).encode(), len(lines))
 
-    def rows(self) -> list[Row]:
+    def rows(self) -> list[TierRow]:
         """The rows, typed as :func:`family_rows` builds them (SQLite writes them so)."""
-        out: list[Row] = []
+        out: list[TierRow] = []
         for line in self.text.decode().split("\n")[:-1]:  # not splitlines: \x1c is data
             v, r, k, q, p, c, o, s = map(_copy_unescape, line.split("\t"))
             quantity = None if q is None else int(q)
             price = None if p is None else Decimal(p)
             on_request = None if o is None else o == "t"
-            out.append((v, r, k, quantity, price, c, on_request, s))
+            out.append(TierRow(v, r, k, quantity, price, c, on_request, s))  # type: ignore[arg-type]
         return out
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyRows:
-    """One family as the rows of ``products``, ``product_variants`` and ``price_tiers``."""
+    """One family as the rows of ``products``, ``product_variants``, ``price_tiers`` and its
+    image references."""
 
     sku: str
-    product: Row
-    """:data:`PRODUCT_CONTENT_COLUMNS`; ``supplier_code`` is the one the file declares."""
-    variants: list[Row]
+    product: ProductRow
+    variants: list[VariantRow]
     tiers: TierBlock
     images: list[ImageRefRow]
     """The ``original`` image rows."""
@@ -167,7 +188,7 @@ class FamilyRows:
 
     @property
     def variant_skus(self) -> list[str]:
-        return [row[0] for row in self.variants]
+        return [row.sku for row in self.variants]
 
     def product_row(self, now: datetime) -> Row:
         """The whole ``products`` row (:data:`PRODUCT_COLUMNS`) of a family written at ``now``."""
@@ -175,29 +196,30 @@ class FamilyRows:
 
 
 def family_rows(item: FamilyWrite) -> FamilyRows:
+    """The catalog rows of a parsed family, checked."""
     family = item.family
-    product = (
-        family.sku,
-        family.supplier_code,
-        family.supplier_sku,
-        family.ean,
-        family.category_code,
-        family.category_path,
-        family.brand,
-        family.name,
-        family.description,
-        family.short_description,
-        family.material,
-        item.source_url,
-        item.source_hash,
-        item.content_hash,
-        len(family.variants),
-        family.price_min,
-        family.price_max,
-        family.currency,
+    product = ProductRow(
+        sku=family.sku,
+        supplier_code=family.supplier_code,
+        supplier_sku=family.supplier_sku,
+        ean=family.ean,
+        category_code=family.category_code,
+        category_path=family.category_path,
+        brand=family.brand,
+        name=family.name,
+        description=family.description,
+        short_description=family.short_description,
+        material=family.material,
+        source_url=item.source_url,
+        source_hash=item.source_hash,
+        content_hash=item.content_hash,
+        variant_count=len(family.variants),
+        price_min=family.price_min,
+        price_max=family.price_max,
+        currency=family.currency,
     )
     variants = [
-        (
+        VariantRow(
             v.sku,
             family.sku,
             v.supplier_sku,
@@ -216,17 +238,27 @@ def family_rows(item: FamilyWrite) -> FamilyRows:
         for v in family.variants
     ]
     tiers = [
-        (v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request, family.sku)
+        TierRow(
+            v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request, family.sku
+        )
         for v in family.variants
         for p in v.price_tiers
     ]
-    images: list[ImageRefRow] = [
-        (family.sku, v.sku, image.role, image.position, image.url)
+    images = [
+        ImageRefRow(family.sku, v.sku, image.role, image.position, image.url)
         for v in family.variants
         for image in v.images
     ]
     refusal = _refusal(product, variants, tiers)
     return FamilyRows(family.sku, product, variants, TierBlock.of(tiers), images, refusal)
+
+
+def encode_family(write: FamilyWrite) -> EncodedFamily:
+    """``write``'s family as rows encoded for staging."""
+    payload = encode_rows(family_rows(write))
+    return EncodedFamily(
+        write.family.sku, payload, write.source_url, write.source_hash, write.content_hash
+    )
 
 
 _PRODUCT_PRICES = tuple(PRODUCT_CONTENT_COLUMNS.index(c) for c in ("price_min", "price_max"))
@@ -241,7 +273,13 @@ def _decimal_text(value: Any) -> str:
 def encode_rows(rows: FamilyRows) -> bytes:
     """``rows`` for the staging table: compact JSON of all but the tiers, a newline (which
     compact JSON never holds), the tiers' COPY text. :func:`decode_rows` reads them back."""
-    head = [rows.product, rows.variants, rows.images, rows.refusal, rows.tiers.count]
+    head = [
+        tuple(rows.product),
+        [tuple(v) for v in rows.variants],
+        [tuple(i) for i in rows.images],
+        rows.refusal,
+        rows.tiers.count,
+    ]
     return orjson.dumps(head, default=_decimal_text) + b"\n" + rows.tiers.text
 
 
@@ -261,10 +299,10 @@ def decode_rows(data: bytes) -> FamilyRows:
             product[i] = Decimal(product[i])
     return FamilyRows(
         product[0],
-        tuple(product),
-        [tuple(v) for v in variants],
+        ProductRow._make(product),
+        [VariantRow._make(v) for v in variants],
         TierBlock(tiers, tier_count),
-        [tuple(i) for i in images],
+        [ImageRefRow._make(i) for i in images],
         refusal,
     )
 
@@ -284,7 +322,7 @@ _VARIANT_LIMITS = _limits(t.product_variants, VARIANT_COLUMNS)
 _TIER_LIMITS = _limits(t.price_tiers, TIER_COLUMNS)
 
 
-def _too_long(table: str, row: Row, limits: list[tuple[int, str, int]]) -> str | None:
+def _too_long(table: str, row: Sequence[Any], limits: list[tuple[int, str, int]]) -> str | None:
     for position, name, limit in limits:
         value = row[position]
         if value is not None and len(value) > limit:
@@ -295,21 +333,21 @@ def _too_long(table: str, row: Row, limits: list[tuple[int, str, int]]) -> str |
 def problem(rows: FamilyRows, supplier_code: str) -> str | None:
     """Why the database would refuse this family as one of ``supplier_code``'s, or None when
     it can be written."""
-    declared = rows.product[1]
+    declared = rows.product.supplier_code
     if declared != supplier_code:
         return f"family {rows.sku} belongs to supplier {declared}, not {supplier_code}"
     return rows.refusal
 
 
-def _refusal(product: Row, variants: list[Row], tiers: list[Row]) -> str | None:
-    if not product[0]:
+def _refusal(product: ProductRow, variants: list[VariantRow], tiers: list[TierRow]) -> str | None:
+    if not product.sku:
         return "family without a SKU"
     reason = _too_long("products", product, _PRODUCT_LIMITS)
     if reason:
         return reason
     seen: set[str] = set()
     for variant in variants:
-        sku = variant[0]
+        sku = variant.sku
         if not sku:
             return "variant without a SKU"
         if sku in seen:
@@ -321,16 +359,16 @@ def _refusal(product: Row, variants: list[Row], tiers: list[Row]) -> str | None:
     return _tiers_problem(tiers) if tiers else None
 
 
-def _tiers_problem(tiers: list[Row]) -> str | None:
+def _tiers_problem(tiers: list[TierRow]) -> str | None:
     """Checked per distinct value: a family has thousands of tiers but few regions."""
-    kinds = {tier[2] for tier in tiers}
+    kinds = {tier.kind for tier in tiers}
     if not kinds <= set(t.PRICE_KINDS):
         odd = sorted(map(repr, kinds - set(t.PRICE_KINDS)))
         return f"price tier kind {', '.join(odd)} is neither selling nor buying"
     for position, name, limit in _TIER_LIMITS:
         if name in ("variant_sku", "product_sku", "kind"):
             continue  # checked with the variant and the product
-        values = {tier[position] for tier in tiers}
+        values: set[str | None] = {tier[position] for tier in tiers}  # type: ignore[misc]
         if name == "region" and None in values:
             return "price tier without a region"
         if any("\x00" in v for v in values if v is not None):
@@ -339,12 +377,12 @@ def _tiers_problem(tiers: list[Row]) -> str | None:
         if len(longest) > limit:
             size = len(longest)
             return f"price_tiers.{name} {longest!r:.80} is {size} characters long (max {limit})"
-    quantities = [tier[3] for tier in tiers]
+    quantities = [tier.min_quantity for tier in tiers]
     if None in quantities:
         return "price tier without a minimum quantity"
     if min(quantities) < -INT32 or max(quantities) >= INT32:
         return "price tier minimum quantity out of range"
-    prices = [tier[4] for tier in tiers if tier[4] is not None]
+    prices = [tier.price for tier in tiers if tier.price is not None]
     if prices and not all(map(Decimal.is_finite, prices)):
         return "price tier price is not a number"
     if prices and max(max(prices), -min(prices)) >= t.MONEY_LIMIT:

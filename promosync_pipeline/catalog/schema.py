@@ -8,6 +8,7 @@ needs a migration in ``migrations/versions``; a test compares the two.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +52,8 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 SKU = 255
 CODE = 64
 PRICE_KINDS = ("selling", "buying")
-IMAGE_ROLES = ("main", "gallery")
+MAX_ERROR_CHARS = 4000
+"""Longest error text stored in ``sync_errors``, ``sync_runs`` and ``product_images``."""
 
 metadata = sa.MetaData(
     naming_convention={
@@ -64,8 +66,15 @@ metadata = sa.MetaData(
 )
 
 
-def _now() -> Any:
+def _server_now() -> Any:
     return sa.func.current_timestamp()
+
+
+def _describe(table: sa.Table, docs: dict[str, str]) -> None:
+    """Column descriptions (``Column.doc``: the asset catalog's column schema shows them; they
+    are not part of the database schema)."""
+    for name, doc in docs.items():
+        table.c[name].doc = doc
 
 
 suppliers = sa.Table(
@@ -77,7 +86,7 @@ suppliers = sa.Table(
     sa.Column("last_synced_at", Stamp),
     sa.Column("last_sync_status", sa.String(32)),
     sa.Column("products_count", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("first_seen_at", Stamp, nullable=False, server_default=_now()),
+    sa.Column("first_seen_at", Stamp, nullable=False, server_default=_server_now()),
 )
 
 categories = sa.Table(
@@ -87,7 +96,7 @@ categories = sa.Table(
     sa.Column("parent_code", sa.String(128)),
     sa.Column("name", Json, nullable=False),
     sa.Column("sort_order", sa.Integer),
-    sa.Column("updated_at", Stamp, nullable=False, server_default=_now()),
+    sa.Column("updated_at", Stamp, nullable=False, server_default=_server_now()),
 )
 
 products = sa.Table(
@@ -120,6 +129,34 @@ products = sa.Table(
     sa.Index(None, "supplier_code", "is_active"),
 )
 
+_describe(
+    products,
+    {
+        "sku": "the family SKU (the product file's parent Sku)",
+        "supplier_code": "the supplier's code, e.g. A23 (the partition key)",
+        "supplier_sku": "the supplier's own code of the family",
+        "ean": "the family's barcode (often empty)",
+        "category_code": "the family's own category: the last segment of category_path",
+        "category_path": "the category path of codes as the feed gives it (BAGS/SHOPPING_BAGS)",
+        "brand": "brand",
+        "name": "{language: name}",
+        "description": "{language: description}",
+        "short_description": "{language: short description}",
+        "material": "{language: material} (WebShopInformation Material)",
+        "source_url": "the product file's URL as the index lists it",
+        "source_hash": "the index's hash of the product file last synced",
+        "content_hash": "promosync's hash of everything it stores of the family",
+        "variant_count": "variants in the product file, inactive ones included",
+        "price_min": "lowest selling price over all variants, tiers and regions",
+        "price_max": "highest selling price over all variants, tiers and regions",
+        "currency": "currency of the selling prices (the most frequent one)",
+        "is_active": "false once the index no longer lists the family (rows are never deleted)",
+        "first_seen_at": "when the family was first written",
+        "last_synced_at": "when the family's content was last written",
+        "removed_at": "when the family left the index",
+    },
+)
+
 product_variants = sa.Table(
     "product_variants",
     metadata,
@@ -143,6 +180,26 @@ product_variants = sa.Table(
     sa.Column("height_mm", sa.Float),
     sa.Column("diameter_mm", sa.Float),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+_describe(
+    product_variants,
+    {
+        "sku": "the variant SKU (a child's Sku)",
+        "product_sku": "the family it belongs to",
+        "supplier_sku": "the supplier's own code of the variant",
+        "ean": "barcode",
+        "color": "the supplier's normalised colour (SearchColor); empty when Undefined",
+        "color_label": "{language: colour label} (ConfigurationFields Color)",
+        "hex_color": "HexColor",
+        "size": "the Size configuration value",
+        "weight_g": "weight in grams, as given",
+        "length_mm": "length in millimetres, as given",
+        "width_mm": "width in millimetres, as given",
+        "height_mm": "height in millimetres, as given",
+        "diameter_mm": "diameter in millimetres, as given",
+        "is_active": "orderable: the file marks it active",
+    },
 )
 
 price_tiers = sa.Table(
@@ -179,8 +236,8 @@ product_images = sa.Table(
     sa.Column("storage_key", sa.Text),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),
-    sa.Column("created_at", Stamp, nullable=False, server_default=_now()),
-    sa.Column("updated_at", Stamp, nullable=False, server_default=_now()),
+    sa.Column("created_at", Stamp, nullable=False, server_default=_server_now()),
+    sa.Column("updated_at", Stamp, nullable=False, server_default=_server_now()),
     # a rendition's ``original`` row; NULL on ``original`` rows
     sa.Column("parent_id", BigId, index=True),
     sa.CheckConstraint("role IN ('main', 'gallery')", name="role"),
@@ -193,8 +250,28 @@ product_images = sa.Table(
         postgresql_where=sa.text("status IN ('pending', 'failed')"),
     ),
 )
-IMAGE_STATUSES = ("pending", "stored", "failed")
-"""``original`` rows start ``pending`` when their family is written; renditions are ``stored``."""
+
+
+class ImageRole(StrEnum):
+    """``product_images.role``: where the feed lists the image."""
+
+    MAIN = "main"
+    """``Image`` of a variant's ``ProductDetails``."""
+    GALLERY = "gallery"
+    """``MediaGalleryImages``, in feed order."""
+
+
+class ImageStatus(StrEnum):
+    """``product_images.status``: ``original`` rows start ``pending`` when their family is
+    written; renditions are only ever ``stored``."""
+
+    PENDING = "pending"
+    STORED = "stored"
+    FAILED = "failed"
+
+
+IMAGE_STATUSES = tuple(ImageStatus)
+UNSETTLED_IMAGE_STATUSES = (ImageStatus.PENDING, ImageStatus.FAILED)
 
 RUN_COUNTS = (
     "families_new",
@@ -230,7 +307,17 @@ sync_runs = sa.Table(
 )
 
 SYNC_RUN_COUNTS = (*RUN_COUNTS, "bytes_downloaded")
-"""The counters ``finish_sync_run`` accepts."""
+"""The counters a sync run is closed with."""
+
+
+class RunStatus(StrEnum):
+    """``sync_runs.status``."""
+
+    RUNNING = "running"
+    """Opened by a sync that has not closed it (yet: a killed sync leaves it so)."""
+    SUCCESS = "success"
+    FAILED = "failed"
+
 
 sync_errors = sa.Table(
     "sync_errors",
@@ -248,6 +335,22 @@ sync_errors = sa.Table(
     sa.Column("resolved_at", Stamp),
     sa.Index(None, "supplier_code", "resolved_at"),
 )
+
+
+class ErrorStage(StrEnum):
+    """``sync_errors.stage``: where a family or an image failed."""
+
+    INDEX = "index"
+    """Import.txt names the family unusably (the line is skipped, the family kept)."""
+    DOWNLOAD = "download"
+    PARSE = "parse"
+    WRITE = "write"
+    """The database refused the family (e.g. a variant SKU owned by another family)."""
+    IMAGE = "image"
+
+
+FAMILY_STAGES: tuple[ErrorStage, ...] = (ErrorStage.DOWNLOAD, ErrorStage.PARSE, ErrorStage.WRITE)
+"""Stages whose open errors a committed family resolves."""
 
 # -- promosync's own working tables (not read by other applications) ---------------------------
 

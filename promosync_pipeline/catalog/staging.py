@@ -18,13 +18,10 @@ from promosync_pipeline.catalog.rows import FamilyRows, decode_rows
 
 
 class Staging:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
-    engine: sa.Engine
-
-    def stage_families(
-        self, supplier_code: str, sync_run_id: int, items: Sequence[EncodedFamily]
-    ) -> None:
+    def stage(self, supplier_code: str, sync_run_id: int, items: Sequence[EncodedFamily]) -> None:
         rows = [
             {
                 "sync_run_id": sync_run_id,
@@ -41,7 +38,7 @@ class Staging:
             with writer(self.engine).begin() as conn:
                 upsert(conn, t.staged_families, rows, ["sync_run_id", "sku"])
 
-    def staged_hashes(self, sync_run_id: int) -> dict[str, StagedFamily]:
+    def hashes(self, sync_run_id: int) -> dict[str, StagedFamily]:
         s = t.staged_families
         query = sa.select(s.c.sku, s.c.source_url, s.c.source_hash, s.c.content_hash).where(
             s.c.sync_run_id == sync_run_id
@@ -49,20 +46,21 @@ class Staging:
         with self.engine.connect() as conn:
             return {sku: StagedFamily(url, sh, ch) for sku, url, sh, ch in conn.execute(query)}
 
-    def staged_families(
-        self, sync_run_id: int, skus: Sequence[str], chunk: int = 200
-    ) -> Iterator[FamilyRows]:
-        """The catalog rows of the staged families among ``skus``, read ``chunk`` at a time
-        (bounded memory)."""
+    def rows(self, sync_run_id: int, skus: Sequence[str], chunk: int = 200) -> Iterator[FamilyRows]:
+        """The catalog rows of the staged families among ``skus``, in that order, read ``chunk``
+        at a time (bounded memory)."""
         s = t.staged_families
-        for part in chunks(list(skus), chunk):
-            query = sa.select(s.c.payload).where(s.c.sync_run_id == sync_run_id, s.c.sku.in_(part))
+        for part in chunks(list(dict.fromkeys(skus)), chunk):
+            query = sa.select(s.c.sku, s.c.payload).where(
+                s.c.sync_run_id == sync_run_id, s.c.sku.in_(part)
+            )
             with self.engine.connect() as conn:
-                payloads = conn.execute(query).scalars().all()
-            for payload in payloads:
-                yield decode_rows(payload)
+                payloads = {sku: payload for sku, payload in conn.execute(query)}
+            for sku in part:  # in the order asked for: the feed's order decides contested SKUs
+                if sku in payloads:
+                    yield decode_rows(payloads[sku])
 
-    def clear_staging(self, supplier_code: str) -> None:
+    def clear(self, supplier_code: str) -> None:
         s = t.staged_families
         with writer(self.engine).begin() as conn:
             conn.execute(sa.delete(s).where(s.c.supplier_code == supplier_code))

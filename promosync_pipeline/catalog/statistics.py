@@ -35,11 +35,10 @@ _STALE = sa.text(
 
 
 class Statistics:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
-    engine: sa.Engine
-
-    def refresh_statistics(self) -> list[str]:
+    def refresh(self) -> list[str]:
         """ANALYZE the catalog tables that changed by more than autovacuum's threshold since
         their last analysis; the tables analyzed. Nothing on SQLite, whose planner keeps no
         statistics unless asked and does not need them for these queries."""

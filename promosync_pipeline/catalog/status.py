@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.errors import open_counts
 from promosync_pipeline.catalog.records import SyncRun
 from promosync_pipeline.catalog.sync_runs import sync_run_from_row
 
@@ -35,13 +36,12 @@ class SupplierState:
 
 
 class StatusReads:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
-
-    engine: sa.Engine
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
     def supplier_states(self) -> list[SupplierState]:
         """Every supplier of the ``suppliers`` table, by code: five queries in all."""
-        s, p, e = t.suppliers, t.products, t.sync_errors
+        s, p = t.suppliers, t.products
         with self.engine.connect() as conn:
             suppliers = conn.execute(
                 sa.select(s.c.code, s.c.first_seen_at, s.c.last_synced_at).order_by(s.c.code)
@@ -55,12 +55,8 @@ class StatusReads:
             )
             runs = {run.supplier_code: run for run in _latest_runs(conn)}
             errors: dict[str, dict[str, int]] = defaultdict(dict)
-            for code, stage, count in conn.execute(
-                sa.select(e.c.supplier_code, e.c.stage, sa.func.count())
-                .where(e.c.resolved_at.is_(None))
-                .group_by(e.c.supplier_code, e.c.stage)
-            ):
-                errors[code][stage] = int(count)
+            for code, stage, count in open_counts(conn):
+                errors[code][stage] = count
             images = _unsettled_images(conn)
         return [
             SupplierState(
@@ -70,16 +66,11 @@ class StatusReads:
                 active_products=int(active.get(code, 0)),
                 last_run=runs.get(code),
                 open_errors=dict(sorted(errors.get(code, {}).items())),
-                images_pending=images.get((code, "pending"), 0),
-                images_failed=images.get((code, "failed"), 0),
+                images_pending=images.get((code, t.ImageStatus.PENDING), 0),
+                images_failed=images.get((code, t.ImageStatus.FAILED), 0),
             )
             for code, first_seen_at, last_synced_at in suppliers
         ]
-
-    def has_supplier(self, code: str) -> bool:
-        s = t.suppliers
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(s.c.code).where(s.c.code == code)).first() is not None
 
 
 def _latest_runs(conn: sa.Connection) -> list[SyncRun]:
@@ -106,7 +97,7 @@ def _unsettled_images(conn: sa.Connection) -> dict[tuple[str, str], int]:
     query = (
         sa.select(p.c.supplier_code, pi.c.status, sa.func.count())
         .join(p, p.c.sku == pi.c.product_sku)
-        .where(p.c.is_active, pi.c.status.in_(("pending", "failed")))
+        .where(p.c.is_active, pi.c.status.in_(t.UNSETTLED_IMAGE_STATUSES))
         .group_by(p.c.supplier_code, pi.c.status)
     )
     return {(code, status): int(n) for code, status, n in conn.execute(query)}

@@ -16,15 +16,14 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import SyncRun
-from promosync_pipeline.sync.stages import MAX_ERROR_CHARS
+from promosync_pipeline.catalog.schema import MAX_ERROR_CHARS, RunStatus
 
 
 class SyncRuns:
-    """Mixin of :class:`~promosync_pipeline.catalog.store.CatalogStore`."""
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
-    engine: sa.Engine
-
-    def start_sync_run(
+    def start(
         self,
         supplier_code: str,
         run_id: str | None,
@@ -44,7 +43,7 @@ class SyncRuns:
                     sa.select(r.c.id).where(
                         r.c.supplier_code == supplier_code,
                         r.c.run_id == run_id,
-                        r.c.status == "running",
+                        r.c.status == RunStatus.RUNNING,
                     )
                 ).scalar()
                 if earlier is not None:
@@ -59,7 +58,7 @@ class SyncRuns:
                     supplier_code=supplier_code,
                     run_id=run_id,
                     started_at=now,
-                    status="running",
+                    status=RunStatus.RUNNING,
                     index_entries=index_entries,
                 )
             )
@@ -67,10 +66,10 @@ class SyncRuns:
             assert key is not None
             return int(key[0])
 
-    def finish_sync_run(
+    def finish(
         self,
         sync_run_id: int,
-        status: str,
+        status: RunStatus,
         now: datetime,
         counts: Mapping[str, Any] | None = None,
         error: str | None = None,
@@ -96,7 +95,7 @@ class SyncRuns:
                 sa.update(r)
                 .where(r.c.id == sync_run_id)
                 .values(
-                    status=status,
+                    status=str(status),
                     finished_at=now,
                     duration_s=float(duration),
                     error=None if error is None else error[:MAX_ERROR_CHARS],
@@ -114,24 +113,24 @@ class SyncRuns:
                 .values(images_uploaded=uploaded, images_failed=failed)
             )
 
-    def sync_run(self, sync_run_id: int) -> SyncRun | None:
+    def get(self, sync_run_id: int) -> SyncRun | None:
         r = t.sync_runs
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(r).where(r.c.id == sync_run_id)).mappings().first()
         return None if row is None else sync_run_from_row(row)
 
-    def latest_sync_run(self, supplier_code: str, status: str | None = None) -> SyncRun | None:
+    def latest(self, supplier_code: str, status: RunStatus | None = None) -> SyncRun | None:
         """The supplier's most recent sync run (with this status, if given)."""
         r = t.sync_runs
         query = sa.select(r).where(r.c.supplier_code == supplier_code)
         if status is not None:
-            query = query.where(r.c.status == status)
+            query = query.where(r.c.status == str(status))
         query = query.order_by(r.c.started_at.desc(), r.c.id.desc()).limit(1)
         with self.engine.connect() as conn:
             row = conn.execute(query).mappings().first()
         return None if row is None else sync_run_from_row(row)
 
-    def sync_run_of(self, supplier_code: str, run_id: str) -> SyncRun | None:
+    def of_run(self, supplier_code: str, run_id: str) -> SyncRun | None:
         """The supplier's sync run opened by this Dagster run, if any (the latest attempt)."""
         r = t.sync_runs
         query = (
@@ -152,7 +151,7 @@ def sync_run_from_row(row: sa.RowMapping) -> SyncRun:
         run_id=row["run_id"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
-        status=row["status"],
+        status=RunStatus(row["status"]),
         counts={name: row[name] for name in t.SYNC_RUN_COUNTS},
         duration_s=row["duration_s"],
         error=row["error"],

@@ -6,12 +6,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline import clock
+from promosync_pipeline.catalog import FAMILY_STAGES, Catalog, ErrorRecord, ErrorStage, RunStatus
+from promosync_pipeline.catalog.records import WriteStats
 from promosync_pipeline.sync.index_errors import unreadable_families
-from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused, decide_removals
-from promosync_pipeline.sync.stages import FAMILY_STAGES, ErrorStage
+from promosync_pipeline.sync.removals import (
+    RemovalPolicy,
+    RemovalRefused,
+    Removals,
+    decide_removals,
+)
 from promosync_pipeline.sync.values import FamilyChanges, FamilyFailure
 
 
@@ -27,12 +32,12 @@ class WriteOutcome:
     duration_s: float
 
     @property
-    def status(self) -> str:
-        return "failed" if self.failed else "success"
+    def status(self) -> RunStatus:
+        return RunStatus.FAILED if self.failed else RunStatus.SUCCESS
 
 
 def apply_changes(
-    store: CatalogStore,
+    catalog: Catalog,
     changes: FamilyChanges,
     policy: RemovalPolicy,
     *,
@@ -44,48 +49,66 @@ def apply_changes(
     the index lost too much of the supplier; the families written before stay written."""
     staged = changes.staged
     code, run_id = staged.supplier_code, staged.sync_run_id
-    now = _now()
+    now = clock.now()
     started = time.monotonic()
-    stats = store.write_staged(run_id, list(changes.to_write), now, on_done=on_done)
-    store.touch_unchanged(code, {s: (f.url, f.source_hash) for s, f in changes.new_sources.items()})
+    families = catalog.staging.rows(run_id, list(changes.to_write))
+    stats = catalog.families.write(code, families, now, on_batch=on_done)
+    sources = {s: (f.url, f.source_hash) for s, f in changes.new_sources.items()}
+    catalog.families.touch_unchanged(code, sources)
+    removals = _removals(catalog, changes, policy)
+    deactivated = catalog.families.deactivate(code, removals.deactivate, now)
+    write_failures = [FamilyFailure(s, ErrorStage.WRITE, e) for s, e in stats.failed.items()]
+    catalog.errors.record(
+        code, run_id, [ErrorRecord(f.sku, None, f.stage, f.reason) for f in write_failures]
+    )
+    # Committed families had their errors resolved in their own transaction.
+    catalog.errors.resolve(code, changes.unchanged, now, FAMILY_STAGES)
+    # The checks query these tables next. Before the run is closed, so that a database error
+    # here is retried with the step like any other error of the write (which is idempotent).
+    catalog.statistics.refresh()
+    failed = (*staged.failed, *write_failures)
+    outcome = WriteOutcome(
+        _counts(changes, stats, deactivated, len(failed)),
+        failed,
+        removals.kept_unreadable,
+        stats.rows_written,
+        time.monotonic() - started,
+    )
+    counts = {**outcome.counts, **staged.fetch_counts}
+    catalog.runs.finish(run_id, outcome.status, clock.now(), counts=counts)
+    catalog.suppliers.record_sync(code, outcome.status, now)
+    catalog.staging.clear(code)
+    return outcome
+
+
+def _removals(catalog: Catalog, changes: FamilyChanges, policy: RemovalPolicy) -> Removals:
+    """The families to deactivate; a refusal closes the sync run as failed first."""
+    staged = changes.staged
+    code = staged.supplier_code
     try:
-        removals = decide_removals(
+        return decide_removals(
             code,
             staged.removed,
-            unreadable=unreadable_families(store, code),
+            unreadable=unreadable_families(catalog, code),
             files_listed=staged.files_listed,
-            active=store.active_count(code),
+            active=catalog.reads.active_count(code),
             policy=policy,
         )
     except RemovalRefused as exc:
-        store.finish_sync_run(run_id, "failed", _now(), error=str(exc))
+        catalog.runs.finish(staged.sync_run_id, RunStatus.FAILED, clock.now(), error=str(exc))
         raise
-    deactivated = store.deactivate(code, removals.deactivate, now)
-    write_failures = [FamilyFailure(s, ErrorStage.WRITE, e) for s, e in stats.failed.items()]
-    store.record_errors(code, run_id, [(f.sku, None, f.stage, f.reason) for f in write_failures])
-    # Committed families had their errors resolved in their own transaction.
-    store.resolve_errors(code, changes.unchanged, now, FAMILY_STAGES)
-    # The checks query these tables next. Before the run is closed, so that a database error
-    # here is retried with the step like any other error of the write (which is idempotent).
-    store.refresh_statistics()
-    failed = (*staged.failed, *write_failures)
-    counts = {
+
+
+def _counts(
+    changes: FamilyChanges, stats: WriteStats, deactivated: int, failed: int
+) -> dict[str, int]:
+    staged = changes.staged
+    return {
         "families_new": sum(1 for s in changes.new if s not in stats.failed),
         "families_changed": sum(1 for s in changes.changed if s not in stats.failed),
         "families_unchanged": staged.files_listed - len(changes.to_write) - len(staged.failed),
         "families_removed": deactivated,
-        "families_failed": len(failed),
+        "families_failed": failed,
         "variants_written": stats.variants_written,
         "price_tiers_written": stats.price_tiers_written,
     }
-    outcome = WriteOutcome(
-        counts, failed, removals.kept_unreadable, stats.rows_written, time.monotonic() - started
-    )
-    store.finish_sync_run(run_id, outcome.status, _now(), counts={**counts, **staged.fetch_counts})
-    store.update_supplier_status(code, outcome.status, now)
-    store.clear_staging(code)
-    return outcome
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

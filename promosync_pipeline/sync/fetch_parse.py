@@ -14,9 +14,10 @@ from typing import Protocol
 
 from promosync_pipeline.archive.session import pack
 from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite
+from promosync_pipeline.catalog.rows import encode_family
+from promosync_pipeline.catalog.schema import ErrorStage
 from promosync_pipeline.http import FetchClient, FetchError
 from promosync_pipeline.promidata import IndexEntry, ProductParseError, content_hash, parse_product
-from promosync_pipeline.sync.stages import ErrorStage
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def parse_entry(entry: IndexEntry, data: bytes) -> Outcome:
         )
     except ProductParseError as exc:
         return Failed(entry, ErrorStage.PARSE, str(exc))
-    encoded = EncodedFamily.of(FamilyWrite(family, entry.url, entry.hash, content_hash(family)))
+    encoded = encode_family(FamilyWrite(family, entry.url, entry.hash, content_hash(family)))
     return Parsed(entry, encoded, len(family.variants), family.price_tier_count)
 
 
@@ -106,30 +107,59 @@ async def fetch_and_parse(
     growing memory; a failure is handed over at once, so the caller can stop a broken source
     early by raising from ``sink``.
     """
-    queue: asyncio.Queue[IndexEntry | None] = asyncio.Queue()
+    fetch = _Fetch(client, archive, replay, workers, batch_size)
     for entry in entries:
-        queue.put_nowait(entry)
+        fetch.queue.put_nowait(entry)
     for _ in range(workers):
-        queue.put_nowait(None)
-    results: asyncio.Queue[Outcome | _Crashed | None] = asyncio.Queue(maxsize=batch_size * 2)
+        fetch.queue.put_nowait(None)
+    tasks = [asyncio.create_task(fetch.worker()) for _ in range(workers)]
+    try:
+        await fetch.drain(sink, on_done)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def worker() -> None:
+
+class _Fetch:
+    """The queues of one :func:`fetch_and_parse`: entries in, outcomes out."""
+
+    def __init__(
+        self,
+        client: FetchClient,
+        archive: RawArchive | None,
+        replay: bool,
+        workers: int,
+        batch_size: int,
+    ) -> None:
+        self.client = client
+        self.archive = archive
+        self.replay = replay
+        self.workers = workers
+        self.batch_size = batch_size
+        self.queue: asyncio.Queue[IndexEntry | None] = asyncio.Queue()
+        self.results: asyncio.Queue[Outcome | _Crashed | None] = asyncio.Queue(
+            maxsize=batch_size * 2
+        )
+
+    async def worker(self) -> None:
         try:
-            while (entry := await queue.get()) is not None:
-                await results.put(await outcome_of(entry))
+            while (entry := await self.queue.get()) is not None:
+                await self.results.put(await self.outcome_of(entry))
         except Exception as exc:  # a bug: end the fetch, do not hang
-            await results.put(_Crashed(exc))
+            await self.results.put(_Crashed(exc))
             return
-        await results.put(None)
+        await self.results.put(None)
 
-    async def outcome_of(entry: IndexEntry) -> Outcome:
+    async def outcome_of(self, entry: IndexEntry) -> Outcome:
+        archive = self.archive
         data = None
-        if replay and archive is not None:
+        if self.replay and archive is not None:
             data = await asyncio.to_thread(archive.read, entry)
         keep = False
         if data is None:
             try:
-                response = await client.get(entry.url)
+                response = await self.client.get(entry.url)
             except FetchError as exc:
                 return Failed(entry, ErrorStage.DOWNLOAD, exc.reason_with_attempts())
             data = response.content
@@ -142,11 +172,11 @@ async def fetch_and_parse(
                 await asyncio.to_thread(archive.keep, entry, packed, len(data))
         return outcome
 
-    async def drain() -> None:
+    async def drain(self, sink: BatchSink, on_done: Callable[[int], None]) -> None:
         finished = 0
         batch: list[Outcome] = []
-        while finished < workers:
-            outcome = await results.get()
+        while finished < self.workers:
+            outcome = await self.results.get()
             if isinstance(outcome, _Crashed):
                 raise outcome.error
             if outcome is None:
@@ -154,16 +184,8 @@ async def fetch_and_parse(
                 continue
             batch.append(outcome)
             on_done(1)
-            if len(batch) >= batch_size or isinstance(outcome, Failed):
+            if len(batch) >= self.batch_size or isinstance(outcome, Failed):
                 await sink(batch)
                 batch = []
         if batch:
             await sink(batch)
-
-    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
-    try:
-        await drain()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

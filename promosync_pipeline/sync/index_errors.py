@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from promosync_pipeline.catalog import CatalogStore, ErrorRecord
+from promosync_pipeline.catalog import Catalog, ErrorRecord, ErrorStage
 from promosync_pipeline.promidata import IndexProblem
 from promosync_pipeline.promidata.index import problem_family
-from promosync_pipeline.sync.stages import ErrorStage
 
 
 def index_error_records(supplier_code: str, problems: Sequence[IndexProblem]) -> list[ErrorRecord]:
@@ -21,21 +20,21 @@ def index_error_records(supplier_code: str, problems: Sequence[IndexProblem]) ->
     return records
 
 
-def unreadable_families(store: CatalogStore, supplier_code: str) -> set[str]:
+def unreadable_families(catalog: Catalog, supplier_code: str) -> set[str]:
     """Families of the supplier with an open ``index`` error: missing, not removed."""
     return {
-        e.sku for e in store.open_errors(supplier_code) if e.stage == ErrorStage.INDEX and e.sku
+        e.sku for e in catalog.errors.open(supplier_code) if e.stage == ErrorStage.INDEX and e.sku
     }
 
 
 def record_index_problems(
-    store: CatalogStore, supplier_code: str, problems: Sequence[IndexProblem], now: datetime
+    catalog: Catalog, supplier_code: str, problems: Sequence[IndexProblem], now: datetime
 ) -> int:
     """Record this supplier's skipped lines and resolve the ``index`` errors of lines that are
     fine again; returns the number of lines skipped."""
     records = index_error_records(supplier_code, problems)
-    store.record_errors(supplier_code, None, records, now)
+    catalog.errors.record(supplier_code, None, records, now)
     still = {r.sku for r in records}
-    healed = [sku for sku in unreadable_families(store, supplier_code) if sku not in still]
-    store.resolve_errors(supplier_code, healed, now, (ErrorStage.INDEX,))
+    healed = [sku for sku in unreadable_families(catalog, supplier_code) if sku not in still]
+    catalog.errors.resolve(supplier_code, healed, now, (ErrorStage.INDEX,))
     return len(records)

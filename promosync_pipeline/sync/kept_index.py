@@ -13,10 +13,10 @@ import asyncio
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from promosync_pipeline.catalog import CachedFile, CatalogStore
+from promosync_pipeline import clock
+from promosync_pipeline.catalog import CachedFile, Catalog
 from promosync_pipeline.http import ClientSettings, FetchClient, FetchError, FetchResult, HostPolicy
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import IndexReport
@@ -88,7 +88,7 @@ class IndexPoll:
     last_modified: str | None
 
 
-def poll_index(source: FeedSource, store: CatalogStore, headers: Mapping[str, str]) -> IndexPoll:
+def poll_index(source: FeedSource, catalog: Catalog, headers: Mapping[str, str]) -> IndexPoll:
     """GET Import.txt conditional on ``headers`` (usually :func:`conditional_headers` of the
     kept copy, which the caller reads once and uses on 304), parse it and judge it; a whole new
     index is kept before this returns, a refused one never. Raises :class:`FetchError` when
@@ -100,24 +100,22 @@ def poll_index(source: FeedSource, store: CatalogStore, headers: Mapping[str, st
     report = parse_index(result.content)
     refusal = index_refusal(report)
     if refusal is None:
-        store.save_feed_file(
-            url, result.etag, result.last_modified, result.content, datetime.now(UTC)
-        )
+        catalog.feed_cache.save(url, result.etag, result.last_modified, result.content, clock.now())
     return IndexPoll(False, result.content, report, refusal, result.etag, result.last_modified)
 
 
-def refresh_kept_index(source: FeedSource, store: CatalogStore, log: Any) -> IndexReport | None:
+def refresh_kept_index(source: FeedSource, catalog: Catalog, log: Any) -> IndexReport | None:
     """Fetch Import.txt (conditional on the kept copy's validators), keep it when whole, and
     return the index supplier runs will read, parsed: the new copy, or the kept one when the
     feed answers 304, cannot be reached, or sends an index that has to be refused (both logged
     as warnings). None when there is no usable index at all."""
-    cached = store.cached_feed_file(source.index_url)
+    cached = catalog.feed_cache.get(source.index_url)
 
     def kept() -> IndexReport | None:
         return parse_index(cached.body) if cached is not None else None
 
     try:
-        poll = poll_index(source, store, conditional_headers(cached))
+        poll = poll_index(source, catalog, conditional_headers(cached))
     except FetchError as exc:
         log.warning(f"Import.txt could not be fetched ({exc}): using the kept copy")
         return kept()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from promosync_pipeline.catalog.schema import ErrorStage
 from promosync_pipeline.promidata import IndexEntry
-from promosync_pipeline.sync.stages import ErrorStage
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, make_engine, upgrade
 from promosync_pipeline_tests.catalog.helpers import empty
 from promosync_pipeline_tests.conftest import BACKENDS
 
@@ -37,5 +37,5 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 
 
 @pytest.fixture
-def store(engine: sa.Engine) -> CatalogStore:
-    return CatalogStore(engine)
+def store(engine: sa.Engine) -> Catalog:
+    return Catalog(engine)

@@ -6,28 +6,28 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.catalog import schema as t
 
 
-def rows(store: CatalogStore, table: sa.Table, *where: Any) -> list[dict[str, Any]]:
+def rows(store: Catalog, table: sa.Table, *where: Any) -> list[dict[str, Any]]:
     """Rows of ``table`` as dicts, in primary key order."""
     query = sa.select(table).where(*where).order_by(*table.primary_key.columns)
     with store.engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def product(store: CatalogStore, sku: str) -> dict[str, Any]:
+def product(store: Catalog, sku: str) -> dict[str, Any]:
     (row,) = rows(store, t.products, t.products.c.sku == sku)
     return row
 
 
-def variants(store: CatalogStore, product_sku: str) -> dict[str, dict[str, Any]]:
+def variants(store: Catalog, product_sku: str) -> dict[str, dict[str, Any]]:
     v = t.product_variants
     return {r["sku"]: r for r in rows(store, v, v.c.product_sku == product_sku)}
 
 
-def tiers(store: CatalogStore, product_sku: str) -> list[tuple[Any, ...]]:
+def tiers(store: Catalog, product_sku: str) -> list[tuple[Any, ...]]:
     """(variant, region, kind, quantity, price, currency, on_request) of a product, sorted."""
     pt = t.price_tiers
     return [

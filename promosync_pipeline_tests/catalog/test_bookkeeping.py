@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore, ErrorRecord
+from promosync_pipeline.catalog import Catalog, ErrorRecord
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.promidata import Category
+from promosync_pipeline_tests.support.catalog import write_families
 
 from .factories import SUPPLIER, family, write
 from .helpers import rows
@@ -18,11 +19,11 @@ T1 = T0 + timedelta(minutes=7, seconds=30)
 T2 = T0 + timedelta(days=1)
 
 
-def test_suppliers_are_added_once_and_keep_their_name(store: CatalogStore):
-    store.upsert_suppliers(["S1", "S2", "S1"], T0)
+def test_suppliers_are_added_once_and_keep_their_name(store: Catalog):
+    store.suppliers.add(["S1", "S2", "S1"], T0)
     with store.engine.begin() as conn:
         conn.execute(sa.update(t.suppliers).where(t.suppliers.c.code == "S1").values(name="One"))
-    store.upsert_suppliers(["S1", "S3"], T1)
+    store.suppliers.add(["S1", "S3"], T1)
     assert [(r["code"], r["name"], r["is_active"], r["first_seen_at"]) for r in
             rows(store, t.suppliers)] == [
         ("S1", "One", True, T0),
@@ -31,30 +32,30 @@ def test_suppliers_are_added_once_and_keep_their_name(store: CatalogStore):
     ]  # fmt: skip
 
 
-def test_supplier_status_counts_active_products(store: CatalogStore):
-    store.upsert_suppliers([SUPPLIER], T0)
-    store.write_families(SUPPLIER, [write(family(n)) for n in range(1, 4)], T0)
-    store.deactivate(SUPPLIER, ["S1-3"], T1)
-    store.update_supplier_status(SUPPLIER, "success", T1)
+def test_supplier_status_counts_active_products(store: Catalog):
+    store.suppliers.add([SUPPLIER], T0)
+    write_families(store, SUPPLIER, [write(family(n)) for n in range(1, 4)], T0)
+    store.families.deactivate(SUPPLIER, ["S1-3"], T1)
+    store.suppliers.record_sync(SUPPLIER, "success", T1)
     (row,) = rows(store, t.suppliers)
     assert (row["last_sync_status"], row["last_synced_at"], row["products_count"]) == (
         "success",
         T1,
         2,
     )
-    store.update_supplier_status(SUPPLIER, "failed", T2, products_count=7)
-    store.update_supplier_status("S9", "failed", T2)  # never announced: added on the way
+    store.suppliers.record_sync(SUPPLIER, "failed", T2, products_count=7)
+    store.suppliers.record_sync("S9", "failed", T2)  # never announced: added on the way
     assert [(r["code"], r["last_sync_status"], r["products_count"]) for r in
             rows(store, t.suppliers)] == [("S1", "failed", 7), ("S9", "failed", 0)]  # fmt: skip
 
 
-def test_categories_are_upserted(store: CatalogStore):
+def test_categories_are_upserted(store: Catalog):
     cats = [
         Category("C-1", None, {"de": "Taschen", "en": "Bags"}, 1),
         Category("C-10", "C-1", {"en": "Totes"}, None),
     ]
-    assert store.upsert_categories(cats, T0) == 2
-    assert store.upsert_categories([Category("C-10", "C-1", {"en": "Tote bags"}, 3)]) == 1
+    assert store.categories.upsert(cats, T0) == 2
+    assert store.categories.upsert([Category("C-10", "C-1", {"en": "Tote bags"}, 3)]) == 1
     assert [(r["code"], r["parent_code"], r["name"], r["sort_order"]) for r in
             rows(store, t.categories)] == [
         ("C-1", None, {"de": "Taschen", "en": "Bags"}, 1),
@@ -62,9 +63,9 @@ def test_categories_are_upserted(store: CatalogStore):
     ]  # fmt: skip
 
 
-def test_a_sync_run_records_its_counts(store: CatalogStore):
-    run = store.start_sync_run(SUPPLIER, "dagster-run-1", T0)
-    assert store.sync_run(run).status == "running"
+def test_a_sync_run_records_its_counts(store: Catalog):
+    run = store.runs.start(SUPPLIER, "dagster-run-1", T0)
+    assert store.runs.get(run).status == "running"
     counts = {
         "families_new": 3,
         "families_changed": 2,
@@ -79,7 +80,7 @@ def test_a_sync_run_records_its_counts(store: CatalogStore):
         "retries": 1,
         "throttled_429": 4,  # step metadata without a column: ignored
     }
-    store.finish_sync_run(run, "failed", T1, counts, error="1 family failed")
+    store.runs.finish(run, "failed", T1, counts, error="1 family failed")
     (row,) = rows(store, t.sync_runs)
     assert row["id"] == run
     assert (row["supplier_code"], row["run_id"], row["status"], row["error"]) == (
@@ -93,16 +94,16 @@ def test_a_sync_run_records_its_counts(store: CatalogStore):
         k: v for k, v in counts.items() if k != "throttled_429"
     }
     assert (row["images_uploaded"], row["images_failed"]) == (0, 0)
-    later = store.start_sync_run(SUPPLIER, None, T2)
-    assert store.latest_sync_run(SUPPLIER).id == later
-    assert store.latest_sync_run(SUPPLIER, status="failed").id == run
-    assert store.latest_sync_run("S2") is None
-    assert store.sync_run(10_000) is None
+    later = store.runs.start(SUPPLIER, None, T2)
+    assert store.runs.latest(SUPPLIER).id == later
+    assert store.runs.latest(SUPPLIER, status="failed").id == run
+    assert store.runs.latest("S2") is None
+    assert store.runs.get(10_000) is None
 
 
-def test_a_family_failing_again_stays_one_open_error(store: CatalogStore):
-    run1 = store.start_sync_run(SUPPLIER, None, T0)
-    store.record_errors(
+def test_a_family_failing_again_stays_one_open_error(store: Catalog):
+    run1 = store.runs.start(SUPPLIER, None, T0)
+    store.errors.record(
         SUPPLIER,
         run1,
         [
@@ -112,8 +113,8 @@ def test_a_family_failing_again_stays_one_open_error(store: CatalogStore):
         ],
         T0,
     )
-    run2 = store.start_sync_run(SUPPLIER, None, T1)
-    written = store.record_errors(
+    run2 = store.runs.start(SUPPLIER, None, T1)
+    written = store.errors.record(
         SUPPLIER,
         run2,
         [
@@ -125,7 +126,7 @@ def test_a_family_failing_again_stays_one_open_error(store: CatalogStore):
         T1,
     )
     assert written == 3
-    errors = store.open_errors(SUPPLIER)
+    errors = store.errors.open(SUPPLIER)
     assert [(e.sku, e.stage, e.error, e.occurrences, e.sync_run_id) for e in errors] == [
         ("S1-1", "parse", "still bad json", 2, run2),
         ("S1-2", "download", "HTTP 404", 1, run1),
@@ -134,11 +135,11 @@ def test_a_family_failing_again_stays_one_open_error(store: CatalogStore):
         (None, "download", "index line 7 malformed", 1, run2),
     ]
     assert (errors[0].created_at, errors[0].last_seen_at) == (T0, T1)
-    assert store.open_errors("S2") == []
+    assert store.errors.open("S2") == []
 
 
-def test_resolving_errors_by_family_and_stage(store: CatalogStore):
-    store.record_errors(
+def test_resolving_errors_by_family_and_stage(store: Catalog):
+    store.errors.record(
         SUPPLIER,
         None,
         [
@@ -147,47 +148,47 @@ def test_resolving_errors_by_family_and_stage(store: CatalogStore):
             ("S1-2", None, "download", "z"),
         ],
     )
-    store.record_errors("S2", None, [("S1-1", None, "parse", "other supplier")], T0)
-    assert store.resolve_errors(SUPPLIER, ["S1-1", "S1-1"], T1, stages=["parse", "write"]) == 1
-    assert [(e.sku, e.stage) for e in store.open_errors(SUPPLIER)] == [
+    store.errors.record("S2", None, [("S1-1", None, "parse", "other supplier")], T0)
+    assert store.errors.resolve(SUPPLIER, ["S1-1", "S1-1"], T1, stages=["parse", "write"]) == 1
+    assert [(e.sku, e.stage) for e in store.errors.open(SUPPLIER)] == [
         ("S1-1", "image"),
         ("S1-2", "download"),
     ]
-    assert store.resolve_errors(SUPPLIER, ["S1-1", "S1-2"], T1) == 2
-    assert store.open_errors(SUPPLIER) == []
-    assert len(store.open_errors("S2")) == 1
+    assert store.errors.resolve(SUPPLIER, ["S1-1", "S1-2"], T1) == 2
+    assert store.errors.open(SUPPLIER) == []
+    assert len(store.errors.open("S2")) == 1
     # failing again after being resolved opens a new error
-    store.record_errors(SUPPLIER, None, [("S1-1", None, "parse", "again")], T2)
-    (again,) = store.open_errors(SUPPLIER)
+    store.errors.record(SUPPLIER, None, [("S1-1", None, "parse", "again")], T2)
+    (again,) = store.errors.open(SUPPLIER)
     assert (again.error, again.occurrences, again.created_at) == ("again", 1, T2)
     resolved = rows(store, t.sync_errors, t.sync_errors.c.resolved_at.is_not(None))
     assert {r["resolved_at"] for r in resolved} == {T1}
 
 
-def test_nothing_to_record_is_a_no_op(store: CatalogStore):
-    assert store.record_errors(SUPPLIER, None, [], T0) == 0
-    assert store.resolve_errors(SUPPLIER, [], T0) == 0
-    store.upsert_suppliers([], T0)
-    assert store.upsert_categories([], T0) == 0
-    assert store.deactivate(SUPPLIER, [], T0) == 0
+def test_nothing_to_record_is_a_no_op(store: Catalog):
+    assert store.errors.record(SUPPLIER, None, [], T0) == 0
+    assert store.errors.resolve(SUPPLIER, [], T0) == 0
+    store.suppliers.add([], T0)
+    assert store.categories.upsert([], T0) == 0
+    assert store.families.deactivate(SUPPLIER, [], T0) == 0
     assert rows(store, t.sync_errors) == rows(store, t.suppliers) == []
 
 
-def test_long_error_messages_are_cut(store: CatalogStore):
-    store.record_errors(SUPPLIER, None, [("S1-1", None, "parse", "x" * 100_000)], T0)
-    (error,) = store.open_errors(SUPPLIER)
+def test_long_error_messages_are_cut(store: Catalog):
+    store.errors.record(SUPPLIER, None, [("S1-1", None, "parse", "x" * 100_000)], T0)
+    (error,) = store.errors.open(SUPPLIER)
     assert 1000 <= len(error.error) < 100_000
 
 
-def test_a_retried_step_takes_over_its_runs_open_row(store: CatalogStore):
-    first = store.start_sync_run(SUPPLIER, "dagster-run-7", T0)
-    retried = store.start_sync_run(SUPPLIER, "dagster-run-7", T1)
+def test_a_retried_step_takes_over_its_runs_open_row(store: Catalog):
+    first = store.runs.start(SUPPLIER, "dagster-run-7", T0)
+    retried = store.runs.start(SUPPLIER, "dagster-run-7", T1)
     assert retried == first
     assert [(r["id"], r["status"], r["started_at"]) for r in rows(store, t.sync_runs)] == [
         (first, "running", T1)
     ]
-    store.finish_sync_run(retried, "success", T2)
-    next_run = store.start_sync_run(SUPPLIER, "dagster-run-7", T2)
+    store.runs.finish(retried, "success", T2)
+    next_run = store.runs.start(SUPPLIER, "dagster-run-7", T2)
     assert next_run != first, "a finished row is never reopened"
-    other = store.start_sync_run("S2", "dagster-run-7", T2)
+    other = store.runs.start("S2", "dagster-run-7", T2)
     assert other not in (first, next_run)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from promosync_pipeline.catalog import CatalogStore, quality
+from promosync_pipeline.catalog import Catalog, quality
 from promosync_pipeline_tests.catalog.factories import SUPPLIER, family, tier, variant, write
+from promosync_pipeline_tests.support.catalog import write_families
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _store_ladders(
-    store: CatalogStore,
+    store: Catalog,
     ladders: dict[str, list[str | None]],
     quantities: tuple[int, ...] = (1, 50, 100, 250),
 ) -> None:
@@ -28,12 +29,12 @@ def _store_ladders(
         )
         for name, prices in ladders.items()
     )
-    stats = store.write_families(SUPPLIER, [write(family(1, variants=variants))], T0)
+    stats = write_families(store, SUPPLIER, [write(family(1, variants=variants))], T0)
     assert stats.failed == {}
 
 
 def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
-    store: CatalogStore,
+    store: Catalog,
 ) -> None:
     _store_ladders(
         store,
@@ -57,7 +58,7 @@ def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
     assert found.checked == 4 + 3 + 2 + 3 + 3 + 4 + 2  # every tier, on-request ones included
 
 
-def test_negative_prices_and_quantities_are_counted_per_variant(store: CatalogStore) -> None:
+def test_negative_prices_and_quantities_are_counted_per_variant(store: Catalog) -> None:
     _store_ladders(
         store,
         {
@@ -75,7 +76,7 @@ def test_negative_prices_and_quantities_are_counted_per_variant(store: CatalogSt
     assert (quantities.count, quantities.checked, quantities.examples) == (0, 6, ())
 
 
-def test_a_negative_minimum_quantity_is_counted_per_variant(store: CatalogStore) -> None:
+def test_a_negative_minimum_quantity_is_counted_per_variant(store: Catalog) -> None:
     _store_ladders(store, {"from_minus_five": ["3.00", "2.00"]}, quantities=(-5, 50))
 
     audit = quality.tier_audit(store.engine, SUPPLIER)
@@ -84,9 +85,9 @@ def test_a_negative_minimum_quantity_is_counted_per_variant(store: CatalogStore)
     assert audit.negative_prices.count == audit.rising_prices.count == 0
 
 
-def test_tiers_of_inactive_products_are_not_audited(store: CatalogStore) -> None:
+def test_tiers_of_inactive_products_are_not_audited(store: Catalog) -> None:
     _store_ladders(store, {"step_up": ["1.00", "2.00"]})
-    store.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
+    store.families.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
 
     audit = quality.tier_audit(store.engine, SUPPLIER)
 

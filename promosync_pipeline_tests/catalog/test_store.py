@@ -8,15 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import (
-    CatalogStore,
-    EncodedFamily,
+    Catalog,
     FamilyWrite,
     make_engine,
     upgrade,
 )
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.rows import encode_family
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.promidata import PriceTier, content_hash
+from promosync_pipeline_tests.support.catalog import write_families
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CODE = "A26"
@@ -27,7 +28,7 @@ CODE = "A26"
 def store(catalog_url):
     engine = make_engine(catalog_url)
     upgrade(engine)
-    yield CatalogStore(engine)
+    yield Catalog(engine)
     engine.dispose()
 
 
@@ -47,11 +48,11 @@ def select(store, table, *where):
 
 def test_families_written_read_back_exactly(store, generator):
     families = [generator.family(s) for s in generator.all_skus()[:5]]
-    result = store.write_families(CODE, [write(f) for f in families], T0)
+    result = write_families(store, CODE, [write(f) for f in families], T0)
     assert result.failed == {}
     assert result.products_written == 5
     assert result.price_tiers_written == sum(f.price_tier_count for f in families)
-    known = store.known_hashes(families[0].supplier_code)
+    known = store.reads.known_hashes(families[0].supplier_code)
     assert {s: k.content_hash for s, k in known.items()} == {
         f.sku: content_hash(f) for f in families
     }
@@ -68,12 +69,12 @@ def test_rewrite_replaces_tiers_and_deactivates_dropped_variants(store, generato
     family = next(
         generator.family(s) for s in generator.all_skus() if len(generator.family(s).variants) > 2
     )
-    store.write_families(CODE, [write(family)], T0)
+    write_families(store, CODE, [write(family)], T0)
     first, *rest = family.variants
     cheaper = tuple(dataclasses.replace(p, price=Decimal("0.42")) for p in rest[0].price_tiers)
     new_variants = (dataclasses.replace(rest[0], price_tiers=cheaper), *rest[1:])
     changed = dataclasses.replace(family, variants=new_variants)
-    result = store.write_families(CODE, [write(changed, "H2")], T0 + timedelta(days=1))
+    result = write_families(store, CODE, [write(changed, "H2")], T0 + timedelta(days=1))
     assert result.failed == {}
     variants = {r["sku"]: r for r in select(store, t.product_variants)}
     assert not variants[first.sku]["is_active"]
@@ -91,8 +92,8 @@ def test_rewrite_replaces_tiers_and_deactivates_dropped_variants(store, generato
 def test_a_family_that_cannot_be_written_fails_alone(store, generator):
     a, b, c = (generator.family(s) for s in generator.all_skus()[:3])
     thief = dataclasses.replace(c, variants=(*c.variants, a.variants[0]))
-    store.write_families(CODE, [write(a)], T0)
-    result = store.write_families(CODE, [write(b), write(thief)], T0)
+    write_families(store, CODE, [write(a)], T0)
+    result = write_families(store, CODE, [write(b), write(thief)], T0)
     assert set(result.failed) == {c.sku}
     assert (
         f"variant SKU {a.variants[0].sku} already belongs to family {a.sku}"
@@ -116,7 +117,7 @@ def test_a_database_error_fails_only_its_family(store, generator):
             for v in b.variants
         ),
     )
-    result = store.write_families(CODE, [write(a), write(too_long)], T0)
+    result = write_families(store, CODE, [write(a), write(too_long)], T0)
     # refused before the database sees it, so SQLite (no VARCHAR limits) refuses it too
     assert set(result.failed) == {b.sku}
     assert "price_tiers.region" in result.failed[b.sku]
@@ -128,29 +129,33 @@ def test_a_database_error_fails_only_its_family(store, generator):
 def test_duplicate_variant_sku_within_one_batch(store, generator):
     a, b = (generator.family(s) for s in generator.all_skus()[5:7])
     twin = dataclasses.replace(b, variants=(a.variants[0],))
-    result = store.write_families(CODE, [write(a), write(twin)], T0)
+    result = write_families(store, CODE, [write(a), write(twin)], T0)
     assert set(result.failed) == {b.sku}
 
 
 def test_deactivate_keeps_rows_and_a_later_write_reactivates(store, generator):
     family = generator.family(generator.all_skus()[7])
-    store.write_families(CODE, [write(family)], T0)
-    assert store.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=1)) == 1
-    assert store.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=2)) == 0
+    write_families(store, CODE, [write(family)], T0)
+    assert (
+        store.families.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=1)) == 1
+    )
+    assert (
+        store.families.deactivate(family.supplier_code, [family.sku], T0 + timedelta(hours=2)) == 0
+    )
     (product,) = select(store, t.products, t.products.c.sku == family.sku)
     assert not product["is_active"]
     assert product["removed_at"].replace(tzinfo=UTC) == T0 + timedelta(hours=1)
-    assert store.active_variant_count(family.supplier_code) == 0
-    store.write_families(CODE, [write(family)], T0 + timedelta(days=1))
+    assert store.reads.active_variant_count(family.supplier_code) == 0
+    write_families(store, CODE, [write(family)], T0 + timedelta(days=1))
     (product,) = select(store, t.products, t.products.c.sku == family.sku)
     assert product["is_active"] and product["removed_at"] is None
 
 
 def test_touch_unchanged_updates_only_the_source(store, generator):
     family = generator.family(generator.all_skus()[8])
-    store.write_families(CODE, [write(family)], T0)
+    write_families(store, CODE, [write(family)], T0)
     tiers_before = select(store, t.price_tiers)
-    store.touch_unchanged(family.supplier_code, {family.sku: ("http://new", "H9")})
+    store.families.touch_unchanged(family.supplier_code, {family.sku: ("http://new", "H9")})
     (product,) = select(store, t.products, t.products.c.sku == family.sku)
     assert (product["source_url"], product["source_hash"]) == ("http://new", "H9")
     assert product["content_hash"] == content_hash(family)
@@ -158,35 +163,34 @@ def test_touch_unchanged_updates_only_the_source(store, generator):
 
 
 def test_errors_are_recorded_once_per_family_and_resolved(store):
-    run = store.start_sync_run("A1", "run-1", T0)
-    store.record_errors("A1", run, [("A1-1", "u", "parse", "bad json")], T0)
+    run = store.runs.start("A1", "run-1", T0)
+    store.errors.record("A1", run, [("A1-1", "u", "parse", "bad json")], T0)
     again = [("A1-1", "u", "parse", "still bad"), ("A1-2", None, "download", "404")]
-    store.record_errors("A1", run, again, T0)
-    assert [(e.sku, e.stage, e.error) for e in store.open_errors("A1")] == [
+    store.errors.record("A1", run, again, T0)
+    assert [(e.sku, e.stage, e.error) for e in store.errors.open("A1")] == [
         ("A1-1", "parse", "still bad"),
         ("A1-2", "download", "404"),
     ]
-    store.resolve_errors("A1", ["A1-1"], T0, stages=["parse"])
-    assert [e.sku for e in store.open_errors("A1")] == ["A1-2"]
-    store.finish_sync_run(run, "failed", T0 + timedelta(seconds=5), {"families_failed": 2})
+    store.errors.resolve("A1", ["A1-1"], T0, stages=["parse"])
+    assert [e.sku for e in store.errors.open("A1")] == ["A1-2"]
+    store.runs.finish(run, "failed", T0 + timedelta(seconds=5), {"families_failed": 2})
     (row,) = select(store, t.sync_runs)
     assert (row["status"], row["families_failed"], row["duration_s"]) == ("failed", 2, 5.0)
 
 
 def test_staging_round_trip(store, generator):
     family = generator.family(generator.all_skus()[9])
-    store.stage_families(family.supplier_code, 7, [EncodedFamily.of(write(family))])
-    staged = store.staged_hashes(7)
+    store.staging.stage(family.supplier_code, 7, [encode_family(write(family))])
+    staged = store.staging.hashes(7)
     assert staged[family.sku].content_hash == content_hash(family)
-    result = store.write_staged(7, [family.sku], T0)
+    result = store.families.write(family.supplier_code, store.staging.rows(7, [family.sku]), T0)
     assert result.products_written == 1
-    store.clear_staging(family.supplier_code)
-    assert store.staged_hashes(7) == {}
+    store.staging.clear(family.supplier_code)
+    assert store.staging.hashes(7) == {}
 
 
-def test_urls_are_redacted_and_bare_postgresql_means_psycopg3():
-    from promosync_pipeline.catalog import normalize_url, redact
+def test_a_bare_postgresql_url_means_psycopg3():
+    from promosync_pipeline.catalog import normalize_url
 
     assert normalize_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
-    assert redact("postgresql://user:s3cret@h:5432/db") == "postgresql+psycopg://user:***@h:5432/db"

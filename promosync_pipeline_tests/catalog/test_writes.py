@@ -12,15 +12,17 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import (
-    CatalogStore,
-    EncodedFamily,
+    Catalog,
     KnownProduct,
     is_postgres,
     upgrade,
 )
+from promosync_pipeline.catalog import families as writes_module
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog import writes as writes_module
+from promosync_pipeline.catalog.families import FamilyWriter
+from promosync_pipeline.catalog.rows import encode_family
 from promosync_pipeline.promidata import PriceTier, content_hash
+from promosync_pipeline_tests.support.catalog import staged_rows, write_families
 
 from .factories import SUPPLIER, family, ladder, replace_variant, tier, variant, write
 from .helpers import empty, expected_tiers, product, rows, tiers, variants
@@ -31,7 +33,7 @@ T2 = T0 + timedelta(days=2)
 T3 = T0 + timedelta(days=3)
 
 
-def test_a_family_reads_back_exactly(store: CatalogStore):
+def test_a_family_reads_back_exactly(store: Catalog):
     fam = family(
         7,
         variants=(
@@ -57,7 +59,7 @@ def test_a_family_reads_back_exactly(store: CatalogStore):
             variant("S1-7-C", is_active=False, diameter_mm=30.0, price_tiers=()),
         ),
     )
-    stats = store.write_families(SUPPLIER, [write(fam)], T0)
+    stats = write_families(store, SUPPLIER, [write(fam)], T0)
 
     assert (stats.products_written, stats.variants_written, stats.price_tiers_written) == (1, 3, 6)
     assert (stats.products_written, stats.failed) == (1, {})
@@ -115,21 +117,21 @@ def test_a_family_reads_back_exactly(store: CatalogStore):
         ("S1-7-B", "DE", "selling", 1, None, "EUR", True),
         ("S1-7-B", "DE", "selling", 5, Decimal("99999.9999"), "EUR", False),
     ]
-    assert store.active_variant_count(SUPPLIER) == 2
+    assert store.reads.active_variant_count(SUPPLIER) == 2
 
 
-def test_a_family_without_prices_has_no_price_range(store: CatalogStore):
+def test_a_family_without_prices_has_no_price_range(store: Catalog):
     fam = family(1, variants=(variant("S1-1-1", price_tiers=(tier(None, 1, on_request=True),)),))
-    store.write_families(SUPPLIER, [write(fam)], T0)
+    write_families(store, SUPPLIER, [write(fam)], T0)
     row = product(store, fam.sku)
     assert (row["price_min"], row["price_max"]) == (None, None)
 
 
-def test_known_hashes_is_one_query_per_supplier(store: CatalogStore):
+def test_known_hashes_is_one_query_per_supplier(store: Catalog):
     families = [family(n) for n in range(1, 4)]
-    store.write_families(SUPPLIER, [write(f, f"H{n}") for n, f in enumerate(families)], T0)
-    store.write_families("S2", [write(family(1, supplier="S2"))], T0)
-    store.deactivate(SUPPLIER, [families[2].sku], T1)
+    write_families(store, SUPPLIER, [write(f, f"H{n}") for n, f in enumerate(families)], T0)
+    write_families(store, "S2", [write(family(1, supplier="S2"))], T0)
+    store.families.deactivate(SUPPLIER, [families[2].sku], T1)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:
@@ -137,19 +139,19 @@ def test_known_hashes_is_one_query_per_supplier(store: CatalogStore):
 
     sa.event.listen(store.engine, "before_cursor_execute", count)
     try:
-        known = store.known_hashes(SUPPLIER)
+        known = store.reads.known_hashes(SUPPLIER)
     finally:
         sa.event.remove(store.engine, "before_cursor_execute", count)
     assert len([s for s in statements if "products" in s]) == 1, statements
     assert known == {
         f.sku: KnownProduct(f"H{n}", content_hash(f), n != 2) for n, f in enumerate(families)
     }
-    assert store.known_hashes("NOPE") == {}
+    assert store.reads.known_hashes("NOPE") == {}
 
 
-def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: CatalogStore):
+def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: Catalog):
     old = family(3, variants=4)
-    store.write_families(SUPPLIER, [write(old)], T0)
+    write_families(store, SUPPLIER, [write(old)], T0)
     gone, kept, *rest = old.variants
     selling = {p.min_quantity: p for p in kept.price_tiers if p.kind == "selling"}
     changed_tiers = (
@@ -163,7 +165,7 @@ def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: CatalogSt
         variants=(dataclasses.replace(kept, price_tiers=changed_tiers, size="XL"), *rest),
         name={"en": "Renamed"},
     )
-    stats = store.write_families(SUPPLIER, [write(new, "H2")], T1)
+    stats = write_families(store, SUPPLIER, [write(new, "H2")], T1)
 
     assert (stats.products_written, stats.failed) == (1, {})
     assert tiers(store, old.sku) == expected_tiers(new)
@@ -179,16 +181,16 @@ def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: CatalogSt
     assert (row["price_min"], row["price_max"]) == (Decimal("1.00"), new.price_max)
 
 
-def test_unchanged_rows_of_a_rewritten_family_survive(store: CatalogStore):
+def test_unchanged_rows_of_a_rewritten_family_survive(store: Catalog):
     fam = family(4, variants=3)
-    store.write_families(SUPPLIER, [write(fam)], T0)
-    store.write_families(SUPPLIER, [write(fam, "H2")], T1)
+    write_families(store, SUPPLIER, [write(fam)], T0)
+    write_families(store, SUPPLIER, [write(fam, "H2")], T1)
     assert tiers(store, fam.sku) == expected_tiers(fam)
     assert all(v["is_active"] for v in variants(store, fam.sku).values())
 
 
 def test_tier_values_with_tabs_line_breaks_and_backslashes_are_stored_as_given(
-    store: CatalogStore,
+    store: Catalog,
 ):
     """Tiers travel as COPY text on PostgreSQL: new ones straight into the table, changed
     ones through a merge. Neither path may change a character."""
@@ -199,27 +201,27 @@ def test_tier_values_with_tabs_line_breaks_and_backslashes_are_stored_as_given(
         tier(None, 30, region="E\\F\x1cü", on_request=True),
     )
     fam = family(6, variants=(variant("S1-6-\\A\t", price_tiers=awkward),))
-    store.write_families(SUPPLIER, [write(fam)], T0)
+    write_families(store, SUPPLIER, [write(fam)], T0)
     assert tiers(store, fam.sku) == expected_tiers(fam)
 
     repriced = tuple(dataclasses.replace(p, price=Decimal("2.25")) for p in awkward[:2])
     changed = dataclasses.replace(
         fam, variants=(dataclasses.replace(fam.variants[0], price_tiers=(*repriced, *awkward[2:])),)
     )
-    stats = store.write_families(SUPPLIER, [write(changed, "H2")], T1)
+    stats = write_families(store, SUPPLIER, [write(changed, "H2")], T1)
 
     assert (stats.failed, stats.price_tiers_written) == ({}, 4)
     assert tiers(store, fam.sku) == expected_tiers(changed)
 
 
-def test_touch_unchanged_updates_only_the_source(store: CatalogStore):
+def test_touch_unchanged_updates_only_the_source(store: Catalog):
     a, b, c = family(1), family(2), family(3)
-    store.write_families(SUPPLIER, [write(a), write(b), write(c)], T0)
+    write_families(store, SUPPLIER, [write(a), write(b), write(c)], T0)
     before = {table.name: rows(store, table) for table in (t.product_variants, t.price_tiers)}
     products_before = {r["sku"]: r for r in rows(store, t.products)}
 
     new_url = "https://feed.example.test/new.json"
-    touched = store.touch_unchanged(
+    touched = store.families.touch_unchanged(
         SUPPLIER, {a.sku: "H9", b.sku: (new_url, "H8"), "S1-unknown": "H"}
     )
 
@@ -235,34 +237,34 @@ def test_touch_unchanged_updates_only_the_source(store: CatalogStore):
     assert {table.name: rows(store, table) for table in (t.product_variants, t.price_tiers)} == (
         before
     )
-    assert store.touch_unchanged("S2", {a.sku: "H0"}) == 0
-    assert store.touch_unchanged(SUPPLIER, {}) == 0
+    assert store.families.touch_unchanged("S2", {a.sku: "H0"}) == 0
+    assert store.families.touch_unchanged(SUPPLIER, {}) == 0
 
 
-def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(store: CatalogStore):
+def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(store: Catalog):
     fam, other = family(5), family(6)
-    store.write_families(SUPPLIER, [write(fam), write(other)], T0)
+    write_families(store, SUPPLIER, [write(fam), write(other)], T0)
 
-    assert store.deactivate(SUPPLIER, [fam.sku], T1) == 1
-    assert store.deactivate(SUPPLIER, [fam.sku], T2) == 0
-    assert store.deactivate("S2", [other.sku], T2) == 0
+    assert store.families.deactivate(SUPPLIER, [fam.sku], T1) == 1
+    assert store.families.deactivate(SUPPLIER, [fam.sku], T2) == 0
+    assert store.families.deactivate("S2", [other.sku], T2) == 0
 
     row = product(store, fam.sku)
     assert (row["is_active"], row["removed_at"], row["last_synced_at"]) == (False, T1, T0)
     assert not any(v["is_active"] for v in variants(store, fam.sku).values())
     assert tiers(store, fam.sku) == expected_tiers(fam)
     assert product(store, other.sku)["is_active"] is True
-    assert store.active_count(SUPPLIER) == 1
-    assert store.known_hashes(SUPPLIER)[fam.sku].is_active is False
+    assert store.reads.active_count(SUPPLIER) == 1
+    assert store.reads.known_hashes(SUPPLIER)[fam.sku].is_active is False
 
-    store.write_families(SUPPLIER, [write(fam)], T3)
+    write_families(store, SUPPLIER, [write(fam)], T3)
     row = product(store, fam.sku)
     assert (row["is_active"], row["removed_at"]) == (True, None)
     assert (row["first_seen_at"], row["last_synced_at"]) == (T0, T3)
     assert all(v["is_active"] for v in variants(store, fam.sku).values())
 
 
-def test_families_the_checks_refuse_fail_alone(store: CatalogStore):
+def test_families_the_checks_refuse_fail_alone(store: Catalog):
     ok1, ok2 = family(1), family(2)
     long_sku = replace_variant(family(3), 0, sku="S1-3-" + "x" * 300)
     bad_kind = replace_variant(family(4), 1, price_tiers=(tier("1", 1, kind="rental"),))
@@ -273,7 +275,7 @@ def test_families_the_checks_refuse_fail_alone(store: CatalogStore):
     foreign = family(8, supplier="S2")
     batch = [ok1, long_sku, bad_kind, long_region, twice, huge, nul, foreign, ok2]
 
-    stats = store.write_families(SUPPLIER, [write(f) for f in batch], T0)
+    stats = write_families(store, SUPPLIER, [write(f) for f in batch], T0)
 
     assert stats.products_written == 2
     assert set(stats.failed) == {f.sku for f in batch[1:-1]}
@@ -289,15 +291,15 @@ def test_families_the_checks_refuse_fail_alone(store: CatalogStore):
     assert {r["product_sku"] for r in rows(store, t.price_tiers)} == {ok1.sku, ok2.sku}
 
 
-def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(store: CatalogStore):
+def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(store: Catalog):
     owner = family(1)
-    store.write_families(SUPPLIER, [write(owner)], T0)
+    write_families(store, SUPPLIER, [write(owner)], T0)
     taken = owner.variants[0]
     thief = family(2, variants=(variant("S1-2-1"), taken))
     twin_a, twin_b = family(3), family(4, variants=(variant("S1-3-1"),))
 
-    stats = store.write_families(
-        SUPPLIER, [write(family(5)), write(thief), write(twin_a), write(twin_b)], T0
+    stats = write_families(
+        store, SUPPLIER, [write(family(5)), write(thief), write(twin_a), write(twin_b)], T0
     )
 
     assert set(stats.failed) == {thief.sku, twin_b.sku}
@@ -311,40 +313,40 @@ def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(store: 
     assert {r["sku"] for r in rows(store, t.products)} == {owner.sku, "S1-5", twin_a.sku}
 
 
-def test_a_variant_may_move_from_a_removed_family_or_within_a_batch(store: CatalogStore):
+def test_a_variant_may_move_from_a_removed_family_or_within_a_batch(store: Catalog):
     a, b = family(1, variants=2), family(2, variants=2)
-    store.write_families(SUPPLIER, [write(a), write(b)], T0)
+    write_families(store, SUPPLIER, [write(a), write(b)], T0)
     moved = a.variants[0]
     # within one batch: a gives up its first variant, c takes it
     a2 = dataclasses.replace(a, variants=a.variants[1:])
     c = family(3, variants=(moved,))
-    assert store.write_families(SUPPLIER, [write(c), write(a2)], T1).failed == {}
+    assert write_families(store, SUPPLIER, [write(c), write(a2)], T1).failed == {}
     assert rows(store, t.product_variants, t.product_variants.c.sku == moved.sku)[0][
         "product_sku"
     ] == (c.sku)
     # from a removed family
-    store.deactivate(SUPPLIER, [b.sku], T1)
+    store.families.deactivate(SUPPLIER, [b.sku], T1)
     d = family(4, variants=(b.variants[0],))
-    assert store.write_families(SUPPLIER, [write(d)], T2).failed == {}
+    assert write_families(store, SUPPLIER, [write(d)], T2).failed == {}
     assert tiers(store, d.sku) == expected_tiers(d)
     assert [v[0] for v in tiers(store, b.sku)] == [b.variants[1].sku] * 14
 
 
-def test_a_product_sku_of_another_supplier_is_not_taken_over(store: CatalogStore):
-    store.write_families(SUPPLIER, [write(family(1))], T0)
+def test_a_product_sku_of_another_supplier_is_not_taken_over(store: Catalog):
+    write_families(store, SUPPLIER, [write(family(1))], T0)
     intruder = family(1, supplier="S2", sku="S1-1")
-    stats = store.write_families("S2", [write(intruder)], T0)
+    stats = write_families(store, "S2", [write(intruder)], T0)
     assert stats.failed == {"S1-1": "product SKU S1-1 already belongs to supplier S1"}
     assert product(store, "S1-1")["supplier_code"] == SUPPLIER
 
 
-def _refused_alone(store: CatalogStore, bad_tier: PriceTier) -> None:
+def _refused_alone(store: Catalog, bad_tier: PriceTier) -> None:
     families = [family(n) for n in range(1, 8)]
     families[4] = replace_variant(families[4], 2, price_tiers=(bad_tier,))
     batches: list[int] = []
 
-    stats = store.write_families(
-        SUPPLIER, [write(f) for f in families], T0, on_batch=batches.append
+    stats = write_families(
+        store, SUPPLIER, [write(f) for f in families], T0, on_batch=batches.append
     )
 
     good = families[:4] + families[5:]
@@ -357,9 +359,7 @@ def _refused_alone(store: CatalogStore, bad_tier: PriceTier) -> None:
     assert tiers(store, families[4].sku) == []
 
 
-def test_a_family_the_database_refuses_fails_alone(
-    store: CatalogStore, monkeypatch: pytest.MonkeyPatch
-):
+def test_a_family_the_database_refuses_fails_alone(store: Catalog, monkeypatch: pytest.MonkeyPatch):
     """The checks can miss something: the batch is split until the family is isolated."""
     monkeypatch.setattr(writes_module, "problem", lambda *args: None)
     _refused_alone(store, tier("1", 1, kind="rental"))  # CHECK constraint
@@ -372,11 +372,12 @@ def test_a_value_too_long_for_postgresql_fails_alone(
     """A DataError raised inside COPY is handled like any refusal (SQLite has no lengths)."""
     empty(pg_catalog)
     monkeypatch.setattr(writes_module, "problem", lambda *args: None)
-    _refused_alone(CatalogStore(pg_catalog), tier("1", 1, region="R" * 99))
+    _refused_alone(Catalog(pg_catalog), tier("1", 1, region="R" * 99))
 
 
 def test_families_are_streamed_in_batches(engine: sa.Engine):
-    store = CatalogStore(engine, batch_families=3)
+    store = Catalog(engine)
+    writer = FamilyWriter(engine, batch_families=3)
     pulled: list[int] = []
 
     def feed():
@@ -385,8 +386,8 @@ def test_families_are_streamed_in_batches(engine: sa.Engine):
             yield write(family(n, variants=2))
 
     settled: list[tuple[int, int]] = []
-    stats = store.write_families(
-        SUPPLIER, feed(), T0, on_batch=lambda n: settled.append((n, len(pulled)))
+    stats = writer.write(
+        SUPPLIER, staged_rows(feed()), T0, on_batch=lambda n: settled.append((n, len(pulled)))
     )
 
     assert stats.products_written == 10 and stats.variants_written == 20
@@ -396,10 +397,10 @@ def test_families_are_streamed_in_batches(engine: sa.Engine):
     connections = writes_module.WRITE_CONNECTIONS if is_postgres(engine) else 1
     ahead = connections * 3 + 1
     assert all(seen <= done + ahead for (_, seen), done in zip(settled, (3, 6, 9, 10), strict=True))
-    assert store.active_count(SUPPLIER) == 10
+    assert store.reads.active_count(SUPPLIER) == 10
 
 
-class _TimedStore(CatalogStore):
+class _TimedWriter(FamilyWriter):
     """Records when each batch's write began and ended; holds back batches of ``slow`` SKUs."""
 
     def __init__(self, engine: sa.Engine, slow: str = "", **options: int) -> None:
@@ -416,27 +417,34 @@ class _TimedStore(CatalogStore):
         return done
 
 
+def _timed(engine: sa.Engine) -> Catalog:
+    """A catalog whose family writer is a :class:`_TimedWriter` of batches of two."""
+    catalog = Catalog(engine)
+    catalog.families = _TimedWriter(engine, slow="S1-1", batch_families=2)
+    return catalog
+
+
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
 def test_batches_without_a_shared_sku_are_written_at_once_on_postgresql(engine: sa.Engine):
-    store = _TimedStore(engine, slow="S1-1", batch_families=2)
-    stats = store.write_families(SUPPLIER, [write(family(n)) for n in range(1, 5)], T0)
-    assert stats.failed == {} and store.active_count(SUPPLIER) == 4
-    first, second = store.spans["S1-1"], store.spans["S1-3"]
+    store = _timed(engine)
+    stats = write_families(store, SUPPLIER, [write(family(n)) for n in range(1, 5)], T0)
+    assert stats.failed == {} and store.reads.active_count(SUPPLIER) == 4
+    first, second = store.families.spans["S1-1"], store.families.spans["S1-3"]
     assert _overlap(first, second) == is_postgres(engine)
 
 
 def test_a_variant_two_batches_claim_goes_to_the_family_first_in_the_feed(engine: sa.Engine):
     """The batch of the later claimant waits for the earlier one, however long that takes."""
-    store = _TimedStore(engine, slow="S1-1", batch_families=2)
+    store = _timed(engine)
     first = family(1)
     contested = first.variants[0]
     later = family(3, variants=(variant("S1-3-1"), contested))
 
-    stats = store.write_families(
-        SUPPLIER, [write(first), write(family(2)), write(later), write(family(4))], T0
+    stats = write_families(
+        store, SUPPLIER, [write(first), write(family(2)), write(later), write(family(4))], T0
     )
 
     assert stats.failed == {
@@ -444,33 +452,32 @@ def test_a_variant_two_batches_claim_goes_to_the_family_first_in_the_feed(engine
     }
     owner = rows(store, t.product_variants, t.product_variants.c.sku == contested.sku)
     assert owner[0]["product_sku"] == first.sku
-    assert not _overlap(store.spans["S1-1"], store.spans["S1-3"])
+    assert not _overlap(store.families.spans["S1-1"], store.families.spans["S1-3"])
     assert {r["sku"] for r in rows(store, t.products)} == {"S1-1", "S1-2", "S1-4"}
 
 
 def test_a_batch_is_capped_by_variants_too(engine: sa.Engine):
-    store = CatalogStore(engine, batch_families=100, batch_variants=5)
+    writer = FamilyWriter(engine, batch_families=100, batch_variants=5)
     settled: list[int] = []
-    store.write_families(
-        SUPPLIER, [write(family(n, variants=2)) for n in range(5)], T0, on_batch=settled.append
-    )
+    families = staged_rows(write(family(n, variants=2)) for n in range(5))
+    writer.write(SUPPLIER, families, T0, on_batch=settled.append)
     assert settled == [2, 2, 1]
 
 
-def test_the_same_family_twice_in_one_call_ends_as_the_last(store: CatalogStore):
+def test_the_same_family_twice_in_one_call_ends_as_the_last(store: Catalog):
     first = family(1, variants=3)
     last = dataclasses.replace(first, variants=first.variants[:1], brand="Zeta")
-    stats = store.write_families(SUPPLIER, [write(first), write(last, "H2")], T0)
+    stats = write_families(store, SUPPLIER, [write(first), write(last, "H2")], T0)
     assert stats.failed == {}
     row = product(store, first.sku)
     assert (row["brand"], row["source_hash"], row["variant_count"]) == ("Zeta", "H2", 1)
     assert tiers(store, first.sku) == expected_tiers(last)
 
 
-def test_committing_a_family_resolves_its_open_errors(store: CatalogStore):
+def test_committing_a_family_resolves_its_open_errors(store: Catalog):
     fam = family(1)
-    run = store.start_sync_run(SUPPLIER, None, T0)
-    store.record_errors(
+    run = store.runs.start(SUPPLIER, None, T0)
+    store.errors.record(
         SUPPLIER,
         run,
         [
@@ -480,8 +487,8 @@ def test_committing_a_family_resolves_its_open_errors(store: CatalogStore):
         ],
         T0,
     )
-    store.write_families(SUPPLIER, [write(fam)], T1)
-    assert sorted((e.sku, e.stage) for e in store.open_errors(SUPPLIER)) == [
+    write_families(store, SUPPLIER, [write(fam)], T1)
+    assert sorted((e.sku, e.stage) for e in store.errors.open(SUPPLIER)) == [
         ("S1-1", "image"),
         ("S1-2", "parse"),
     ]
@@ -489,33 +496,35 @@ def test_committing_a_family_resolves_its_open_errors(store: CatalogStore):
     assert [(r["sku"], r["resolved_at"]) for r in resolved] == [("S1-1", T1), ("S1-2", None)]
 
 
-def test_timestamps_come_back_as_the_same_instant_in_utc(store: CatalogStore):
+def test_timestamps_come_back_as_the_same_instant_in_utc(store: Catalog):
     local = datetime(2026, 6, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
-    store.write_families(SUPPLIER, [write(family(1))], local)
+    write_families(store, SUPPLIER, [write(family(1))], local)
     row = product(store, "S1-1")
     assert row["first_seen_at"] == local
     assert row["first_seen_at"].utcoffset() == timedelta(0)
 
 
-def test_staged_families_are_written_from_the_staging_table(store: CatalogStore):
+def test_staged_families_are_written_from_the_staging_table(store: Catalog):
     a, b = family(1), family(2)
-    run = store.start_sync_run(SUPPLIER, "dagster-run", T0)
-    store.stage_families(SUPPLIER, run, [EncodedFamily.of(write(f)) for f in (a, b)])
-    staged = store.staged_hashes(run)
+    run = store.runs.start(SUPPLIER, "dagster-run", T0)
+    store.staging.stage(SUPPLIER, run, [encode_family(write(f)) for f in (a, b)])
+    staged = store.staging.hashes(run)
     assert {sku: s.content_hash for sku, s in staged.items()} == {
         a.sku: content_hash(a),
         b.sku: content_hash(b),
     }
     done: list[int] = []
-    stats = store.write_staged(run, [a.sku, b.sku], T1, on_done=done.append)
+    stats = store.families.write(
+        SUPPLIER, store.staging.rows(run, [a.sku, b.sku]), T1, on_batch=done.append
+    )
     assert stats.products_written == 2
     assert sum(done) == 2
     assert tiers(store, a.sku) == expected_tiers(a)
-    store.clear_staging(SUPPLIER)
-    assert store.staged_hashes(run) == {}
+    store.staging.clear(SUPPLIER)
+    assert store.staging.hashes(run) == {}
 
 
-def test_many_families_round_trip(store: CatalogStore):
+def test_many_families_round_trip(store: Catalog):
     families = [family(n, variants=(n % 5) + 1) for n in range(1, 451)]
     families = [
         dataclasses.replace(f, variants=tuple(
@@ -524,7 +533,7 @@ def test_many_families_round_trip(store: CatalogStore):
         ))
         for n, f in enumerate(families, start=1)
     ]  # fmt: skip
-    stats = store.write_families(SUPPLIER, (write(f) for f in families), T0)
+    stats = write_families(store, SUPPLIER, (write(f) for f in families), T0)
     assert stats.failed == {}
     assert stats.products_written == 450
     assert stats.variants_written == sum(len(f.variants) for f in families)
@@ -534,7 +543,7 @@ def test_many_families_round_trip(store: CatalogStore):
         assert product(store, fam.sku)["price_min"] == fam.price_min
 
 
-def test_suppliers_written_concurrently_do_not_block_each_other(store: CatalogStore):
+def test_suppliers_written_concurrently_do_not_block_each_other(store: Catalog):
     """Dagster runs supplier partitions in parallel processes against one catalog."""
     errors: list[BaseException] = []
 
@@ -544,7 +553,7 @@ def test_suppliers_written_concurrently_do_not_block_each_other(store: CatalogSt
                 batch = [
                     write(family(n, supplier=code, variants=2)) for n in range(start, start + 10)
                 ]
-                stats = store.write_families(code, batch, T0)
+                stats = write_families(store, code, batch, T0)
                 assert stats.failed == {}
         except BaseException as exc:
             errors.append(exc)
@@ -555,7 +564,7 @@ def test_suppliers_written_concurrently_do_not_block_each_other(store: CatalogSt
     for thread in threads:
         thread.join()
     assert errors == []
-    assert [store.active_count(f"P{i}") for i in range(4)] == [40] * 4
+    assert [store.reads.active_count(f"P{i}") for i in range(4)] == [40] * 4
 
 
 @pytest.mark.postgres
@@ -563,16 +572,16 @@ def test_postgresql_through_another_driver_falls_back_to_statements(pg_url: str)
     """COPY needs psycopg 3; an engine built by hand on psycopg2 still writes correctly."""
     engine = sa.create_engine(pg_url.replace("+psycopg://", "+psycopg2://"))
     upgrade(engine)
-    store = CatalogStore(engine)
+    store = Catalog(engine)
     old = family(1, variants=3)
     new = dataclasses.replace(old, variants=old.variants[1:])
-    store.write_families(SUPPLIER, [write(old), write(family(2))], T0)
-    stats = store.write_families(SUPPLIER, [write(new, "H2")], T1)
+    write_families(store, SUPPLIER, [write(old), write(family(2))], T0)
+    stats = write_families(store, SUPPLIER, [write(new, "H2")], T1)
     assert stats.failed == {}
     assert tiers(store, old.sku) == expected_tiers(new)
     assert variants(store, old.sku)[old.variants[0].sku]["is_active"] is False
-    assert store.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
-    assert store.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
+    assert store.families.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
+    assert store.reads.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
     engine.dispose()
 
 
@@ -593,7 +602,7 @@ def test_a_batch_postgresql_aborts_as_deadlocked_is_written_again(pg_catalog: sa
         for statement in ddl:
             conn.exec_driver_sql(statement)
     try:
-        stats = CatalogStore(pg_catalog).write_families(SUPPLIER, [write(family(1))], T0)
+        stats = write_families(Catalog(pg_catalog), SUPPLIER, [write(family(1))], T0)
         with pg_catalog.connect() as conn:
             attempts = conn.exec_driver_sql("SELECT last_value FROM test_deadlock_attempts")
             assert attempts.scalar_one() == 2
@@ -603,4 +612,4 @@ def test_a_batch_postgresql_aborts_as_deadlocked_is_written_again(pg_catalog: sa
             conn.exec_driver_sql("DROP FUNCTION test_deadlock_once()")
             conn.exec_driver_sql("DROP SEQUENCE test_deadlock_attempts")
     assert (stats.products_written, stats.failed) == (1, {})
-    assert tiers(CatalogStore(pg_catalog), "S1-1") == expected_tiers(family(1))
+    assert tiers(Catalog(pg_catalog), "S1-1") == expected_tiers(family(1))

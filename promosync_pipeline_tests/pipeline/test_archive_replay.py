@@ -8,11 +8,12 @@ import pytest
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import FamilyWrite, make_engine
-from promosync_pipeline.catalog.store import CatalogStore
+from promosync_pipeline.catalog.store import Catalog
 from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import Family, content_hash
 from promosync_pipeline_tests.pipeline.harness import catalog_snapshot
 from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost, sync
+from promosync_pipeline_tests.support.catalog import write_families
 
 
 @pytest.fixture
@@ -37,12 +38,12 @@ def write_as_old_parser(url: str, families: list[Family], generator) -> None:
     misread family (exactly what that parser's sync would have stored)."""
     engine = make_engine(url)
     try:
-        store = CatalogStore(engine)
+        store = Catalog(engine)
         items = [
             FamilyWrite(f, f"{f.sku}.json", generator.file_hash(f.sku), content_hash(f))
             for f in families
         ]
-        store.write_families(families[0].supplier_code, items, datetime.now(UTC))
+        write_families(store, families[0].supplier_code, items, datetime.now(UTC))
     finally:
         engine.dispose()
 

@@ -1,8 +1,8 @@
 """Skipped index lines become ``index`` errors of the family their URL names."""
 
+from promosync_pipeline.catalog import ErrorStage
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.sync.index_errors import index_error_records
-from promosync_pipeline.sync.stages import ErrorStage
 
 HASH = "9F1C" + "0" * 36
 

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
-from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, make_engine, upgrade
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.feedsim.faults import parse_fault
@@ -32,7 +32,13 @@ from promosync_pipeline.sync.fetch_processes import (
     fetch_in_processes,
     process_settings,
 )
-from promosync_pipeline.sync.stage_files import MIN_FILES_FOR_PROCESSES, StageResult, stage_files
+from promosync_pipeline.sync.stage_files import (
+    MIN_FILES_FOR_PROCESSES,
+    FetchOptions,
+    StageResult,
+    StageTarget,
+    stage_files,
+)
 
 FAMILIES = MIN_FILES_FOR_PROCESSES + 5
 
@@ -51,7 +57,7 @@ class Run:
     """A fresh SQLite catalog with a sync run open for the feed's supplier."""
 
     engine: sa.Engine
-    store: CatalogStore
+    store: Catalog
     entries: list
     code: str
     run_id: int
@@ -60,17 +66,18 @@ class Run:
     def open(cls, tmp_path: Path, name: str, index_url: str) -> "Run":
         engine = make_engine(f"sqlite:///{tmp_path / name}.db")
         upgrade(engine)
-        store = CatalogStore(engine)
+        store = Catalog(engine)
         entries = parse_index(httpx.get(index_url).content).entries
         code = entries[0].supplier_code
-        run_id = store.start_sync_run(code, None, datetime.now(UTC), len(entries))
+        run_id = store.runs.start(code, None, datetime.now(UTC), len(entries))
         return cls(engine, store, entries, code, run_id)
 
     def stage(self, settings: ClientSettings, index_url: str, **options) -> StageResult:
         """:func:`stage_files` of every entry, with a client of ``settings``."""
         client = FetchClient(settings, HostPolicy.for_feed(index_url))
         try:
-            return stage_files(client, self.store, self.code, self.run_id, self.entries, **options)
+            target = StageTarget(self.store, self.code, self.run_id)
+            return stage_files(client, target, self.entries, FetchOptions(**options))
         finally:
             self.engine.dispose()
 
@@ -104,15 +111,15 @@ def staged(
     client = FetchClient(ClientSettings(requests_per_second=requests_per_second), policy, stats)
     result = stage_files(
         client,
-        store,
-        code,
-        run.run_id,
+        StageTarget(store, code, run.run_id),
         entries,
-        workers=8,
-        max_failure_share=0.5,
-        archive=archive,
-        replay=replay,
-        parse_processes=processes,
+        FetchOptions(
+            workers=8,
+            max_failure_share=0.5,
+            archive=archive,
+            replay=replay,
+            parse_processes=processes,
+        ),
     )
     s = t.staged_families
     query = sa.select(s.c.sku, s.c.content_hash, s.c.source_hash, s.c.payload).order_by(s.c.sku)
