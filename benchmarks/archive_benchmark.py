@@ -23,7 +23,7 @@ from benchmarks._feed_process import start_feed
 from promosync_pipeline import settings
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedSpec
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
+from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
 
 CATALOG_ONLY = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]

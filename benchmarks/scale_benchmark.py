@@ -35,7 +35,7 @@ from benchmarks._feed_process import start_feed
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
+from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline_tests.deployment import (
     BackfillResult,
     Deployment,

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import dagster as dg
 import sqlalchemy as sa
 
+from promosync_pipeline import names
 from promosync_pipeline.catalog import is_postgres, quality
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource
@@ -184,7 +185,7 @@ def _spec(
         asset=asset,
         description=description,
         partitions_def=suppliers,
-        additional_deps=["uploaded_images"] if after_images else None,
+        additional_deps=[names.UPLOADED_IMAGES] if after_images else None,
     )
 
 
@@ -203,16 +204,16 @@ ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = _by_key
     [
         (
             _spec(
-                "catalog_products",
-                "catalog_products_have_active_variant",
+                names.CATALOG_PRODUCTS,
+                names.CHECK_HAVE_ACTIVE_VARIANT,
                 "Every active product has at least one active variant (ERROR).",
             ),
             have_active_variant,
         ),
         (
             _spec(
-                "catalog_products",
-                "catalog_products_variant_count_consistent",
+                names.CATALOG_PRODUCTS,
+                names.CHECK_VARIANT_COUNT_CONSISTENT,
                 "products.variant_count (the variants of the product file, inactive ones "
                 "included) lies between the product's active and all product_variants rows "
                 "(ERROR). Rows of variants dropped from a file stay, inactive, so equality with "
@@ -222,8 +223,8 @@ ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = _by_key
         ),
         (
             _spec(
-                "catalog_products",
-                "catalog_products_cover_index",
+                names.CATALOG_PRODUCTS,
+                names.CHECK_COVER_INDEX,
                 "Active products = the product files the supplier's index slice listed at its "
                 "last finished sync (sync_runs.index_entries) minus families with an open "
                 "download/parse/write error that were never written (ERROR).",
@@ -232,8 +233,8 @@ ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = _by_key
         ),
         (
             _spec(
-                "catalog_products",
-                "catalog_products_main_image_share",
+                names.CATALOG_PRODUCTS,
+                names.CHECK_MAIN_IMAGE_SHARE,
                 f"At least {MIN_MAIN_IMAGE_SHARE:.0%} of the active products have a stored main "
                 "image (product_images: role main, rendition original, status stored) (WARN).",
                 after_images=True,
@@ -242,8 +243,8 @@ ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = _by_key
         ),
         (
             _spec(
-                "catalog_products",
-                "catalog_products_last_sync_clean",
+                names.CATALOG_PRODUCTS,
+                names.CHECK_LAST_SYNC_CLEAN,
                 "The supplier's last finished sync failed nothing: status not failed, no failed "
                 "families or images, no open sync_errors (WARN).",
                 after_images=True,
@@ -258,8 +259,8 @@ TIER_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, TierCheck]] = _by_k
     [
         (
             _spec(
-                "catalog_variants",
-                "catalog_variants_tier_prices_descending",
+                names.CATALOG_VARIANTS,
+                names.CHECK_TIER_PRICES_DESCENDING,
                 "A tier's price is not above the price of the tier below it (same variant, "
                 "region and kind; on-request tiers skipped) (WARN: suppliers do publish such "
                 "ladders).",
@@ -268,16 +269,16 @@ TIER_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, TierCheck]] = _by_k
         ),
         (
             _spec(
-                "catalog_variants",
-                "catalog_variants_prices_not_negative",
+                names.CATALOG_VARIANTS,
+                names.CHECK_PRICES_NOT_NEGATIVE,
                 "No price tier of an active product has a negative price (ERROR).",
             ),
             prices_not_negative,
         ),
         (
             _spec(
-                "catalog_variants",
-                "catalog_variants_tier_quantities_valid",
+                names.CATALOG_VARIANTS,
+                names.CHECK_TIER_QUANTITIES_VALID,
                 "Tier quantities per variant, region and kind are non-negative; the key makes "
                 "them distinct, so in quantity order they strictly increase (ERROR).",
             ),
@@ -302,7 +303,7 @@ SPECS = {key: spec for key, (spec, _) in (ROW_CHECKS | TIER_CHECKS).items()}
 def catalog_quality_checks(
     context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    engine = catalog_db.store().engine
+    engine = catalog_db.catalog().engine
     code = context.partition_key
     selected = context.selected_asset_check_keys
     at_once = QUERIES_AT_ONCE if is_postgres(engine) else 1
@@ -333,7 +334,7 @@ def catalog_quality_checks(
 CATALOG_CHECKS: list[dg.AssetChecksDefinition] = [catalog_quality_checks]
 
 catalog_checks_job = dg.define_asset_job(
-    "catalog_checks_job",
+    names.CATALOG_CHECKS_JOB,
     selection=dg.AssetSelection.checks(*CATALOG_CHECKS),
     description="Run the catalog data-quality checks of one supplier partition.",
 )

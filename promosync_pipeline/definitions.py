@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from promosync_pipeline.assets.descriptions import with_kinds
 from promosync_pipeline.assets.feed import promidata_categories, promidata_index
 from promosync_pipeline.assets.images import uploaded_images
 from promosync_pipeline.assets.supplier import (
@@ -18,16 +19,18 @@ from promosync_pipeline.schedules import load_schedules
 from promosync_pipeline.sensors import load_sensors
 
 defs = dg.Definitions(
-    assets=with_catalog_freshness(
-        [
-            promidata_index,
-            promidata_categories,
-            supplier_index,
-            parsed_variants,
-            changed_product_families,
-            catalog_tables,
-            uploaded_images,
-        ]
+    assets=with_kinds(
+        with_catalog_freshness(
+            [
+                promidata_index,
+                promidata_categories,
+                supplier_index,
+                parsed_variants,
+                changed_product_families,
+                catalog_tables,
+                uploaded_images,
+            ]
+        )
     ),
     asset_checks=CATALOG_CHECKS,
     jobs=[supplier_sync_job, feed_refresh_job, supplier_full_refresh_job, catalog_checks_job],

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import dagster as dg
 
-from promosync_pipeline import settings
+from promosync_pipeline import names, settings
 
-CATALOG_ASSETS = (dg.AssetKey("catalog_products"), dg.AssetKey("catalog_variants"))
+CATALOG_ASSETS = tuple(dg.AssetKey(name) for name in names.CATALOG_ASSETS)
 MIN_WINDOW = timedelta(minutes=1)
 """Dagster refuses shorter windows."""
 

@@ -18,7 +18,7 @@ from pydantic import PrivateAttr
 from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
-from promosync_pipeline.catalog import CatalogStore, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, make_engine, upgrade
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
 from promosync_pipeline.images.stores import (
     ImageStore,
@@ -85,22 +85,23 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
     """The catalog database (``PROMOSYNC_DATABASE_URL``); migrations run once per process."""
 
     url: str | None = None
-    _store: CatalogStore | None = PrivateAttr(default=None)
+    _catalog: Catalog | None = PrivateAttr(default=None)
 
     def resolved_url(self) -> str:
         return settings.setting(self.url, settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
 
-    def store(self) -> CatalogStore:
-        if self._store is None:
+    def catalog(self) -> Catalog:
+        """The catalog, its schema brought to head on first use in this process."""
+        if self._catalog is None:
             engine = make_engine(self.resolved_url())
             upgrade(engine)
-            self._store = CatalogStore(engine)
-        return self._store
+            self._catalog = Catalog(engine)
+        return self._catalog
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._store is not None:
-            self._store.engine.dispose()
-            self._store = None
+        if self._catalog is not None:
+            self._catalog.dispose()
+            self._catalog = None
 
 
 class ImageStoreResource(dg.ConfigurableResource):

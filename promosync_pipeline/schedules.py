@@ -13,14 +13,12 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from promosync_pipeline import settings
+from promosync_pipeline import names, settings
 from promosync_pipeline.automation.index_watch import enabled_codes
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import SUPPLIER_PARTITIONS, register_suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sync.kept_index import refresh_kept_index
-
-TRIGGER_TAG = "promosync/trigger"
 
 
 def nightly_run_key(code: str, scheduled: str) -> str:
@@ -49,7 +47,7 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
         only = settings.supplier_filter()
         instance = context.instance
         partitions = instance.get_dynamic_partitions(SUPPLIER_PARTITIONS)
-        index = refresh_kept_index(promidata, catalog_db.store(), context.log)
+        index = refresh_kept_index(promidata, catalog_db.catalog(), context.log)
         if index is None:
             codes = enabled_codes(partitions, only)
         else:
@@ -69,7 +67,7 @@ def build_nightly_supplier_sync(cron: str, timezone: str) -> dg.ScheduleDefiniti
             dg.RunRequest(
                 partition_key=code,
                 run_key=nightly_run_key(code, scheduled),
-                tags={TRIGGER_TAG: "nightly_supplier_sync"},
+                tags={names.TRIGGER_TAG: "nightly_supplier_sync"},
             )
             for code in codes
         ]

@@ -29,10 +29,9 @@ import sqlalchemy as sa
 import yaml
 
 from promosync_pipeline import settings
-from promosync_pipeline.assets.reporting import CATALOG_WRITE_POOL, FEED_POOL
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
-from promosync_pipeline.jobs import SUPPLIER_ASSETS
+from promosync_pipeline.names import CATALOG_WRITE_POOL, FEED_POOL, SUPPLIER_ASSETS
 from promosync_pipeline_tests import processes
 
 ROOT = Path(__file__).resolve().parents[1]

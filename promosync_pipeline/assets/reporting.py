@@ -1,4 +1,4 @@
-"""What the supplier and image assets share: retries, concurrency pools, failure tables."""
+"""What the supplier and image assets share: retries, rates and failure tables."""
 
 from __future__ import annotations
 
@@ -13,11 +13,6 @@ import dagster as dg
 import sqlalchemy as sa
 
 MAX_FAILURES_SHOWN = 50
-FEED_POOL = "promidata_feed"
-"""Steps that download from the feed's hosts: a pool limit caps how many supplier runs fetch at
-once, whatever the run queue allows (each run's own rate limit is per run)."""
-CATALOG_WRITE_POOL = "catalog_write"
-"""The catalog write: a pool limit caps concurrent bulk writes to the catalog database."""
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sa.exc.OperationalError,
     sa.exc.InterfaceError,
@@ -77,3 +72,8 @@ def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | 
     if len(failed) > MAX_FAILURES_SHOWN:
         lines.append(f"| … | | {len(failed) - MAX_FAILURES_SHOWN} more in sync_errors |")
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def per_second(count: int, seconds: float) -> float:
+    """``count / seconds`` for the metadata, rounded; 0 for no time."""
+    return round(count / seconds, 1) if seconds > 0 else 0.0

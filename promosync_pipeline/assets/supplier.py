@@ -2,43 +2,46 @@
 
 supplier_index -> parsed_variants -> changed_product_families -> catalog_products/_variants.
 Each step returns a typed record (``sync/values.py``); the work itself is done by plain
-modules of ``sync/`` and the catalog store, and these assets only wire and report it. Parsed
-families wait in the catalog database between steps, so no step holds a whole supplier in
-memory and any step can be retried on another machine.
+modules of ``sync/`` and the catalog, and these assets only wire and report it. Parsed families
+wait in the catalog database between steps, so no step holds a whole supplier in memory and
+any step can be retried on another machine.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
 
+from promosync_pipeline import clock, names
+from promosync_pipeline.assets.descriptions import table_schema
 from promosync_pipeline.assets.reporting import (
-    CATALOG_WRITE_POOL,
-    FEED_POOL,
     MAX_FAILURES_SHOWN,
     failure_table,
+    per_second,
     retry_transient,
 )
+from promosync_pipeline.catalog import Catalog, RunStatus
+from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
+from promosync_pipeline.promidata.hashing import PARSER_VERSION
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import (
     ArchiveStoreResource,
     CatalogDatabaseResource,
     PromidataResource,
 )
-from promosync_pipeline.sync.apply_changes import apply_changes
+from promosync_pipeline.sync.apply_changes import WriteOutcome, apply_changes
+from promosync_pipeline.sync.classify import classify_staged
 from promosync_pipeline.sync.index_errors import record_index_problems
-from promosync_pipeline.sync.plan import classify, plan_fetch, plan_targeted
 from promosync_pipeline.sync.progress import Progress
 from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
-from promosync_pipeline.sync.stage_files import stage_files
+from promosync_pipeline.sync.stage_supplier import ParseRequest, SupplierStaging, stage_supplier
 from promosync_pipeline.sync.values import (
     FamilyChanges,
     FamilyFailure,
-    SourceFile,
     StagedVariants,
     SupplierIndex,
 )
@@ -63,18 +66,14 @@ class WriteConfig(dg.Config):
     """Deactivate every family of a supplier that vanished from the index."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
     return [(f.sku, f.stage, f.reason) for f in failed]
 
 
 @dg.asset(
     partitions_def=suppliers,
-    group_name="catalog",
-    deps=["promidata_index"],
+    group_name=names.CATALOG_GROUP,
+    deps=[names.PROMIDATA_INDEX],
     description=(
         "This supplier's slice of Import.txt: one row per product file (supplier_code, sku, "
         "url, hash, line). Read from the latest valid index in the catalog database's feed "
@@ -88,8 +87,8 @@ def supplier_index(
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[SupplierIndex]:
     code = context.partition_key
-    store = catalog_db.store()
-    cached = store.cached_feed_file(promidata.index_url)
+    catalog = catalog_db.catalog()
+    cached = catalog.feed_cache.get(promidata.index_url)
     report = parse_index(cached.body) if cached is not None else None
     if report is None or not report.entries:
         raise dg.Failure(
@@ -99,8 +98,8 @@ def supplier_index(
             allow_retries=False,
         )
     entries = report.by_supplier().get(code, [])
-    store.upsert_suppliers([code], _now())
-    skipped = record_index_problems(store, code, report.problems, _now())
+    catalog.suppliers.add([code], clock.now())
+    skipped = record_index_problems(catalog, code, report.problems, clock.now())
     version = slice_hash(entries)
     return dg.Output(
         SupplierIndex(code, tuple(entries)),
@@ -115,8 +114,9 @@ def supplier_index(
 
 @dg.asset(
     partitions_def=suppliers,
-    group_name="catalog",
-    pool=FEED_POOL,
+    group_name=names.CATALOG_GROUP,
+    pool=names.FEED_POOL,
+    code_version=PARSER_VERSION,
     description=(
         "This sync's parsed families of the supplier, with their variants, price tiers and "
         "images, staged in the catalog database under the run's sync_runs id: the product "
@@ -135,96 +135,87 @@ def parsed_variants(
     archive_store: ArchiveStoreResource,
 ) -> dg.Output[StagedVariants]:
     code = context.partition_key
-    store = catalog_db.store()
-    entries = list(supplier_index.entries)
-    refresh = config.full_refresh or config.from_archive
-    plan = plan_fetch(entries, store.known_hashes(code), full_refresh=refresh)
-    unknown: list[str] = []
-    if config.only_skus:
-        # A targeted sync never deactivates: plan_targeted lists no removals.
-        targeted = plan_targeted(entries, config.only_skus)
-        plan, unknown = targeted.plan, targeted.unknown
-        if unknown:
-            context.log.error(f"{code}: not in this supplier's index: {', '.join(unknown)}")
-    archive = archive_store.supplier(code, _now())
-    sync_run_id = store.start_sync_run(code, context.run.run_id, _now(), len(entries))
-    store.clear_staging(code)
-    context.log.info(
-        f"{code}: {len(entries)} files in the index, {len(plan.to_fetch)} to download, "
-        f"{plan.skipped} unchanged by hash, {len(plan.removed)} no longer listed"
-    )
     stats = ClientStats()
-    progress = Progress(f"{code} parsed_variants", len(plan.to_fetch), context.log.info)
-    result = stage_files(
+    progress: list[Progress] = []
+
+    def on_planned(plan: Any) -> Any:
+        context.log.info(
+            f"{code}: {len(supplier_index.entries)} files in the index, {len(plan.to_fetch)} to "
+            f"download, {plan.skipped} unchanged by hash, {len(plan.removed)} no longer listed"
+        )
+        progress.append(Progress(f"{code} parsed_variants", len(plan.to_fetch), context.log.info))
+        return progress[0].advance
+
+    done = stage_supplier(
+        catalog_db.catalog(),
         promidata.client(stats),
-        store,
-        code,
-        sync_run_id,
-        plan.to_fetch,
+        stats,
+        archive_store.supplier(code, clock.now()),
+        list(supplier_index.entries),
+        ParseRequest(
+            config.full_refresh, config.from_archive, config.only_skus, config.max_failure_share
+        ),
+        run_id=context.run.run_id,
         workers=promidata.max_in_flight,
-        max_failure_share=config.max_failure_share,
-        on_done=progress.advance,
-        archive=archive,
-        replay=config.from_archive,
+        on_planned=on_planned,
     )
-    progress.finish()
-    archive.prune({e.sku: e.hash for e in entries})
-    if archive.errors:
-        context.log.warning(f"{code}: raw archive: {archive.metadata()['archive_status']}")
-    downloaded = result.files_downloaded - archive.hits
-    requested = {"skus_unknown": ", ".join(unknown) or "none"} if config.only_skus else {}
-    failed = tuple(result.failed)
-    staged = StagedVariants(
-        supplier_code=code,
-        sync_run_id=sync_run_id,
-        # a targeted sync answers for the families it was asked for, not the whole index
-        files_listed=len(plan.to_fetch) if config.only_skus else len(entries),
-        staged_skus=tuple(result.staged_skus),
-        failed=failed,
-        removed=tuple(plan.removed),
-        fetch_counts={
-            **stats.as_metadata(),
-            **archive.metadata(),
-            **requested,
-            "files_downloaded": downloaded,
-        },
-    )
-    parsed = len(result.staged_skus)
+    progress[0].finish()
+    return _report_staging(context, catalog_db.catalog(), done, config)
+
+
+def _report_staging(
+    context: dg.AssetExecutionContext,
+    catalog: Catalog,
+    done: SupplierStaging,
+    config: ParseConfig,
+) -> dg.Output[StagedVariants]:
+    code, staged, result = done.staged.supplier_code, done.staged, done.result
+    if done.unknown_skus:
+        context.log.error(f"{code}: not in this supplier's index: {', '.join(done.unknown_skus)}")
+    if staged.fetch_counts.get("archive_errors"):
+        context.log.warning(f"{code}: raw archive: {staged.fetch_counts['archive_status']}")
     metadata = {
-        "files_listed": len(entries),
-        "files_downloaded": downloaded,
-        "files_skipped_unchanged_hash": plan.skipped,
-        "families_parsed": parsed,
-        "families_failed": len(failed),
+        "files_listed": done.plan.skipped + len(done.plan.to_fetch),
+        "files_downloaded": done.downloaded,
+        "files_skipped_unchanged_hash": done.plan.skipped,
+        "families_parsed": len(result.staged_skus),
+        "families_failed": len(staged.failed),
         "variants_parsed": result.variants,
         "price_tiers_parsed": result.price_tiers,
         "duration_s": round(result.duration_s, 3),
-        "families_per_s": round(parsed / result.duration_s, 1) if result.duration_s else 0.0,
+        "families_per_s": per_second(len(result.staged_skus), result.duration_s),
         "parse_processes": result.parse_processes,
-        "failures": failure_table(_rows(failed)),
+        "failures": failure_table(_rows(staged.failed)),
         "dagster/row_count": result.variants,
-        **stats.as_metadata(),
-        **archive.metadata(),
-        **requested,
+        **done.counts,
     }
-    if result.over_budget(len(plan.to_fetch), config.max_failure_share):
-        store.finish_sync_run(sync_run_id, "failed", _now(), error=f"{len(failed)} files failed")
-        first = failed[0]
-        raise dg.Failure(
-            f"{code}: {len(failed)} of {len(plan.to_fetch)} product files failed "
-            f"(more than {config.max_failure_share:.0%}); the source looks broken, stopping. "
-            f"First: {first.sku} ({first.stage}): {first.reason}",
-            metadata=metadata,
-            allow_retries=False,
-        )
-    for failure in failed[:MAX_FAILURES_SHOWN]:
+    if result.over_budget(len(done.plan.to_fetch), config.max_failure_share):
+        raise _over_budget(catalog, done, config, metadata)
+    for failure in staged.failed[:MAX_FAILURES_SHOWN]:
         context.log.warning(f"{failure.sku} {failure.stage} failed: {failure.reason}")
     return dg.Output(staged, metadata=metadata)
 
 
+def _over_budget(
+    catalog: Catalog, done: SupplierStaging, config: ParseConfig, metadata: dict[str, Any]
+) -> dg.Failure:
+    """Close the sync run as failed; the failure that stops the step."""
+    staged = done.staged
+    failed = staged.failed
+    error = f"{len(failed)} files failed"
+    catalog.runs.finish(staged.sync_run_id, RunStatus.FAILED, clock.now(), error=error)
+    return dg.Failure(
+        f"{staged.supplier_code}: {len(failed)} of {len(done.plan.to_fetch)} product files "
+        f"failed (more than {config.max_failure_share:.0%}); the source looks broken, stopping. "
+        f"First: {failed[0].sku} ({failed[0].stage}): {failed[0].reason}",
+        metadata=metadata,
+        allow_retries=False,
+    )
+
+
 @dg.asset(
     partitions_def=suppliers,
-    group_name="catalog",
+    group_name=names.CATALOG_GROUP,
     description=(
         "Families of this supplier that are new, changed (by content hash) or removed; files "
         "whose bytes changed but whose stored content did not are listed as unchanged."
@@ -236,23 +227,12 @@ def changed_product_families(
     parsed_variants: StagedVariants,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[FamilyChanges]:
-    store = catalog_db.store()
-    known = store.known_hashes(parsed_variants.supplier_code)
-    kinds: dict[str, list[str]] = {"new": [], "changed": [], "unchanged": []}
-    sources: dict[str, SourceFile] = {}
-    for sku, staged in store.staged_hashes(parsed_variants.sync_run_id).items():
-        kind = classify(sku, staged.content_hash, known)
-        kinds[kind].append(sku)
-        if kind == "unchanged":
-            sources[sku] = SourceFile(staged.source_url, staged.source_hash)
-    changes = FamilyChanges(
-        staged=parsed_variants,
-        new=tuple(kinds["new"]),
-        changed=tuple(kinds["changed"]),
-        unchanged=tuple(kinds["unchanged"]),
-        new_sources=sources,
-    )
-    counts = {f"families_{kind}": len(skus) for kind, skus in kinds.items()}
+    changes = classify_staged(catalog_db.catalog(), parsed_variants)
+    counts = {
+        "families_new": len(changes.new),
+        "families_changed": len(changes.changed),
+        "families_unchanged": len(changes.unchanged),
+    }
     removed = len(parsed_variants.removed)
     context.log.info(f"{parsed_variants.supplier_code}: {counts}, removed {removed}")
     return dg.Output(
@@ -267,22 +247,27 @@ def changed_product_families(
 
 
 @dg.multi_asset(
+    name=names.CATALOG_TABLES_STEP,
     partitions_def=suppliers,
-    group_name="catalog",
-    pool=CATALOG_WRITE_POOL,
+    group_name=names.CATALOG_GROUP,
+    pool=names.CATALOG_WRITE_POOL,
     specs=[
         dg.AssetSpec(
-            "catalog_products",
-            deps=["changed_product_families"],
+            names.CATALOG_PRODUCTS,
+            deps=[names.CHANGED_PRODUCT_FAMILIES],
             description="`products` rows of this supplier: one per family, inactive when removed.",
+            code_version=PARSER_VERSION,
+            metadata={"dagster/column_schema": table_schema(t.products)},
         ),
         dg.AssetSpec(
-            "catalog_variants",
-            deps=["changed_product_families"],
+            names.CATALOG_VARIANTS,
+            deps=[names.CHANGED_PRODUCT_FAMILIES],
             description="`product_variants` and `price_tiers` rows of this supplier's families.",
+            code_version=PARSER_VERSION,
+            metadata={"dagster/column_schema": table_schema(t.product_variants)},
         ),
     ],
-    ins={"changes": dg.AssetIn("changed_product_families")},
+    ins={"changes": dg.AssetIn(names.CHANGED_PRODUCT_FAMILIES)},
 )
 @retry_transient
 def catalog_tables(
@@ -294,11 +279,11 @@ def catalog_tables(
     """Write new and changed families (a family with its variants and tiers in one
     transaction), record bytes-only changes, deactivate removed families."""
     code = changes.staged.supplier_code
-    store = catalog_db.store()
+    catalog = catalog_db.catalog()
     progress = Progress(f"{code} catalog write", len(changes.to_write), context.log.info)
     policy = RemovalPolicy(config.max_removed_share, config.allow_supplier_removal)
     try:
-        outcome = apply_changes(store, changes, policy, on_done=progress.advance)
+        outcome = apply_changes(catalog, changes, policy, on_done=progress.advance)
     except RemovalRefused as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None
     progress.finish()
@@ -309,21 +294,23 @@ def catalog_tables(
         )
     if outcome.counts["families_removed"]:
         context.log.info(f"deactivated {outcome.counts['families_removed']} families")
-    common = {
+    common = _write_metadata(changes, outcome)
+    yield dg.MaterializeResult(
+        asset_key=names.CATALOG_PRODUCTS,
+        metadata={**common, "dagster/row_count": catalog.reads.active_count(code)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=names.CATALOG_VARIANTS,
+        metadata={**common, "dagster/row_count": catalog.reads.active_variant_count(code)},
+    )
+
+
+def _write_metadata(changes: FamilyChanges, outcome: WriteOutcome) -> dict[str, Any]:
+    return {
         **outcome.counts,
         **changes.staged.fetch_counts,
         "rows_written": outcome.rows_written,
         "duration_s": round(outcome.duration_s, 3),
-        "rows_per_s": round(outcome.rows_written / outcome.duration_s, 1)
-        if outcome.duration_s > 0
-        else 0.0,
+        "rows_per_s": per_second(outcome.rows_written, outcome.duration_s),
         "failures": failure_table(_rows(outcome.failed)),
     }
-    yield dg.MaterializeResult(
-        asset_key="catalog_products",
-        metadata={**common, "dagster/row_count": store.active_count(code)},
-    )
-    yield dg.MaterializeResult(
-        asset_key="catalog_variants",
-        metadata={**common, "dagster/row_count": store.active_variant_count(code)},
-    )

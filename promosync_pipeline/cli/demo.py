@@ -50,9 +50,10 @@ def is_dg_project(folder: Path) -> bool:
 
 def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:
     from promosync_pipeline.cli.instance import describe_instance
+    from promosync_pipeline.cli.runner import SyncRequest
     from promosync_pipeline.cli.sync import cmd_sync
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
-    from promosync_pipeline.http import redact_url
+    from promosync_pipeline.redaction import redact_url
 
     spec = FeedSpec(seed=seed, suppliers=suppliers, families=families, exact=not spread)
     started = time.monotonic()
@@ -60,7 +61,8 @@ def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) 
         shape = f"~{families}" if spread else str(families)
         print(f"feed simulator: {server.base_url} ({suppliers} suppliers x {shape} families)")
         # the runs are pointed at the simulator by their run config, not the environment
-        code = cmd_sync([], all_suppliers=True, full_refresh=False, feed_url=server.base_url)
+        request = SyncRequest(feed_url=server.base_url)
+        code = cmd_sync([], all_suppliers=True, request=request)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "

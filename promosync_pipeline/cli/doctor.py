@@ -74,12 +74,12 @@ def check_catalog() -> str:
         head_revision,
         make_engine,
         normalize_url,
-        redact,
     )
+    from promosync_pipeline.redaction import redact_url
     from promosync_pipeline.resources import CatalogDatabaseResource
 
     url = normalize_url(CatalogDatabaseResource().resolved_url())
-    shown = redact(url)
+    shown = redact_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -112,8 +112,9 @@ def check_image_store() -> str:
 def check_feed() -> str:
     """Import.txt fetched as runs fetch it: the project's client (host policy on every redirect,
     size cap, retries), then the refusal rule runs apply to an empty or cut index."""
-    from promosync_pipeline.http import FetchError, redact_url
+    from promosync_pipeline.http import FetchError
     from promosync_pipeline.promidata import parse_index
+    from promosync_pipeline.redaction import redact_url
     from promosync_pipeline.resources import PromidataResource
     from promosync_pipeline.sync.kept_index import fetch_index, index_refusal
 

@@ -7,6 +7,7 @@ import gc
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 
 def _feed_shape_options(
@@ -39,7 +40,19 @@ def _feed_shape_options(
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="promosync", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _sync_parser(commands)
+    demo = commands.add_parser("demo", help="serve a generated feed and sync all of it")
+    _feed_shape_options(demo, suppliers=3, families=60, seed=7)
+    commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
+    _status_parsers(commands)
+    db = commands.add_parser("db", help="catalog database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations")
+    _feed_parser(commands)
+    return parser
 
+
+def _sync_parser(commands: Any) -> None:
     sync = commands.add_parser("sync", help="sync suppliers into the catalog through Dagster")
     sync.add_argument("codes", nargs="*", metavar="CODE", help="supplier codes to sync")
     sync.add_argument(
@@ -73,18 +86,14 @@ def _parser() -> argparse.ArgumentParser:
         help="leave uploaded_images out of the runs (image references stay pending)",
     )
 
-    demo = commands.add_parser("demo", help="serve a generated feed and sync all of it")
-    _feed_shape_options(demo, suppliers=3, families=60, seed=7)
 
-    commands.add_parser("doctor", help="check the catalog DB, image store, feed and Dagster")
-
+def _status_parsers(commands: Any) -> None:
     board = (
         "one row per supplier: last sync, products, open errors, images, freshness; "
         "exits 1 when a supplier is stale or its last sync failed"
     )
     status = commands.add_parser("status", help=board, description=board)
     status.add_argument("--json", action="store_true", help="print the board as JSON")
-
     errors = commands.add_parser(
         "errors",
         help="list a supplier's open sync errors",
@@ -93,10 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     errors.add_argument("code", metavar="CODE", help="supplier code")
     errors.add_argument("--json", action="store_true", help="print the errors as JSON")
 
-    db = commands.add_parser("db", help="catalog database")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations")
 
+def _feed_parser(commands: Any) -> None:
     feed = commands.add_parser("feed", help="the bundled feed simulator")
     feed_commands = feed.add_subparsers(dest="feed_command", required=True)
     serve = feed_commands.add_parser("serve", help="serve a generated Promidata feed")
@@ -115,17 +122,17 @@ def _parser() -> argparse.ArgumentParser:
         help="inject a fault, e.g. 429:times=2 or slow:delay=5,target=index (repeatable; "
         "see promosync_pipeline/feedsim/faults.py)",
     )
-    return parser
 
 
 def cmd_db_upgrade() -> int:
-    from promosync_pipeline.catalog import current_revision, make_engine, redact, upgrade
+    from promosync_pipeline.catalog import current_revision, make_engine, normalize_url, upgrade
+    from promosync_pipeline.redaction import redact_url
     from promosync_pipeline.resources import CatalogDatabaseResource
 
     url = CatalogDatabaseResource().resolved_url()
     engine = make_engine(url)
     upgrade(engine)
-    print(f"{redact(url)}: schema at revision {current_revision(engine)}")
+    print(f"{redact_url(normalize_url(url))}: schema at revision {current_revision(engine)}")
     return 0
 
 
@@ -135,17 +142,16 @@ def prepare(argv: Sequence[str] | None = None) -> Callable[[], int]:
     its exit code."""
     args = _parser().parse_args(argv)
     if args.command == "sync":
+        from promosync_pipeline.cli.runner import SyncRequest
         from promosync_pipeline.cli.sync import cmd_sync
 
-        return partial(
-            cmd_sync,
-            args.codes,
-            all_suppliers=args.all,
+        request = SyncRequest(
             full_refresh=args.full_refresh,
             skip_images=args.skip_images,
             from_archive=args.from_archive,
-            only_skus=args.sku,
+            only_skus=tuple(args.sku),
         )
+        return partial(cmd_sync, args.codes, all_suppliers=args.all, request=request)
     if args.command == "doctor":
         from promosync_pipeline.cli.doctor import run_doctor
 

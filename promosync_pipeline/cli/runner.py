@@ -7,10 +7,10 @@ from typing import Any
 
 import dagster as dg
 
-from promosync_pipeline.catalog import CatalogStore
+from promosync_pipeline import names
+from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.http import FetchError
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import PromidataResource
@@ -73,7 +73,7 @@ def feed_config(feed_url: str | None) -> dict[str, Any]:
 
 
 def refresh_feed(
-    instance: dg.DagsterInstance, store: CatalogStore, feed_url: str | None = None
+    instance: dg.DagsterInstance, catalog: Catalog, feed_url: str | None = None
 ) -> RunOutcome | None:
     """Bring the kept Import.txt up to date (of ``feed_url``, else ``PROMIDATA_BASE_URL``).
 
@@ -85,52 +85,57 @@ def refresh_feed(
     twice.
     """
     promidata = PromidataResource(base_url=feed_url)
-    kept = store.cached_feed_file(promidata.index_url)
+    kept = catalog.feed_cache.get(promidata.index_url)
     try:
-        unchanged = poll_index(promidata, store, conditional_headers(kept)).not_modified
+        unchanged = poll_index(promidata, catalog, conditional_headers(kept)).not_modified
     except FetchError:
         unchanged = False  # the feed refresh run reports it
     if unchanged:
         return None
     return _execute(
-        _feed_refresh_job, instance, feed_config(feed_url), tags={"promosync/trigger": "cli"}
+        _feed_refresh_job, instance, feed_config(feed_url), tags={names.TRIGGER_TAG: "cli"}
     )
 
 
-def listed_supplier_codes(store: CatalogStore, feed_url: str | None = None) -> list[str]:
+def listed_supplier_codes(catalog: Catalog, feed_url: str | None = None) -> list[str]:
     """The supplier codes the kept Import.txt lists (parsing it is only worth it for
     ``--all``: a run of named suppliers reads its own slice)."""
-    kept = store.cached_feed_file(PromidataResource(base_url=feed_url).index_url)
+    kept = catalog.feed_cache.get(PromidataResource(base_url=feed_url).index_url)
     return sorted(parse_index(kept.body).by_supplier()) if kept is not None else []
 
 
-def sync_supplier(
-    instance: dg.DagsterInstance,
-    code: str,
-    *,
-    full_refresh: bool,
-    skip_images: bool = False,
-    from_archive: bool = False,
-    only_skus: list[str] | None = None,
-    feed_url: str | None = None,
-) -> RunOutcome:
-    """One ``supplier_sync_job`` run for ``code``; without ``uploaded_images`` if asked;
-    re-parsed from the raw archive, or limited to ``only_skus``, if asked; from ``feed_url``
-    instead of ``PROMIDATA_BASE_URL`` if given."""
+@dataclass(frozen=True)
+class SyncRequest:
+    """What ``promosync sync`` was asked to do, for each supplier it names."""
+
+    full_refresh: bool = False
+    skip_images: bool = False
+    from_archive: bool = False
+    only_skus: tuple[str, ...] = ()
+    feed_url: str | None = None
+    """The feed to read instead of ``PROMIDATA_BASE_URL`` (the demo's simulator)."""
+
+    def run_config(self) -> dict[str, Any]:
+        parse: dict[str, Any] = {"full_refresh": self.full_refresh}
+        if self.from_archive:
+            parse["from_archive"] = True
+        if self.only_skus:
+            parse["only_skus"] = list(self.only_skus)
+        return {**feed_config(self.feed_url), "ops": {names.PARSED_VARIANTS: {"config": parse}}}
+
+    def asset_selection(self) -> list[dg.AssetKey] | None:
+        if not self.skip_images:
+            return None
+        return [dg.AssetKey(k) for k in names.SUPPLIER_ASSETS if k not in names.IMAGE_ASSETS]
+
+
+def sync_supplier(instance: dg.DagsterInstance, code: str, request: SyncRequest) -> RunOutcome:
+    """One ``supplier_sync_job`` run for ``code``, as ``request`` asks."""
     register_suppliers(instance, [code])
-    parse: dict[str, Any] = {"full_refresh": full_refresh}
-    if from_archive:
-        parse["from_archive"] = True
-    if only_skus:
-        parse["only_skus"] = list(only_skus)
-    run_config = {**feed_config(feed_url), "ops": {"parsed_variants": {"config": parse}}}
-    selection = None
-    if skip_images:
-        selection = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]
     return _execute(
         _supplier_sync_job,
         instance,
-        run_config=run_config,
-        tags={"dagster/partition": code, "promosync/trigger": "cli"},
-        asset_selection=selection,
+        run_config=request.run_config(),
+        tags={names.PARTITION_TAG: code, names.TRIGGER_TAG: "cli"},
+        asset_selection=request.asset_selection(),
     )

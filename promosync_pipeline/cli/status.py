@@ -9,21 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
 
-from promosync_pipeline import settings
+from promosync_pipeline import clock, names, settings
 from promosync_pipeline.automation.index_watch import enabled_codes
 from promosync_pipeline.catalog import (
-    CatalogStore,
+    Catalog,
     current_revision,
     head_revision,
     make_engine,
     normalize_url,
-    redact,
 )
 from promosync_pipeline.cli.status_board import (
     LatestRun,
@@ -37,9 +35,9 @@ from promosync_pipeline.cli.status_board import (
 from promosync_pipeline.freshness import freshness_window
 from promosync_pipeline.jobs import supplier_sync_job
 from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
+from promosync_pipeline.redaction import redact_url
 from promosync_pipeline.resources import CatalogDatabaseResource
 
-PARTITION_TAG = "dagster/partition"
 RECENT_RUNS_PER_SUPPLIER = 2
 
 
@@ -59,14 +57,14 @@ def latest_supplier_runs(instance: dg.DagsterInstance, codes: list[str]) -> dict
         return {}
 
     def runs(tag: str | list[str], limit: int) -> Sequence[dg.RunRecord]:
-        query = dg.RunsFilter(job_name=supplier_sync_job.name, tags={PARTITION_TAG: tag})
+        query = dg.RunsFilter(job_name=supplier_sync_job.name, tags={names.PARTITION_TAG: tag})
         return instance.get_run_records(query, limit=limit)
 
     limit = RECENT_RUNS_PER_SUPPLIER * len(codes)
     recent = runs(list(codes), limit)
     latest: dict[str, LatestRun] = {}
     for record in recent:
-        code = record.dagster_run.tags[PARTITION_TAG]
+        code = record.dagster_run.tags[names.PARTITION_TAG]
         latest.setdefault(code, _latest(record))
     if len(recent) == limit:
         for code in (c for c in codes if c not in latest):
@@ -80,8 +78,8 @@ def _latest(record: dg.RunRecord) -> LatestRun:
     return LatestRun(run.run_id, run.status.value, record.create_timestamp)
 
 
-def _store() -> CatalogStore:
-    """The catalog store, or :class:`NoCatalog` saying why there is none to read (a missing
+def _catalog() -> Catalog:
+    """The catalog, or :class:`NoCatalog` saying why there is none to read (a missing
     SQLite file is reported, not created)."""
     url = normalize_url(CatalogDatabaseResource().resolved_url())
     hint = "run `promosync db upgrade`"
@@ -89,38 +87,38 @@ def _store() -> CatalogStore:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database not in ("", ":memory:") and not Path(database).expanduser().exists():
-            raise NoCatalog(f"{redact(url)}: the file does not exist ({hint})")
+            raise NoCatalog(f"{redact_url(url)}: the file does not exist ({hint})")
     engine = make_engine(url)
     try:
         current = current_revision(engine)
     except sa.exc.OperationalError as error:
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-        raise NoCatalog(f"{redact(url)} cannot be read: {reason}") from error
+        raise NoCatalog(f"{redact_url(url)} cannot be read: {reason}") from error
     head = head_revision()
     if current != head:
         engine.dispose()
         if current is None:
-            raise NoCatalog(f"{redact(url)} holds no promosync catalog ({hint})")
+            raise NoCatalog(f"{redact_url(url)} holds no promosync catalog ({hint})")
         # an older schema lacks columns the board reads: say so instead of failing on them
         raise NoCatalog(
-            f"{redact(url)}: schema at revision {current}, this promosync reads {head} ({hint})"
+            f"{redact_url(url)}: schema at revision {current}, this promosync reads {head} ({hint})"
         )
-    return CatalogStore(engine)
+    return Catalog(engine)
 
 
 def run_status(*, as_json: bool) -> int:
     from promosync_pipeline.cli.instance import get_instance
 
-    now = datetime.now(UTC)
+    now = clock.now()
     window_s = freshness_window().total_seconds()
     try:
-        store = _store()
+        catalog = _catalog()
     except NoCatalog as error:
         print(f"promosync status: {error}", file=sys.stderr)
         return 2
-    states = store.supplier_states()
-    store.engine.dispose()
+    states = catalog.status.supplier_states()
+    catalog.dispose()
     with get_instance() as instance:
         partitions = instance.get_dynamic_partitions(SUPPLIER_PARTITIONS)
         only = settings.supplier_filter()
@@ -137,15 +135,15 @@ def run_status(*, as_json: bool) -> int:
 
 def run_errors(code: str, *, as_json: bool) -> int:
     try:
-        store = _store()
+        catalog = _catalog()
     except NoCatalog as error:
         print(f"promosync errors: {error}", file=sys.stderr)
         return 2
-    if not store.has_supplier(code):
+    if not catalog.suppliers.exists(code):
         print(f"promosync errors: no supplier {code!r} in the catalog", file=sys.stderr)
         return 2
-    errors = store.open_errors(code)
-    store.engine.dispose()
+    errors = catalog.errors.open(code)
+    catalog.dispose()
     if as_json:
         print(json.dumps(errors_json(code, errors), indent=2))
     else:

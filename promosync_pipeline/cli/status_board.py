@@ -16,6 +16,7 @@ from typing import Any
 
 from promosync_pipeline.automation.alert_texts import duration
 from promosync_pipeline.automation.incidents import staleness
+from promosync_pipeline.catalog import RunStatus
 from promosync_pipeline.catalog.records import OpenError
 from promosync_pipeline.catalog.status import SupplierState
 
@@ -86,7 +87,7 @@ def outcome(state: SupplierState | None, run: LatestRun | None) -> tuple[str, da
     if sync is None:
         return "never", None, "never synced"
     when = sync.finished_at or sync.started_at
-    if sync.status == "failed":
+    if sync.status == RunStatus.FAILED:
         failed = sync.counts.get("families_failed", 0)
         return "failed", when, sync.error or _count(failed, "family", "families") + " failed"
     return sync.status, when, ""

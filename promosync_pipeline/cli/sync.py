@@ -6,9 +6,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from promosync_pipeline import settings
+from promosync_pipeline import names, settings
+from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.cli.instance import get_instance
-from promosync_pipeline.cli.runner import listed_supplier_codes, refresh_feed, sync_supplier
+from promosync_pipeline.cli.runner import (
+    RunOutcome,
+    SyncRequest,
+    listed_supplier_codes,
+    refresh_feed,
+    sync_supplier,
+)
 from promosync_pipeline.resources import CatalogDatabaseResource
 
 SUMMARY_COLUMNS = (
@@ -74,66 +81,57 @@ def _request_problems(code: str, metadata: dict[str, object]) -> list[str]:
     return problems
 
 
-def cmd_sync(
-    codes: Sequence[str],
-    *,
-    all_suppliers: bool,
-    full_refresh: bool,
-    skip_images: bool = False,
-    from_archive: bool = False,
-    only_skus: Sequence[str] = (),
-    feed_url: str | None = None,
-) -> int:
-    """Sync ``codes`` (or every listed supplier) from ``feed_url``, else ``PROMIDATA_BASE_URL``;
-    the exit status."""
+def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, request: SyncRequest) -> int:
+    """Sync ``codes`` (or every listed supplier) as ``request`` asks; the exit status."""
     if not codes and not all_suppliers:
         print("promosync sync: name supplier codes or pass --all", file=sys.stderr)
         return 2
-    if only_skus and (len(codes) != 1 or all_suppliers):
+    if request.only_skus and (len(codes) != 1 or all_suppliers):
         print("promosync sync: --sku needs exactly one supplier CODE", file=sys.stderr)
         return 2
     instance = get_instance()
-    store = CatalogDatabaseResource().store()
-    feed_run = refresh_feed(instance, store, feed_url)
+    catalog = CatalogDatabaseResource().catalog()
+    feed_run = refresh_feed(instance, catalog, request.feed_url)
     if feed_run is not None and not feed_run.success:
         print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
         for error in feed_run.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    wanted = list(codes) if codes else listed_supplier_codes(store, feed_url)
+    wanted = list(codes) if codes else listed_supplier_codes(catalog, request.feed_url)
     if all_suppliers and not codes and (only := settings.supplier_filter()):
         wanted = [c for c in wanted if c in only]
     summary: dict[str, dict[str, object]] = {}
     failed: list[str] = []
     for code in wanted:
-        outcome = sync_supplier(
-            instance,
-            code,
-            full_refresh=full_refresh,
-            skip_images=skip_images,
-            from_archive=from_archive,
-            only_skus=list(only_skus),
-            feed_url=feed_url,
-        )
-        images = outcome.metadata.get("uploaded_images", {})
-        summary[code] = {
-            **outcome.metadata.get("catalog_products", {}),
-            "images_new": images.get("images_new", "-"),
-            "images_failed": images.get("images_failed", "-"),
-        }
-        problems = [f"{code}: {e}" for e in outcome.errors]
-        problems += [
-            f"{code}: {e.sku} ({e.stage}): {e.error}" for e in store.open_errors(code)[:20]
-        ]
-        requested = _request_problems(code, summary[code])
-        for line in requested:
-            print(f"  {line}", file=sys.stderr)
-        if not outcome.success or problems or any(p.startswith("FAILED") for p in requested):
+        outcome = sync_supplier(instance, code, request)
+        summary[code] = _summary_row(outcome)
+        if not _report(catalog, code, outcome, summary[code]):
             failed.append(f"{code} (run {outcome.run_id})")
-            for problem in problems:
-                print(f"  FAILED {problem}", file=sys.stderr)
     _print_summary(summary)
     if failed:
         print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _summary_row(outcome: RunOutcome) -> dict[str, object]:
+    images = outcome.metadata.get(names.UPLOADED_IMAGES, {})
+    return {
+        **outcome.metadata.get(names.CATALOG_PRODUCTS, {}),
+        "images_new": images.get("images_new", "-"),
+        "images_failed": images.get("images_failed", "-"),
+    }
+
+
+def _report(catalog: Catalog, code: str, outcome: RunOutcome, row: dict[str, object]) -> bool:
+    """Print what went wrong with a supplier's sync; whether everything synced."""
+    problems = [f"{code}: {e}" for e in outcome.errors]
+    problems += [f"{code}: {e.sku} ({e.stage}): {e.error}" for e in catalog.errors.open(code)[:20]]
+    requested = _request_problems(code, row)
+    for line in requested:
+        print(f"  {line}", file=sys.stderr)
+    if outcome.success and not problems and not any(p.startswith("FAILED") for p in requested):
+        return True
+    for problem in problems:
+        print(f"  FAILED {problem}", file=sys.stderr)
+    return False

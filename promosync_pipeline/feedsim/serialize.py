@@ -10,7 +10,7 @@ import orjson
 
 from promosync_pipeline.feedsim import text
 from promosync_pipeline.feedsim.truth import FamilyDraft
-from promosync_pipeline.promidata import ImageRef, PriceTier
+from promosync_pipeline.promidata import ImageRef, PriceTier, Variant
 
 FACT_KEYS = {
     "weight_g": "Weight",
@@ -128,45 +128,8 @@ def _imprint_position(languages: tuple[str, ...], variant: int) -> dict[str, Any
 
 def product_document(draft: FamilyDraft, salt: int = 0) -> dict[str, Any]:
     fam = draft.family
-    children = []
     long_text = len(fam.variants) <= 6
-    for variant in fam.variants:
-        details = {}
-        for lang in fam.languages:
-            fields: list[dict[str, Any]] = []
-            if lang in variant.color_label:
-                fields.append(
-                    {"ConfigurationName": "Color", "ConfigurationValue": variant.color_label[lang]}
-                )
-            if variant.size:
-                fields.append({"ConfigurationName": "Size", "ConfigurationValue": variant.size})
-            own_images = () if variant.sku in draft.inherits_images else variant.images
-            details[lang] = _details(
-                draft, lang, own_images, fields or None, variant.is_active, long_text
-            )
-        facts = {FACT_KEYS[k]: v for k, v in draft.own_facts[variant.sku].items()}
-        own_tiers = () if variant.sku in draft.inherits_tiers else variant.price_tiers
-        children.append(
-            {
-                "ProductDetails": details,
-                "ProductPriceCountryBased": _price_block(own_tiers),
-                "NonLanguageDependedProductDetails": {
-                    "SearchColor": variant.color or "Undefined",
-                    "HexColor": variant.hex_color,
-                    "Category": fam.category_path,
-                    "Brand": fam.brand,
-                    "CountryOfOrigin": "CHN",
-                    **facts,
-                },
-                "ImprintPositions": None,
-                "Ean": variant.ean,
-                "Sku": variant.sku,
-                "SupplierSku": variant.supplier_sku,
-                "ANumber": fam.supplier_code,
-                "Errors": {},
-                "Warnings": {},
-            }
-        )
+    children = [_child(draft, variant, long_text) for variant in fam.variants]
     parent_facts = {FACT_KEYS[k]: v for k, v in draft.parent_facts.items()}
     doc: dict[str, Any] = {
         "ChildProducts": children,
@@ -193,6 +156,44 @@ def product_document(draft: FamilyDraft, salt: int = 0) -> dict[str, Any]:
         "Warnings": {"Revision": salt} if salt else {},
     }
     return doc
+
+
+def _child(draft: FamilyDraft, variant: Variant, long_text: bool) -> dict[str, Any]:
+    fam = draft.family
+    details = {}
+    for lang in fam.languages:
+        fields: list[dict[str, Any]] = []
+        if lang in variant.color_label:
+            fields.append(
+                {"ConfigurationName": "Color", "ConfigurationValue": variant.color_label[lang]}
+            )
+        if variant.size:
+            fields.append({"ConfigurationName": "Size", "ConfigurationValue": variant.size})
+        own_images = () if variant.sku in draft.inherits_images else variant.images
+        details[lang] = _details(
+            draft, lang, own_images, fields or None, variant.is_active, long_text
+        )
+    facts = {FACT_KEYS[k]: v for k, v in draft.own_facts[variant.sku].items()}
+    own_tiers = () if variant.sku in draft.inherits_tiers else variant.price_tiers
+    return {
+        "ProductDetails": details,
+        "ProductPriceCountryBased": _price_block(own_tiers),
+        "NonLanguageDependedProductDetails": {
+            "SearchColor": variant.color or "Undefined",
+            "HexColor": variant.hex_color,
+            "Category": fam.category_path,
+            "Brand": fam.brand,
+            "CountryOfOrigin": "CHN",
+            **facts,
+        },
+        "ImprintPositions": None,
+        "Ean": variant.ean,
+        "Sku": variant.sku,
+        "SupplierSku": variant.supplier_sku,
+        "ANumber": fam.supplier_code,
+        "Errors": {},
+        "Warnings": {},
+    }
 
 
 def fill_to_size(doc: dict[str, Any], encoded_size: int, languages: tuple[str, ...], target: int):

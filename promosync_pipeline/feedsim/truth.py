@@ -85,11 +85,10 @@ def build_family(
     image_base: str,
     png_share: float,
 ) -> FamilyDraft:
-    rng = random.Random(f"{seed}:{code}:{index}:{revision}")
+    rng = random.Random(f"{seed}:{code}:{index}:{revision}")  # every draw in a fixed order
     sku = f"{code}-{100000 + index}"
     langs = list(languages) + [x for x in EXTRA_LANGUAGES if rng.random() < 0.15]
     kind = rng.randrange(len(PRODUCT_CATEGORIES))
-    category_path = PRODUCT_CATEGORIES[kind]
     shape_a = rng.random() < 0.35
     count = 1 if shape_a else rng.choice(VARIANT_COUNTS)
     colors = rng.sample(text.COLORS, min(len(text.COLORS), max(1, (count + 1) // 2)))
@@ -118,51 +117,36 @@ def build_family(
         ]
         for c in colors
     }
-    variants: list[Variant] = []
-    inherits_tiers: set[str] = set()
-    inherits_images: set[str] = set()
-    own_facts: dict[str, dict[str, float | None]] = {}
-    pms: dict[str, str] = {}
+    draft = _Variants(rng, parent_tiers, parent_images, parent_facts, regions, langs)
     for i in range(count):
         search, hex_color, labels = colors[i % len(colors)]
         size = sizes[i % len(sizes)]
         vsku = sku if shape_a else f"{sku}-{100 + i * 7}" + (f"-{size}" if size else "")
-        if rng.random() < (0.2 if count <= 12 else 0.7):
-            tiers = parent_tiers
-            inherits_tiers.add(vsku)
-        else:
-            tiers = _tiers(rng, regions)
-        if rng.random() < 0.1:
-            images = parent_images
-            inherits_images.add(vsku)
-        else:
-            images = _images(rng, [*color_images[search], family_image])
-        facts: dict[str, float | None] = {
-            k: (None if rng.random() < 0.2 else float(rng.randint(0, 900))) for k in parent_facts
-        }
-        own_facts[vsku] = facts
-        pms[vsku] = search if rng.random() < 0.5 else f"{rng.randint(100, 7000)} C"
-        resolved = {k: parent_facts[k] if v is None else v for k, v in facts.items()}
-        undefined = shape_a and rng.random() < 0.5
-        variants.append(
-            Variant(
-                sku=vsku,
-                supplier_sku=vsku.split("-", 1)[1],
-                ean=None if rng.random() < 0.2 else str(rng.randrange(10**12, 10**13)),
-                color=None if undefined else search,
-                color_label={lang: text.color_label(labels, lang, pms[vsku]) for lang in langs},
-                hex_color=hex_color,
-                size=size,
-                is_active=rng.random() > 0.03 or i == 0,  # a family keeps one orderable
-                price_tiers=tiers,
-                images=images,
-                **resolved,
-            )
-        )
+        draft.add(
+            vsku, i, count, shape_a, (search, hex_color, labels), size,
+            [*color_images[search], family_image],
+        )  # fmt: skip
+    return FamilyDraft(
+        _family(rng, sku, kind, langs, tuple(draft.variants)),
+        parent_tiers,
+        parent_images,
+        frozenset(draft.inherits_tiers),
+        frozenset(draft.inherits_images),
+        parent_facts,
+        draft.own_facts,
+        draft.pms,
+    )
+
+
+def _family(
+    rng: random.Random, sku: str, kind: int, langs: list[str], variants: tuple[Variant, ...]
+) -> Family:
+    """The family's own texts and facts, drawn after its variants."""
+    category_path = PRODUCT_CATEGORIES[kind]
     nouns = {lang: text.PRODUCT_NOUNS[lang][kind] for lang in langs}
-    family = Family(
+    return Family(
         sku=sku,
-        supplier_code=code,
+        supplier_code=sku.split("-", 1)[0],
         supplier_sku=sku.split("-", 1)[1],
         ean=None,
         brand=rng.choice(text.BRANDS),
@@ -174,16 +158,78 @@ def build_family(
             lang: text.sentence(rng, lang, 6) for lang in langs if rng.random() < 0.5
         },
         material={lang: text.MATERIALS[lang] for lang in langs},
-        variants=tuple(variants),
+        variants=variants,
         languages=tuple(sorted(langs)),
     )
-    return FamilyDraft(
-        family,
-        parent_tiers,
-        parent_images,
-        frozenset(inherits_tiers),
-        frozenset(inherits_images),
-        parent_facts,
-        own_facts,
-        pms,
-    )
+
+
+class _Variants:
+    """A family's variants as they are drawn, with what the serializer needs of each."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        parent_tiers: tuple[PriceTier, ...],
+        parent_images: tuple[ImageRef, ...],
+        parent_facts: dict[str, float],
+        regions: list[str],
+        langs: list[str],
+    ) -> None:
+        self.rng = rng
+        self.parent_tiers = parent_tiers
+        self.parent_images = parent_images
+        self.parent_facts = parent_facts
+        self.regions = regions
+        self.langs = langs
+        self.variants: list[Variant] = []
+        self.inherits_tiers: set[str] = set()
+        self.inherits_images: set[str] = set()
+        self.own_facts: dict[str, dict[str, float | None]] = {}
+        self.pms: dict[str, str] = {}
+
+    def add(
+        self,
+        vsku: str,
+        i: int,
+        count: int,
+        shape_a: bool,
+        color: tuple[str, str | None, dict[str, str]],
+        size: str | None,
+        image_urls: list[str],
+    ) -> None:
+        rng = self.rng
+        search, hex_color, labels = color
+        if rng.random() < (0.2 if count <= 12 else 0.7):
+            tiers = self.parent_tiers
+            self.inherits_tiers.add(vsku)
+        else:
+            tiers = _tiers(rng, self.regions)
+        if rng.random() < 0.1:
+            images = self.parent_images
+            self.inherits_images.add(vsku)
+        else:
+            images = _images(rng, image_urls)
+        facts: dict[str, float | None] = {
+            k: (None if rng.random() < 0.2 else float(rng.randint(0, 900)))
+            for k in self.parent_facts
+        }
+        self.own_facts[vsku] = facts
+        self.pms[vsku] = search if rng.random() < 0.5 else f"{rng.randint(100, 7000)} C"
+        resolved = {k: self.parent_facts[k] if v is None else v for k, v in facts.items()}
+        undefined = shape_a and rng.random() < 0.5
+        labels_shown = {lang: text.color_label(labels, lang, self.pms[vsku]) for lang in self.langs}
+        self.variants.append(
+            Variant(
+                sku=vsku,
+                supplier_sku=vsku.split("-", 1)[1],
+                ean=None if rng.random() < 0.2 else str(rng.randrange(10**12, 10**13)),
+                color=None if undefined else search,
+                color_label=labels_shown,
+                hex_color=hex_color,
+                size=size,
+                is_active=rng.random() > 0.03 or i == 0,  # a family keeps one orderable
+                price_tiers=tiers,
+                images=images,
+                **resolved,
+            )
+        )

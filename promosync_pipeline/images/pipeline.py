@@ -66,24 +66,109 @@ async def process_sources(
 
     A download or image failure is a result with its reason, never an exception.
     """
-    stats = ImageStats()
-    loop = asyncio.get_running_loop()
-    render = functools.partial(process_image, max_pixels=max_pixels)
-    queue: asyncio.Queue[str] = asyncio.Queue()
+    run = _Processing(client, store, pool, stored_contents, sink, max_pixels, batch_size)
     for url in urls:
-        queue.put_nowait(url)
-    contents: dict[str, asyncio.Future[tuple[StoredObject, ...]]] = {}
-    pending: list[ImageResult] = []
-    flush_lock = asyncio.Lock()
+        run.queue.put_nowait(url)
+    count = max(1, min(workers, len(urls)))
+    tasks = [asyncio.create_task(run.worker(on_done)) for _ in range(count)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await run.flush(force=True)
+    return run.stats
 
-    async def flush(force: bool = False) -> None:
-        async with flush_lock:
-            if pending and (force or len(pending) >= batch_size):
-                batch = pending[:]
-                pending.clear()
-                await sink(batch)
 
-    async def upload(image: ProcessedImage) -> tuple[StoredObject, ...]:
+class _Processing:
+    """The shared state of one :func:`process_sources`: its queue, results and uploads."""
+
+    def __init__(
+        self,
+        client: FetchClient,
+        store: ImageStore,
+        pool: Executor,
+        stored_contents: ContentLookup,
+        sink: ResultSink,
+        max_pixels: int,
+        batch_size: int,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.pool = pool
+        self.stored_contents = stored_contents
+        self.sink = sink
+        self.batch_size = batch_size
+        self.render = functools.partial(process_image, max_pixels=max_pixels)
+        self.stats = ImageStats()
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.contents: dict[str, asyncio.Future[tuple[StoredObject, ...]]] = {}
+        """Content hash -> its upload, done or under way (the same bytes are stored once)."""
+        self.pending: list[ImageResult] = []
+        self.flush_lock = asyncio.Lock()
+
+    async def worker(self, on_done: Callable[[int], None]) -> None:
+        while not self.queue.empty():
+            result = await self.one(self.queue.get_nowait())
+            if result.error:
+                self.stats.failed += 1
+            self.pending.append(result)
+            on_done(1)
+            await self.flush()
+
+    async def flush(self, force: bool = False) -> None:
+        async with self.flush_lock:
+            if self.pending and (force or len(self.pending) >= self.batch_size):
+                batch = self.pending[:]
+                self.pending.clear()
+                await self.sink(batch)
+
+    async def one(self, url: str) -> ImageResult:
+        try:
+            response = await self.client.get(url)
+        except FetchError as exc:
+            return ImageResult(url, error=f"download: {exc.reason_with_attempts()}")
+        self.stats.downloaded += 1
+        self.stats.bytes_in += len(response.content)
+        loop = asyncio.get_running_loop()
+        try:
+            image = await loop.run_in_executor(self.pool, self.render, response.content)
+        except ImageRejected as exc:
+            return ImageResult(url, error=f"image: {exc.reason}")
+        objects = await self.store_content(image)
+        return ImageResult(url, image.sha256, None, objects)
+
+    async def store_content(self, image: ProcessedImage) -> tuple[StoredObject, ...]:
+        """Upload unless these bytes are stored already or being stored by another task."""
+        stats = self.stats
+        if image.sha256 in self.contents:
+            await self.contents[image.sha256]
+            stats.reused_content += 1
+            return ()
+        future: asyncio.Future[tuple[StoredObject, ...]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.contents[image.sha256] = future
+        try:
+            known = await asyncio.to_thread(self.stored_contents, [image.sha256])
+            if image.sha256 in known:
+                stats.reused_content += 1
+                future.set_result(())
+                return ()
+            objects = await self.upload(image)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here: waiters re-raise it themselves
+            raise
+        stats.uploaded += 1
+        stats.objects_written += len(objects)
+        stats.bytes_out += sum(o.bytes for o in objects)
+        future.set_result(objects)
+        return objects
+
+    async def upload(self, image: ProcessedImage) -> tuple[StoredObject, ...]:
+        store = self.store
         objects = []
         for rendition in image.renditions:
             key = storage_key(image.sha256, rendition.name)
@@ -99,62 +184,3 @@ async def process_sources(
                 )
             )
         return tuple(objects)
-
-    async def store_content(image: ProcessedImage) -> tuple[StoredObject, ...]:
-        """Upload unless these bytes are stored already or being stored by another task."""
-        if image.sha256 in contents:
-            await contents[image.sha256]
-            stats.reused_content += 1
-            return ()
-        future: asyncio.Future[tuple[StoredObject, ...]] = loop.create_future()
-        contents[image.sha256] = future
-        try:
-            known = await asyncio.to_thread(stored_contents, [image.sha256])
-            if image.sha256 in known:
-                stats.reused_content += 1
-                future.set_result(())
-                return ()
-            objects = await upload(image)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here: waiters re-raise it themselves
-            raise
-        stats.uploaded += 1
-        stats.objects_written += len(objects)
-        stats.bytes_out += sum(o.bytes for o in objects)
-        future.set_result(objects)
-        return objects
-
-    async def one(url: str) -> ImageResult:
-        try:
-            response = await client.get(url)
-        except FetchError as exc:
-            return ImageResult(url, error=f"download: {exc.reason_with_attempts()}")
-        stats.downloaded += 1
-        stats.bytes_in += len(response.content)
-        try:
-            image = await loop.run_in_executor(pool, render, response.content)
-        except ImageRejected as exc:
-            return ImageResult(url, error=f"image: {exc.reason}")
-        objects = await store_content(image)
-        return ImageResult(url, image.sha256, None, objects)
-
-    async def worker() -> None:
-        while not queue.empty():
-            url = queue.get_nowait()
-            result = await one(url)
-            if result.error:
-                stats.failed += 1
-            pending.append(result)
-            on_done(1)
-            await flush()
-
-    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(workers, len(urls))))]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await flush(force=True)
-    return stats

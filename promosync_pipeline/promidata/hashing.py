@@ -11,8 +11,9 @@ import orjson
 
 from promosync_pipeline.promidata.models import Family
 
-HASH_VERSION = "2"
-"""Bump when the parsed model changes meaning, so that every family is rewritten once."""
+PARSER_VERSION = "2"
+"""Bump when the parsed model changes meaning, so that every family is rewritten once (the
+parse and catalog assets carry it as their code version)."""
 
 
 def _default(value: Any) -> Any:
@@ -31,5 +32,7 @@ def content_hash(family: Family) -> str:
     canonical = dataclasses.replace(
         family, variants=tuple(sorted(family.variants, key=lambda v: v.sku))
     )
-    payload = orjson.dumps([HASH_VERSION, canonical], default=_default, option=orjson.OPT_SORT_KEYS)
+    payload = orjson.dumps(
+        [PARSER_VERSION, canonical], default=_default, option=orjson.OPT_SORT_KEYS
+    )
     return hashlib.sha256(payload).hexdigest()

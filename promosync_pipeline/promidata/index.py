@@ -97,43 +97,12 @@ def parse_index(data: bytes | str) -> IndexReport:
         if urlsplit(url).path.lower().endswith("/cat.csv"):
             categories_url = url
             continue
-        scheme = urlsplit(url).scheme.lower()
-        if not sep or not url or scheme not in ("http", "https") or not urlsplit(url).netloc:
-            problems.append(_problem(line_no, "malformed", "expected '<http(s) url>|<hash>'", raw))
+        read = _read_line(line_no, raw, url, sep, hash_, first_line_of)
+        if isinstance(read, IndexProblem):
+            problems.append(read)
             continue
-        if not _HASH.match(hash_):
-            problems.append(_problem(line_no, "bad_hash", "missing or malformed hash", raw))
-            continue
-        named = split_product_path(url)
-        if named is None:
-            problems.append(
-                _problem(
-                    line_no,
-                    "url_mismatch",
-                    "URL path is not '<code>/<code>-<supplier sku>.json'",
-                    raw,
-                )
-            )
-            continue
-        code, sku = named
-        unsafe = unsafe_name(code, sku)
-        if unsafe is not None:
-            problems.append(_problem(line_no, "unsafe_name", unsafe, raw))
-            continue
-        if sku in first_line_of:
-            problems.append(
-                _problem(
-                    line_no,
-                    "duplicate_sku",
-                    f"SKU {sku} already listed on line {first_line_of[sku]}",
-                    raw,
-                )
-            )
-            continue
-        first_line_of[sku] = line_no
-        entries.append(
-            IndexEntry(supplier_code=code, sku=sku, url=url, hash=hash_.upper(), line=line_no)
-        )
+        first_line_of[read.sku] = line_no
+        entries.append(read)
     return IndexReport(
         entries=entries,
         problems=problems,
@@ -141,6 +110,29 @@ def parse_index(data: bytes | str) -> IndexReport:
         lines_read=line_no,
         truncated=_cut_short(text, line_no, entries, problems),
     )
+
+
+def _read_line(
+    line_no: int, raw: str, url: str, sep: str, hash_: str, first_line_of: dict[str, int]
+) -> IndexEntry | IndexProblem:
+    """One product line of Import.txt: its entry, or why it is skipped."""
+    scheme = urlsplit(url).scheme.lower()
+    if not sep or not url or scheme not in ("http", "https") or not urlsplit(url).netloc:
+        return _problem(line_no, "malformed", "expected '<http(s) url>|<hash>'", raw)
+    if not _HASH.match(hash_):
+        return _problem(line_no, "bad_hash", "missing or malformed hash", raw)
+    named = split_product_path(url)
+    if named is None:
+        message = "URL path is not '<code>/<code>-<supplier sku>.json'"
+        return _problem(line_no, "url_mismatch", message, raw)
+    code, sku = named
+    unsafe = unsafe_name(code, sku)
+    if unsafe is not None:
+        return _problem(line_no, "unsafe_name", unsafe, raw)
+    if sku in first_line_of:
+        message = f"SKU {sku} already listed on line {first_line_of[sku]}"
+        return _problem(line_no, "duplicate_sku", message, raw)
+    return IndexEntry(supplier_code=code, sku=sku, url=url, hash=hash_.upper(), line=line_no)
 
 
 def _cut_short(

@@ -362,6 +362,29 @@ def _variant(
     )
 
 
+def _variants(
+    reader: _Reader,
+    children: list[Any],
+    facts: dict[str, Any],
+    parent_tiers: tuple[PriceTier, ...],
+    parent_images: tuple[ImageRef, ...],
+) -> list[Variant]:
+    """``ChildProducts``, each variant SKU once."""
+    variants: list[Variant] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(children):
+        field = f"ChildProducts[{i}]"
+        variant = _variant(reader, raw, field, facts, parent_tiers, parent_images)
+        if variant.sku in seen:
+            raise reader.fail(
+                f"{field}.Sku",
+                f"variant SKU {variant.sku!r} repeats ChildProducts[{seen[variant.sku]}]",
+            )
+        seen[variant.sku] = i
+        variants.append(variant)
+    return variants
+
+
 def parse_product(
     data: bytes | str,
     source: str,
@@ -397,19 +420,7 @@ def parse_product(
     )
     parent_images = _images(reader, details, "ProductDetails")
 
-    variants: list[Variant] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(children):
-        field = f"ChildProducts[{i}]"
-        variant = _variant(reader, raw, field, facts, parent_tiers, parent_images)
-        if variant.sku in seen:
-            raise reader.fail(
-                f"{field}.Sku",
-                f"variant SKU {variant.sku!r} repeats ChildProducts[{seen[variant.sku]}]",
-            )
-        seen[variant.sku] = i
-        variants.append(variant)
-
+    variants = _variants(reader, children, facts, parent_tiers, parent_images)
     category_path = reader.text(facts.get("Category"), f"{facts_field}.Category")
     category_code = category_path.strip("/").rsplit("/", 1)[-1] if category_path else None
     return Family(

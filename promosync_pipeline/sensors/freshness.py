@@ -13,7 +13,7 @@ import dagster as dg
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from promosync_pipeline import settings
+from promosync_pipeline import names, settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.alert_texts import (
     check_failed_text,
@@ -27,7 +27,7 @@ from promosync_pipeline.automation.index_watch import (
 )
 from promosync_pipeline.partitions import SUPPLIER_PARTITIONS
 
-CATALOG_KEY = dg.AssetKey("catalog_products")
+CATALOG_KEY = dg.AssetKey(names.CATALOG_PRODUCTS)
 
 
 def last_catalog_syncs(instance: dg.DagsterInstance, codes: list[str]) -> dict[str, float]:
@@ -106,6 +106,23 @@ def planned_check_incidents(
     }
 
 
+def _stale_suppliers(
+    instance: dg.DagsterInstance, book: IncidentBook, codes: list[str], now: float, window_s: float
+) -> list[Incident]:
+    """An incident per enabled supplier not synced within the window (a supplier never synced
+    gets the window from when the sensor first saw it)."""
+    synced = last_catalog_syncs(instance, codes)
+    book.first_seen = {c: book.first_seen.get(c, now) for c in codes if c not in synced}
+    current = []
+    for code in codes:
+        last = synced.get(code)
+        if staleness(now, last, book.first_seen.get(code, now), window_s) is not None:
+            current.append(
+                Incident(f"stale:{code}", stale_text(code, last, now, window_s), fresh_text(code))
+            )
+    return current
+
+
 def _check_keys(context: dg.SensorEvaluationContext) -> list[dg.AssetCheckKey]:
     repository = context.repository_def
     if repository is None:
@@ -141,34 +158,23 @@ def build_freshness_alert_sensor(
         codes = enabled_codes(
             instance.get_dynamic_partitions(SUPPLIER_PARTITIONS), settings.supplier_filter()
         )
-        synced = last_catalog_syncs(instance, codes)
-        book.first_seen = {c: book.first_seen.get(c, now) for c in codes if c not in synced}
-        current: list[Incident] = []
-        for code in codes:
-            last = synced.get(code)
-            if staleness(now, last, book.first_seen.get(code, now), window_s) is not None:
-                current.append(
-                    Incident(
-                        f"stale:{code}", stale_text(code, last, now, window_s), fresh_text(code)
-                    )
-                )
+        current = _stale_suppliers(instance, book, codes, now, window_s)
         check_keys = _check_keys(context)
         current += failing_error_checks(instance, check_keys, alerts.resolved_ui_url())
         in_progress = planned_check_incidents(instance, check_keys)
-        # a partition that left the enabled set is no longer watched: that is not a recovery
-        watched = {f"stale:{c}" for c in codes}
         opened = recovered = 0
         for incident in book.to_open(current):
             if alerts.send(incident.text, context.log):
                 book.opened(incident)
                 opened += 1
+        # a partition that left the enabled set is no longer watched: that is not a recovery
+        watched = {f"stale:{c}" for c in codes}
         for key, text in book.to_recover(current):
             if key in in_progress:
                 continue
             if key.startswith("stale:") and key not in watched:
                 book.recovered(key)
-                continue
-            if alerts.send(text, context.log):
+            elif alerts.send(text, context.log):
                 book.recovered(key)
                 recovered += 1
         return dg.SensorResult(

@@ -5,10 +5,9 @@ from typing import Any
 
 import dagster as dg
 
+from promosync_pipeline import names
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.alert_texts import run_failed_text, run_recovered_text
-
-PARTITION_TAG = "dagster/partition"
 
 
 def _error_summary(error: Any) -> str:
@@ -59,7 +58,7 @@ def run_failure_alert_sensor(
     text = run_failed_text(
         job=run.job_name,
         run_id=run.run_id,
-        partition=run.tags.get(PARTITION_TAG),
+        partition=run.tags.get(names.PARTITION_TAG),
         failed_steps=_step_failures(context),
         run_error=context.failure_event.message or "",
         ui_url=alerts.resolved_ui_url(),
@@ -69,7 +68,11 @@ def run_failure_alert_sensor(
 
 def previous_finished_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dg.DagsterRun | None:
     """The run of the same job and supplier partition that finished before ``run``."""
-    tags = {PARTITION_TAG: run.tags[PARTITION_TAG]} if PARTITION_TAG in run.tags else None
+    tags = (
+        {names.PARTITION_TAG: run.tags[names.PARTITION_TAG]}
+        if names.PARTITION_TAG in run.tags
+        else None
+    )
     finished = [
         dg.DagsterRunStatus.SUCCESS,
         dg.DagsterRunStatus.FAILURE,
@@ -105,6 +108,6 @@ def run_recovery_alert_sensor(
     if previous is None or previous.status != dg.DagsterRunStatus.FAILURE:
         return
     text = run_recovered_text(
-        run.job_name, run.run_id, run.tags.get(PARTITION_TAG), alerts.resolved_ui_url()
+        run.job_name, run.run_id, run.tags.get(names.PARTITION_TAG), alerts.resolved_ui_url()
     )
     deliver_run_alert(alerts, text, context.log)

@@ -10,7 +10,7 @@ from promosync_pipeline.assets import feed as feed_assets
 from promosync_pipeline.assets import images, supplier
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.freshness import with_catalog_freshness
-from promosync_pipeline.jobs import SUPPLIER_ASSETS
+from promosync_pipeline.names import SUPPLIER_ASSETS
 from promosync_pipeline.sensors import load_sensors
 
 

@@ -25,15 +25,11 @@ from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerp
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
+from promosync_pipeline.names import IMAGE_ASSETS, INDEX_HASH_TAG, SLICE_HASH_TAG, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
-from promosync_pipeline.sensors.index import (
-    INDEX_HASH_TAG,
-    SLICE_HASH_TAG,
-    build_promidata_index_sensor,
-)
+from promosync_pipeline.sensors.index import build_promidata_index_sensor
 from promosync_pipeline_tests.automation.kept import cached_index
 from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
 

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import CatalogStore, make_engine
+from promosync_pipeline.catalog import Catalog, make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.checks import CATALOG_CHECKS
 from promosync_pipeline.definitions import defs
@@ -251,8 +251,8 @@ def test_no_images_recorded_is_reported_honestly(catalog_url: str) -> None:
     engine = make_engine(catalog_url)
     try:
         upgrade(engine)
-        store = CatalogStore(engine)
-        store.upsert_suppliers(["S1"])
+        store = Catalog(engine)
+        store.suppliers.add(["S1"])
         found = quality.main_image_coverage(engine, "S1")
         assert (found.active, found.with_main_image, found.image_rows, found.share) == (
             0,

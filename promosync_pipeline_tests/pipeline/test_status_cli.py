@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from promosync_pipeline import settings
-from promosync_pipeline.catalog import CatalogStore, head_revision, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, head_revision, make_engine, upgrade
 from promosync_pipeline.feedsim import FeedSpec, parse_fault
 from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
 
@@ -42,9 +42,9 @@ def test_status_and_errors_on_a_stale_supplier_a_failed_family_and_pending_image
     synced = run_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
     assert synced.returncode == 1, synced.stderr[-2000:]
 
-    store = CatalogStore(make_engine(catalog_url))
-    store.update_supplier_status(stale, "success", datetime.now(UTC) - timedelta(hours=30))
-    images = {code: store.image_counts(code)["pending"] for code in (failing, stale, pending)}
+    store = Catalog(make_engine(catalog_url))
+    store.suppliers.record_sync(stale, "success", datetime.now(UTC) - timedelta(hours=30))
+    images = {code: store.images.counts(code)["pending"] for code in (failing, stale, pending)}
     store.engine.dispose()
     assert all(n > 0 for n in images.values())
     with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:

@@ -10,14 +10,13 @@ from typing import Any
 import dagster as dg
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import make_engine
+from promosync_pipeline.catalog import FAMILY_STAGES, make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedGenerator
-from promosync_pipeline.jobs import IMAGE_ASSETS, SUPPLIER_ASSETS
+from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import Family, ProductParseError, parse_product
-from promosync_pipeline.sync.stages import FAMILY_STAGES
 from promosync_pipeline_tests.pipeline.harness import QUIET, rows
 
 FAST_CLIENT = {
