@@ -8,6 +8,7 @@ configured while the launchpad can still override every field.
 """
 
 import os
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,12 @@ from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
+from promosync_pipeline.catalog.leases import (
+    DEFAULT_TTL_S,
+    DEFAULT_WAIT_S,
+    LeaseUnavailable,
+    SupplierLease,
+)
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
 from promosync_pipeline.images.stores import (
     ImageStore,
@@ -82,10 +89,22 @@ class PromidataResource(dg.ConfigurableResource):
 
 
 class CatalogDatabaseResource(dg.ConfigurableResource):
-    """The catalog database (``PROMOSYNC_DATABASE_URL``); migrations run once per process."""
+    """The catalog database (``PROMOSYNC_DATABASE_URL``); migrations run once per process.
+
+    It also holds the run's supplier leases: the first step of a run that writes a supplier
+    takes it (:meth:`hold_lease`), and it is freed when the run ends (or its process dies).
+    """
 
     url: str | None = None
+    lease_wait_s: int | None = None
+    """How long a sync waits for a supplier another sync holds (``PROMOSYNC_LEASE_WAIT_SECONDS``,
+    default 1800) before it fails saying so."""
+    lease_ttl_s: int | None = None
+    """SQLite: how long the lease of a holder that died stays taken
+    (``PROMOSYNC_LEASE_TTL_SECONDS``, default 60). PostgreSQL frees it when the holder's
+    connection ends."""
     _catalog: Catalog | None = PrivateAttr(default=None)
+    _leases: dict[str, SupplierLease] = PrivateAttr(default_factory=dict)
 
     def resolved_url(self) -> str:
         return settings.setting(self.url, settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
@@ -95,10 +114,42 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
         if self._catalog is None:
             engine = make_engine(self.resolved_url())
             upgrade(engine)
-            self._catalog = Catalog(engine)
+            ttl = self.lease_ttl_s or settings.env_number(
+                settings.LEASE_TTL_SECONDS, DEFAULT_TTL_S, 1
+            )
+            self._catalog = Catalog(engine, lease_ttl_s=ttl)
         return self._catalog
 
+    def hold_lease(self, supplier_code: str, run_id: str, log: Any) -> None:
+        """Hold ``supplier_code``'s lease until the run ends: taken at the first call of the
+        run (waiting, with ``log`` told for whom), checked at the next ones and taken again if
+        it was lost (a dropped database connection)."""
+        lease = self._leases.get(supplier_code)
+        if lease is not None and lease.alive():
+            return
+        if lease is not None:
+            log.warning(f"{supplier_code}: the supplier's lease was lost; taking it again")
+            lease.release()
+        wait = float(
+            self.lease_wait_s
+            if self.lease_wait_s is not None
+            else settings.env_number(settings.LEASE_WAIT_SECONDS, DEFAULT_WAIT_S, 0)
+        )
+        started = time.monotonic()
+        try:
+            lease = self.catalog().leases.acquire(
+                supplier_code, run_id, wait_s=wait, on_wait=log.info
+            )
+        except LeaseUnavailable as exc:
+            raise dg.Failure(str(exc), allow_retries=False) from None
+        self._leases[supplier_code] = lease
+        if time.monotonic() - started >= 1:
+            log.info(f"{supplier_code}: took the lease after {time.monotonic() - started:.0f} s")
+
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for lease in self._leases.values():
+            lease.release()
+        self._leases.clear()
         if self._catalog is not None:
             self._catalog.dispose()
             self._catalog = None
@@ -174,6 +225,8 @@ RESOURCE_VARIABLES = (
     settings.IMAGE_STORE,
     settings.ARCHIVE_STORE,
     settings.ARCHIVE_VERSIONS,
+    settings.LEASE_WAIT_SECONDS,
+    settings.LEASE_TTL_SECONDS,
     IO_BUCKET,
     IO_PREFIX,
     settings.AWS_ENDPOINT,
@@ -202,21 +255,27 @@ def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any
     def bound(name: str) -> Any:
         return dg.EnvVar(name) if settings.env(name, environ=env) else None
 
+    def bound_int(name: str) -> Any:
+        return dg.EnvVar.int(name) if bound(name) else None
+
     s3: dict[str, Any] = {
         "endpoint_url": bound(settings.AWS_ENDPOINT),
         "region_name": bound(settings.AWS_REGION) or bound(settings.AWS_DEFAULT_REGION),
     }
-    versions = settings.ARCHIVE_VERSIONS
     return {
         "promidata": PromidataResource(
             base_url=dg.EnvVar(settings.PROMIDATA_BASE_URL),
             allowed_hosts=bound(settings.ALLOWED_HOSTS),
         ),
-        "catalog_db": CatalogDatabaseResource(url=bound(settings.DATABASE_URL)),
+        "catalog_db": CatalogDatabaseResource(
+            url=bound(settings.DATABASE_URL),
+            lease_wait_s=bound_int(settings.LEASE_WAIT_SECONDS),
+            lease_ttl_s=bound_int(settings.LEASE_TTL_SECONDS),
+        ),
         "image_store": ImageStoreResource(location=bound(settings.IMAGE_STORE), **s3),
         "archive_store": ArchiveStoreResource(
             location=bound(settings.ARCHIVE_STORE),
-            versions=dg.EnvVar.int(versions) if bound(versions) else None,
+            versions=bound_int(settings.ARCHIVE_VERSIONS),
             **s3,
         ),
         "io_manager": AssetValueIOManager(bucket=bound(IO_BUCKET), prefix=bound(IO_PREFIX), **s3),

@@ -12,6 +12,7 @@ from promosync_pipeline import names
 from promosync_pipeline.assets.reporting import (
     MAX_FAILURES_SHOWN,
     failure_table,
+    hold_supplier,
     per_second,
     retry_transient,
 )
@@ -55,6 +56,7 @@ def uploaded_images(
     image_store: ImageStoreResource,
 ) -> dg.MaterializeResult:
     code = context.partition_key
+    hold_supplier(context, catalog_db)
     progress: list[Progress] = []
 
     def on_start(upload: ImageUpload, target: ImageStore | None) -> Any:

@@ -77,3 +77,14 @@ def failure_table(failed: Sequence[tuple[str, str, str]]) -> dg.MetadataValue | 
 def per_second(count: int, seconds: float) -> float:
     """``count / seconds`` for the metadata, rounded; 0 for no time."""
     return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def hold_supplier(context: dg.AssetExecutionContext, catalog_db: Any) -> None:
+    """Hold the partition's supplier lease until the run ends (``CatalogDatabaseResource``):
+    every step that writes a supplier calls this first."""
+    catalog_db.hold_lease(context.partition_key, context.run.run_id, context.log)
+
+
+def lineage(context: dg.AssetExecutionContext) -> str:
+    """The first run of this run's lineage: itself, unless it re-executes another run."""
+    return context.run.root_run_id or context.run.run_id

@@ -18,6 +18,8 @@ from promosync_pipeline.assets.descriptions import table_schema
 from promosync_pipeline.assets.reporting import (
     MAX_FAILURES_SHOWN,
     failure_table,
+    hold_supplier,
+    lineage,
     per_second,
     retry_transient,
 )
@@ -36,6 +38,7 @@ from promosync_pipeline.resources import (
 from promosync_pipeline.sync.apply_changes import WriteOutcome, apply_changes
 from promosync_pipeline.sync.classify import classify_staged
 from promosync_pipeline.sync.index_errors import record_index_problems
+from promosync_pipeline.sync.lineage import StaleSyncRun, own_sync_run
 from promosync_pipeline.sync.progress import Progress
 from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
 from promosync_pipeline.sync.stage_supplier import ParseRequest, SupplierStaging, stage_supplier
@@ -87,6 +90,7 @@ def supplier_index(
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[SupplierIndex]:
     code = context.partition_key
+    hold_supplier(context, catalog_db)
     catalog = catalog_db.catalog()
     cached = catalog.feed_cache.get(promidata.index_url)
     report = parse_index(cached.body) if cached is not None else None
@@ -135,6 +139,7 @@ def parsed_variants(
     archive_store: ArchiveStoreResource,
 ) -> dg.Output[StagedVariants]:
     code = context.partition_key
+    hold_supplier(context, catalog_db)
     stats = ClientStats()
     progress: list[Progress] = []
 
@@ -156,6 +161,7 @@ def parsed_variants(
             config.full_refresh, config.from_archive, config.only_skus, config.max_failure_share
         ),
         run_id=context.run.run_id,
+        root_run_id=lineage(context),
         workers=promidata.max_in_flight,
         on_planned=on_planned,
     )
@@ -227,6 +233,8 @@ def changed_product_families(
     parsed_variants: StagedVariants,
     catalog_db: CatalogDatabaseResource,
 ) -> dg.Output[FamilyChanges]:
+    hold_supplier(context, catalog_db)
+    _own(context, catalog_db.catalog(), parsed_variants, names.CHANGED_PRODUCT_FAMILIES)
     changes = classify_staged(catalog_db.catalog(), parsed_variants)
     counts = {
         "families_new": len(changes.new),
@@ -279,7 +287,9 @@ def catalog_tables(
     """Write new and changed families (a family with its variants and tiers in one
     transaction), record bytes-only changes, deactivate removed families."""
     code = changes.staged.supplier_code
+    hold_supplier(context, catalog_db)
     catalog = catalog_db.catalog()
+    _own(context, catalog, changes.staged, names.CATALOG_TABLES_STEP)
     progress = Progress(f"{code} catalog write", len(changes.to_write), context.log.info)
     policy = RemovalPolicy(config.max_removed_share, config.allow_supplier_removal)
     try:
@@ -314,3 +324,19 @@ def _write_metadata(changes: FamilyChanges, outcome: WriteOutcome) -> dict[str, 
         "rows_per_s": per_second(outcome.rows_written, outcome.duration_s),
         "failures": failure_table(_rows(outcome.failed)),
     }
+
+
+def _own(
+    context: dg.AssetExecutionContext, catalog: Catalog, staged: StagedVariants, step: str
+) -> None:
+    """Refuse a step re-executed without a fresh upstream run (``sync/lineage.py``)."""
+    try:
+        own_sync_run(catalog, staged, lineage(context))
+    except StaleSyncRun as exc:
+        code = staged.supplier_code
+        raise dg.Failure(
+            f"{code}: {step} cannot run alone here: {exc}. Its input is the value an earlier "
+            f"sync left; materialize the whole `{names.CATALOG_GROUP}` group for {code} "
+            f"(supplier_sync_job), or run `promosync sync {code}`",
+            allow_retries=False,
+        ) from None

@@ -303,6 +303,9 @@ sync_runs = sa.Table(
     sa.Column("error", sa.Text),
     # product files of the supplier's index slice when the sync started (revision 0004)
     sa.Column("index_entries", sa.Integer),
+    # the first Dagster run of the lineage that opened it (a re-execution of that run shares
+    # it): the steps of that lineage alone may write and close this sync (revision 0006)
+    sa.Column("root_run_id", sa.String(64)),
     sa.Index(None, "supplier_code", "started_at"),
 )
 
@@ -377,6 +380,19 @@ feed_cache = sa.Table(
     sa.Column("fetched_at", Stamp, nullable=False),
 )
 
+supplier_leases = sa.Table(
+    "supplier_leases",
+    metadata,
+    # Who holds a supplier (revision 0006). On SQLite the row is the lease: it expires unless
+    # its holder renews it; on PostgreSQL an advisory lock is, and the row only says who.
+    sa.Column("supplier_code", sa.String(CODE), primary_key=True),
+    sa.Column("holder", sa.String(255), nullable=False),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("acquired_at", Stamp, nullable=False),
+    sa.Column("heartbeat_at", Stamp, nullable=False),
+    sa.Column("expires_at", Stamp, nullable=False),
+)
+
 image_sources = sa.Table(
     "image_sources",
     metadata,
@@ -411,4 +427,10 @@ CONTRACT_TABLES = (
     "sync_runs",
     "sync_errors",
 )
-WORKING_TABLES = ("staged_families", "feed_cache", "image_sources", "image_objects")
+WORKING_TABLES = (
+    "staged_families",
+    "feed_cache",
+    "supplier_leases",
+    "image_sources",
+    "image_objects",
+)

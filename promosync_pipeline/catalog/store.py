@@ -15,6 +15,7 @@ them (a family write resolving the family's errors) is done in the owner's trans
 ``catalog.staging``       parsed families parked between pipeline steps
 ``catalog.statistics``    the planner's statistics, refreshed after a large write
 ``catalog.status``        every supplier's state at once, for the status board
+``catalog.leases``        ``supplier_leases``: one sync writes a supplier at a time
 ========================  =================================================================
 """
 
@@ -27,6 +28,7 @@ from promosync_pipeline.catalog.errors import SyncErrors
 from promosync_pipeline.catalog.families import FamilyWriter
 from promosync_pipeline.catalog.feed_cache import FeedCache
 from promosync_pipeline.catalog.images import ImageRecords
+from promosync_pipeline.catalog.leases import DEFAULT_TTL_S, SupplierLeases
 from promosync_pipeline.catalog.reads import CatalogReads
 from promosync_pipeline.catalog.staging import Staging
 from promosync_pipeline.catalog.statistics import Statistics
@@ -38,7 +40,7 @@ from promosync_pipeline.catalog.sync_runs import SyncRuns
 class Catalog:
     """The catalog database behind ``engine`` (thread-safe as the engine's pool is)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, lease_ttl_s: float = DEFAULT_TTL_S) -> None:
         self.engine = engine
         self.families = FamilyWriter(engine)
         self.reads = CatalogReads(engine)
@@ -51,6 +53,7 @@ class Catalog:
         self.staging = Staging(engine)
         self.statistics = Statistics(engine)
         self.status = StatusReads(engine)
+        self.leases = SupplierLeases(engine, ttl_s=lease_ttl_s)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""

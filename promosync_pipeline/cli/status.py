@@ -28,8 +28,10 @@ from promosync_pipeline.cli.status_board import (
     board_json,
     build_rows,
     errors_json,
+    leases_json,
     needs_action,
     render_errors,
+    render_leases,
     render_table,
 )
 from promosync_pipeline.freshness import freshness_window
@@ -118,6 +120,7 @@ def run_status(*, as_json: bool) -> int:
         print(f"promosync status: {error}", file=sys.stderr)
         return 2
     states = catalog.status.supplier_states()
+    leases = catalog.leases.holders()
     catalog.dispose()
     with get_instance() as instance:
         partitions = instance.get_dynamic_partitions(SUPPLIER_PARTITIONS)
@@ -127,9 +130,12 @@ def run_status(*, as_json: bool) -> int:
     known = [s for s in states if s.code in codes]
     rows = build_rows(known, runs, now, window_s, [p for p in partitions if p in codes])
     if as_json:
-        print(json.dumps(board_json(rows, now, window_s), indent=2))
+        board = {**board_json(rows, now, window_s), "leases": leases_json(leases)}
+        print(json.dumps(board, indent=2))
     else:
         print(render_table(rows, now, window_s))
+        if leases:
+            print(render_leases(leases))
     return 1 if needs_action(rows) else 0
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from promosync_pipeline.automation.alert_texts import duration
 from promosync_pipeline.automation.incidents import staleness
 from promosync_pipeline.catalog import RunStatus
+from promosync_pipeline.catalog.leases import LeaseInfo
 from promosync_pipeline.catalog.records import OpenError
 from promosync_pipeline.catalog.status import SupplierState
 
@@ -207,6 +208,26 @@ def board_json(rows: Sequence[SupplierRow], now: datetime, window_s: float) -> d
             for r in rows
         ],
     }
+
+
+def render_leases(leases: Sequence[LeaseInfo]) -> str:
+    """One line per supplier a sync holds right now (empty when none does)."""
+    return "\n".join(
+        f"{lease.supplier_code} is leased: {lease.describe()} ({lease.holder})" for lease in leases
+    )
+
+
+def leases_json(leases: Sequence[LeaseInfo]) -> list[dict[str, Any]]:
+    return [
+        {
+            "supplier": lease.supplier_code,
+            "run_id": lease.run_id,
+            "holder": lease.holder,
+            "acquired_at": _iso(lease.acquired_at),
+            "heartbeat_at": _iso(lease.heartbeat_at),
+        }
+        for lease in leases
+    ]
 
 
 def render_errors(code: str, errors: Sequence[OpenError]) -> str:

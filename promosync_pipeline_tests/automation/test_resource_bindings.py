@@ -19,6 +19,8 @@ from promosync_pipeline.resources import (
 BINDINGS = [
     ("promidata", "allowed_hosts", settings.ALLOWED_HOSTS),
     ("catalog_db", "url", settings.DATABASE_URL),
+    ("catalog_db", "lease_wait_s", settings.LEASE_WAIT_SECONDS),
+    ("catalog_db", "lease_ttl_s", settings.LEASE_TTL_SECONDS),
     ("image_store", "location", settings.IMAGE_STORE),
     ("image_store", "endpoint_url", settings.AWS_ENDPOINT),
     ("image_store", "region_name", settings.AWS_REGION),
