@@ -101,6 +101,12 @@ class SyncRun:
     counts: dict[str, int]
     duration_s: float | None
     error: str | None
+    root_run_id: str | None = None
+    """The first Dagster run of the lineage that opened it (None: opened outside Dagster)."""
+
+    @property
+    def lineage(self) -> str | None:
+        return self.root_run_id or self.run_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,22 @@ class Staging:
                 if sku in payloads:
                     yield decode_rows(payloads[sku])
 
+    def has(self, sync_run_id: int) -> bool:
+        """Whether this sync run has families staged still."""
+        s = t.staged_families
+        query = sa.select(s.c.sku).where(s.c.sync_run_id == sync_run_id).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def clear_run(self, sync_run_id: int) -> None:
+        """Delete what this sync run staged (and nothing of any other run)."""
+        s = t.staged_families
+        with writer(self.engine).begin() as conn:
+            conn.execute(sa.delete(s).where(s.c.sync_run_id == sync_run_id))
+
     def clear(self, supplier_code: str) -> None:
+        """Delete everything staged for a supplier: what killed syncs left behind, when the
+        supplier's lease shows that no other sync of it is under way."""
         s = t.staged_families
         with writer(self.engine).begin() as conn:
             conn.execute(sa.delete(s).where(s.c.supplier_code == supplier_code))

@@ -29,9 +29,11 @@ class SyncRuns:
         run_id: str | None,
         now: datetime,
         index_entries: int | None = None,
+        root_run_id: str | None = None,
     ) -> int:
         """A ``sync_runs`` row in status ``running``; returns its id. ``index_entries``: the
-        product files the supplier's index slice lists.
+        product files the supplier's index slice lists; ``root_run_id``: the first run of the
+        Dagster run's lineage (its own id when it is no re-execution).
 
         A retried step of the same Dagster run takes over its earlier attempt's row, so no
         row is left ``running`` for ever.
@@ -60,6 +62,7 @@ class SyncRuns:
                     started_at=now,
                     status=RunStatus.RUNNING,
                     index_entries=index_entries,
+                    root_run_id=root_run_id or run_id,
                 )
             )
             key = result.inserted_primary_key
@@ -155,4 +158,5 @@ def sync_run_from_row(row: sa.RowMapping) -> SyncRun:
         counts={name: row[name] for name in t.SYNC_RUN_COUNTS},
         duration_s=row["duration_s"],
         error=row["error"],
+        root_run_id=row["root_run_id"],
     )

@@ -77,7 +77,7 @@ def apply_changes(
     counts = {**outcome.counts, **staged.fetch_counts}
     catalog.runs.finish(run_id, outcome.status, clock.now(), counts=counts)
     catalog.suppliers.record_sync(code, outcome.status, now)
-    catalog.staging.clear(code)
+    catalog.staging.clear_run(run_id)
     return outcome
 
 

@@ -66,6 +66,7 @@ def stage_supplier(
     request: ParseRequest,
     *,
     run_id: str,
+    root_run_id: str,
     workers: int,
     on_planned: Callable[[FetchPlan], Callable[[int], None]],
 ) -> SupplierStaging:
@@ -73,7 +74,8 @@ def stage_supplier(
     called once the plan is known and returns the progress callback of the fetch."""
     code = archive.supplier_code
     plan, unknown = plan_request(catalog, code, entries, request)
-    sync_run_id = catalog.runs.start(code, run_id, clock.now(), len(entries))
+    sync_run_id = catalog.runs.start(code, run_id, clock.now(), len(entries), root_run_id)
+    # the supplier's lease is held: whatever is staged for it was left by a killed sync
     catalog.staging.clear(code)
     options = FetchOptions(
         workers=workers,
