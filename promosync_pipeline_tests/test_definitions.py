@@ -69,3 +69,24 @@ def test_the_parser_version_is_the_code_version_of_what_it_shapes():
     specs = _specs()
     for name in (names.PARSED_VARIANTS, *names.CATALOG_ASSETS):
         assert specs[name].code_version == PARSER_VERSION, name
+
+
+def test_dagster_and_dg_load_the_same_code_location():
+    """workspace.yaml (Dagster's commands) and [tool.dg.project] (dg) name one module and one
+    location name, so every tool shows the same code location."""
+    import tomllib
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    (entry,) = yaml.safe_load((root / "workspace.yaml").read_text())["load_from"]
+    module = entry["python_module"]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["dg"]["project"]
+    assert module["module_name"] == project["code_location_target_module"] == defs_module()
+    assert module["location_name"] == project["code_location_name"] == "promosync"
+
+
+def defs_module() -> str:
+    import promosync_pipeline.definitions
+
+    return promosync_pipeline.definitions.__name__
