@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 PriceKind = Literal["selling", "buying"]
-ImageRole = Literal["main", "gallery"]
+ImageRole = Literal["main", "gallery", "imprint"]
 LocalText = dict[str, str]
 """Text per language code, e.g. ``{"de": "Tasche", "en": "Bag"}``; no key without text."""
+JsonObject = dict[str, Any]
+"""A JSON object as the feed gives it: same keys, same nesting, same JSON types, with ``null``,
+``{}`` and ``[]`` left out (and objects left empty by that). In an array, an element of which
+nothing is left stays as ``{}`` (or ``null``) so that the others keep their positions."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +103,91 @@ class ImageRef:
     url: str
     role: ImageRole
     position: int
-    """0 for the main image; 0, 1, 2 … for gallery images in feed order."""
+    """0 for the main image; 0, 1, 2 … for gallery and imprint images in feed order."""
     file_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTerms:
+    """The order terms of one price block (``ProductPriceCountryBased.<region>``)."""
+
+    region: str
+    min_order_quantity: int | None
+    """``MinimumOrderQuantity``: the least a customer may order."""
+    quantity_increment: int | None
+    """``QuantityIncrements``: orders are a multiple of this (1 = any quantity)."""
+    vat_percentage: Decimal | None
+    """``VatPercentage`` (0 = the prices exclude VAT)."""
+    vat_setting_id: str | None
+    """``VatSettingId`` as text (``"1"``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImprintCharge:
+    """A one-time or fixed cost of a print option (``ImprintOptions[].ImprintCosts[]``)."""
+
+    sku: str | None
+    supplier_sku: str | None
+    name: LocalText
+    """``Texts.{lang}.Name`` ("Setup costs")."""
+    description: LocalText
+    calculation_type: str | None
+    """``CalculationType`` as given: ``Unique`` (once per order line), ``PerColor`` …"""
+    calculation_amount: Decimal | None
+    requirement: JsonObject | None
+    """``Requirement`` as given (``{"Operator": "Always", "Amount": 0}``); None when null."""
+    prices: tuple[PriceTier, ...]
+    """Its ``ProductPriceCountryBased`` tiers, sorted by region, kind, quantity."""
+    terms: tuple[OrderTerms, ...]
+    """The order terms of its price blocks, sorted by region."""
+    attributes: JsonObject = field(default_factory=dict)
+    """Everything else it carries, at its JSON path relative to the charge."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImprintOption:
+    """A print technique offered at a position (``ImprintPositions[].ImprintOptions[]``)."""
+
+    sku: str | None
+    supplier_sku: str | None
+    print_code: str | None
+    """``SupplierPrintCode``: the technique group (some suppliers only)."""
+    name: LocalText
+    """``ImprintTexts.{lang}.Name`` ("Screen print 1 colour")."""
+    description: LocalText
+    colors: str | None
+    """``FastEditorNumberOfColors`` as text: ``"1"``, ``"full-color"``."""
+    width_mm: float | None
+    """``DimensionsWidth`` of the print area; None when absent or 0 (unknown)."""
+    height_mm: float | None
+    depth_mm: float | None
+    diameter_mm: float | None
+    prices: tuple[PriceTier, ...]
+    """The print price per piece, sorted by region, kind, quantity."""
+    terms: tuple[OrderTerms, ...]
+    charges: tuple[ImprintCharge, ...]
+    """``ImprintCosts`` in feed order."""
+    attributes: JsonObject = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImprintPosition:
+    """Where on the article a print goes, and how (``ChildProducts[].ImprintPositions[]``)."""
+
+    code: str | None
+    """``PositionCode`` (``item front_150x150mm``, ``LOC_1269407534``)."""
+    supplier_code: str | None
+    """``SupplierPositionCode``."""
+    name: LocalText
+    """``ImprintLocationTexts.{lang}.Name``."""
+    description: LocalText
+    max_print_area: str | None
+    """``UnstructuredInformation.MaxPrintArea`` ("150 x 150 mm")."""
+    images: tuple[ImageRef, ...]
+    """Pictures of the print area (role ``imprint``), deduplicated across languages."""
+    options: tuple[ImprintOption, ...]
+    """``ImprintOptions`` in feed order."""
+    attributes: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +214,25 @@ class Variant:
     """Own tiers, or the family's when it has none; sorted by region, kind, quantity."""
     images: tuple[ImageRef, ...]
     """Main image first, then gallery; deduplicated across languages."""
+    country_of_origin: str | None = None
+    """``CountryOfOrigin`` as given: ISO 3166 alpha-2 (``CN``) or alpha-3 (``CHN``)."""
+    customs_tariff_number: str | None = None
+    """``CustomsTariffNumber`` (HS code) as text."""
+    carton_length_cm: float | None = None
+    """``OuterCartonLengthCM``; the six carton figures are None when absent or 0."""
+    carton_width_cm: float | None = None
+    carton_height_cm: float | None = None
+    carton_weight_net_kg: float | None = None
+    carton_weight_gross_kg: float | None = None
+    carton_quantity: int | None = None
+    """``OuterCartonQuantityPerCarton``: pieces per shipping carton."""
+    price_terms: tuple[OrderTerms, ...] = ()
+    """Order terms of the own price blocks, or the family's when the variant inherits its
+    tiers; sorted by region."""
+    positions: tuple[ImprintPosition, ...] = ()
+    """Own print positions, or the family's when the variant has none of its own."""
+    attributes: JsonObject = field(default_factory=dict)
+    """Every value of the child that no field above holds, at its JSON path in the child."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +253,9 @@ class Family:
     material: LocalText
     variants: tuple[Variant, ...]
     languages: tuple[str, ...] = field(default=())
+    attributes: JsonObject = field(default_factory=dict)
+    """Every value of the file outside ``ChildProducts`` that no field above holds (nor a
+    variant, through inheritance), at its JSON path in the file."""
 
     @property
     def selling_prices(self) -> list[Decimal]:
