@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from promosync_pipeline import clock
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
+from promosync_pipeline.catalog.sql import chunks, upsert
 from promosync_pipeline.promidata import Category
 
 

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from promosync_pipeline import clock
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import among, chunks
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import ErrorRecord, OpenError
 from promosync_pipeline.catalog.schema import MAX_ERROR_CHARS, ErrorStage
+from promosync_pipeline.catalog.sql import among, chunks
 
 e = t.sync_errors
 

@@ -15,13 +15,22 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import IN_LIST_SIZE, among, chunks, row_writer
 from promosync_pipeline.catalog.engine import is_postgres, writer
 from promosync_pipeline.catalog.errors import resolve_in
 from promosync_pipeline.catalog.image_refs import reconcile_image_refs
 from promosync_pipeline.catalog.records import WriteStats
 from promosync_pipeline.catalog.rows import FamilyRows, problem
 from promosync_pipeline.catalog.schema import FAMILY_STAGES
+from promosync_pipeline.catalog.sql import IN_LIST_SIZE, among, chunks
+from promosync_pipeline.catalog.writers import (
+    CHARGES,
+    IMPRINT_PRICES,
+    OPTIONS,
+    POSITIONS,
+    TERMS,
+    TIERS,
+    row_writer,
+)
 
 BATCH_FAMILIES = 200
 BATCH_VARIANTS = 4000
@@ -202,18 +211,24 @@ class FamilyWriter:
             if not families:
                 return done
         skus = [f.sku for f in families]
-        variant_skus = [sku for f in families for sku in f.variant_skus]
+        scope = (skus, [sku for f in families for sku in f.variant_skus])
         variants = [row for f in families for row in f.variants]
-        tiers = [f.tiers for f in families]
         rows = row_writer(conn)
         rows.upsert_products(conn, [f.product_row(now) for f in families])
         rows.upsert_variants(conn, skus, variants)
-        rows.replace_tiers(conn, skus, variant_skus, tiers)
+        rows.replace(conn, TIERS, scope, [f.tiers for f in families])
+        rows.replace(conn, TERMS, scope, [row for f in families for row in f.terms])
+        decoration = [f.decoration for f in families]
+        rows.replace(conn, POSITIONS, scope, [row for d in decoration for row in d.positions])
+        rows.replace(conn, OPTIONS, scope, [row for d in decoration for row in d.options])
+        rows.replace(conn, CHARGES, scope, [row for d in decoration for row in d.charges])
+        rows.replace(conn, IMPRINT_PRICES, scope, [f.imprint_prices for f in families])
         reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
         resolve_in(conn, supplier_code, skus, now, FAMILY_STAGES)
         done.products_written = len(families)
         done.variants_written = len(variants)
-        done.price_tiers_written = sum(block.count for block in tiers)
+        done.price_tiers_written = sum(f.tiers.count for f in families)
+        done.decoration_written = sum(f.decoration_count for f in families)
         return done
 
     def touch_unchanged(

@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import upsert
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import CachedFile
+from promosync_pipeline.catalog.sql import upsert
 
 
 class FeedCache:

@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import among, chunks, row_writer
 from promosync_pipeline.catalog.rows import ImageRefRow
 from promosync_pipeline.catalog.schema import ImageStatus
+from promosync_pipeline.catalog.sql import among, chunks
+from promosync_pipeline.catalog.writers import row_writer
 
 
 def reconcile_image_refs(
@@ -25,9 +26,10 @@ def reconcile_image_refs(
     wanted = list(dict.fromkeys(refs))
     existing: dict[ImageRefRow, int] = {}
     for part in chunks(list(product_skus)):
-        query = sa.select(
-            pi.c.id, pi.c.product_sku, pi.c.variant_sku, pi.c.role, pi.c.position, pi.c.source_url
-        ).where(among(conn, pi.c.product_sku, part), pi.c.parent_id.is_(None))
+        columns = [pi.c[name] for name in ImageRefRow._fields]
+        query = sa.select(pi.c.id, *columns).where(
+            among(conn, pi.c.product_sku, part), pi.c.parent_id.is_(None)
+        )
         for row_id, *key in conn.execute(query):
             existing[ImageRefRow(*key)] = row_id
     keep = set(wanted)

@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import among, chunks, upsert
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import ErrorRecord
 from promosync_pipeline.catalog.schema import (
@@ -30,6 +29,7 @@ from promosync_pipeline.catalog.schema import (
     ErrorStage,
     ImageStatus,
 )
+from promosync_pipeline.catalog.sql import among, chunks, upsert
 from promosync_pipeline.images.keys import RENDITIONS
 from promosync_pipeline.images.results import ImageResult, StoredObject
 

@@ -50,17 +50,25 @@ class WriteStats:
     products_written: int = 0
     variants_written: int = 0
     price_tiers_written: int = 0
+    decoration_written: int = 0
+    """Rows of ``price_terms`` and of the decoration tables."""
     failed: dict[str, str] = field(default_factory=dict)
     """Family SKU -> why it was not written. Every other family was committed."""
 
     @property
     def rows_written(self) -> int:
-        return self.products_written + self.variants_written + self.price_tiers_written
+        return (
+            self.products_written
+            + self.variants_written
+            + self.price_tiers_written
+            + self.decoration_written
+        )
 
     def add(self, other: WriteStats) -> None:
         self.products_written += other.products_written
         self.variants_written += other.variants_written
         self.price_tiers_written += other.price_tiers_written
+        self.decoration_written += other.decoration_written
         self.failed.update(other.failed)
 
 

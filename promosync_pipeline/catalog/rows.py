@@ -1,11 +1,9 @@
-"""Catalog rows of a parsed family, and the checks that keep one bad family out of a batch.
+"""Catalog rows of a parsed family.
 
-Rows are named tuples in their table's column order, and price tiers (nine rows in ten) are
-kept as PostgreSQL COPY text (:class:`TierBlock`). They are built and checked where the file is
-parsed (a worker process) and staged encoded (:func:`encode_rows`), so the catalog write only
-decodes the small part and hands the tiers to COPY as they are. The checks mirror the schema's
-limits, so a value the database would refuse fails its family with a readable reason, on
-PostgreSQL and SQLite alike (SQLite enforces no string lengths).
+Rows are named tuples in their table's column order; price rows (nine in ten) are kept as
+PostgreSQL COPY text (``copy_text``). They are built and checked (``refusals``) where the file
+is parsed (a worker process) and staged encoded (:func:`encode_rows`), so the catalog write
+only decodes the small part and hands the prices to COPY as they are.
 """
 
 from __future__ import annotations
@@ -17,11 +15,26 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import orjson
-import sqlalchemy as sa
 
-from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog import refusals
+from promosync_pipeline.catalog.copy_text import (
+    ImprintPriceBlock,
+    ImprintPriceRow,
+    TierBlock,
+    TierRow,
+)
+from promosync_pipeline.catalog.decoration import (
+    ChargeRow,
+    DecorationRows,
+    OptionRow,
+    PositionRow,
+    decoration_rows,
+)
 from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite
-from promosync_pipeline.promidata.models import LocalText
+from promosync_pipeline.promidata import Family
+from promosync_pipeline.promidata.models import JsonObject, LocalText, Variant
+
+__all__ = ["ImprintPriceRow", "TierBlock", "TierRow"]
 
 
 class ProductRow(NamedTuple):
@@ -47,6 +60,7 @@ class ProductRow(NamedTuple):
     price_min: Decimal | None
     price_max: Decimal | None
     currency: str | None
+    attributes: JsonObject
 
 
 class VariantRow(NamedTuple):
@@ -66,29 +80,40 @@ class VariantRow(NamedTuple):
     height_mm: float | None
     diameter_mm: float | None
     is_active: bool
+    country_of_origin: str | None
+    customs_tariff_number: str | None
+    carton_length_cm: float | None
+    carton_width_cm: float | None
+    carton_height_cm: float | None
+    carton_weight_net_kg: float | None
+    carton_weight_gross_kg: float | None
+    carton_quantity: int | None
+    attributes: JsonObject
 
 
-class TierRow(NamedTuple):
-    """A ``price_tiers`` row."""
+class PriceTermRow(NamedTuple):
+    """A ``price_terms`` row: a variant's order terms in one region."""
 
     variant_sku: str
     region: str
-    kind: str
-    min_quantity: int
-    price: Decimal | None
-    currency: str | None
-    on_request: bool
+    min_order_quantity: int | None
+    quantity_increment: int | None
+    vat_percentage: Decimal | None
+    vat_setting_id: str | None
     product_sku: str
 
 
 class ImageRefRow(NamedTuple):
-    """A feed image reference: the key of an ``original`` ``product_images`` row."""
+    """A feed image reference: what an ``original`` ``product_images`` row says of it."""
 
     product_sku: str
     variant_sku: str | None
     role: str
     position: int
     source_url: str
+    position_code: str | None
+    """The print position an ``imprint`` picture shows."""
+    file_name: str | None
 
 
 PRODUCT_CONTENT_COLUMNS = ProductRow._fields
@@ -102,83 +127,23 @@ PRODUCT_COLUMNS = (
 """A whole ``products`` row as the write upserts it."""
 VARIANT_COLUMNS = VariantRow._fields
 TIER_COLUMNS = TierRow._fields
-INT32 = 2**31
+TERM_COLUMNS = PriceTermRow._fields
 
 Row = tuple[Any, ...]
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
-_COPY_NULL = "\\N"
-_COPY_BOOLEANS = {True: "t", False: "f", None: _COPY_NULL}
-
-
-def _copy_unescape(field: str) -> str | None:
-    if field == _COPY_NULL:
-        return None
-    if "\\" not in field:
-        return field
-    out: list[str] = []
-    chars = iter(field)
-    for char in chars:
-        out.append(_COPY_UNESCAPES[next(chars)] if char == "\\" else char)
-    return "".join(out)
-
-
-class _CopyTexts(dict[str | None, str]):
-    """Strings as COPY text fields, each escaped at its first lookup."""
-
-    def __missing__(self, value: str | None) -> str:
-        text = _COPY_NULL if value is None else value.translate(_COPY_ESCAPES)
-        self[value] = text
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class TierBlock:
-    """A family's ``price_tiers`` rows (:data:`TIER_COLUMNS`) as PostgreSQL COPY text, a line
-    per row, UTF-8.
-
-    Formatted where the file is parsed, and handed to COPY as it is: a supplier's hundreds of
-    thousands of tiers never become Python objects in the syncing process, where decoding
-    them and formatting them again for COPY made the catalog write a third slower.
-    """
-
-    text: bytes
-    count: int
-
-    @classmethod
-    def of(cls, rows: Sequence[TierRow]) -> TierBlock:
-        """The block of ``rows`` as :func:`family_rows` builds them."""
-        null = _COPY_NULL
-        escaped = _CopyTexts()  # a family repeats its SKUs and regions: each escaped once
-        lines = [
-            f"{escaped[v]}\t{escaped[r]}\t{escaped[k]}\t{null if q is None else q}\t"
-            f"{null if p is None else p!s}\t{escaped[c]}\t{_COPY_BOOLEANS[o]}\t{escaped[s]}\n"
-            for v, r, k, q, p, c, o, s in rows
-        ]
-        return cls("".join(lines).encode(), len(lines))
-
-    def rows(self) -> list[TierRow]:
-        """The rows, typed as :func:`family_rows` builds them (SQLite writes them so)."""
-        out: list[TierRow] = []
-        for line in self.text.decode().split("\n")[:-1]:  # not splitlines: \x1c is data
-            v, r, k, q, p, c, o, s = map(_copy_unescape, line.split("\t"))
-            quantity = None if q is None else int(q)
-            price = None if p is None else Decimal(p)
-            on_request = None if o is None else o == "t"
-            out.append(TierRow(v, r, k, quantity, price, c, on_request, s))  # type: ignore[arg-type]
-        return out
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyRows:
-    """One family as the rows of ``products``, ``product_variants``, ``price_tiers`` and its
-    image references."""
+    """One family as the rows of every catalog table it writes."""
 
     sku: str
     product: ProductRow
     variants: list[VariantRow]
     tiers: TierBlock
+    terms: list[PriceTermRow]
+    decoration: DecorationRows
+    """Positions, options, charges; their prices are in ``imprint_prices``."""
+    imprint_prices: ImprintPriceBlock
     images: list[ImageRefRow]
     """The ``original`` image rows."""
     refusal: str | None
@@ -190,6 +155,18 @@ class FamilyRows:
     def variant_skus(self) -> list[str]:
         return [row.sku for row in self.variants]
 
+    @property
+    def decoration_count(self) -> int:
+        """Rows of ``price_terms`` and of the four decoration tables."""
+        d = self.decoration
+        return (
+            len(self.terms)
+            + len(d.positions)
+            + len(d.options)
+            + len(d.charges)
+            + self.imprint_prices.count
+        )
+
     def product_row(self, now: datetime) -> Row:
         """The whole ``products`` row (:data:`PRODUCT_COLUMNS`) of a family written at ``now``."""
         return (*self.product, True, now, now, None)
@@ -198,7 +175,41 @@ class FamilyRows:
 def family_rows(item: FamilyWrite) -> FamilyRows:
     """The catalog rows of a parsed family, checked."""
     family = item.family
-    product = ProductRow(
+    product = _product_row(item)
+    variants = [_variant_row(family.sku, v) for v in family.variants]
+    tiers = [
+        TierRow(
+            v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request, family.sku
+        )
+        for v in family.variants
+        for p in v.price_tiers
+    ]
+    terms = [
+        PriceTermRow(
+            v.sku, term.region, term.min_order_quantity, term.quantity_increment,
+            term.vat_percentage, term.vat_setting_id, family.sku,
+        )
+        for v in family.variants
+        for term in v.price_terms
+    ]  # fmt: skip
+    decoration = decoration_rows(family)
+    refusal = refusals.family_problem(product, variants, tiers, terms, decoration)
+    return FamilyRows(
+        family.sku,
+        product,
+        variants,
+        TierBlock.of(tiers),
+        terms,
+        decoration,
+        ImprintPriceBlock.of(decoration.prices),
+        image_refs(family),
+        refusal,
+    )
+
+
+def _product_row(item: FamilyWrite) -> ProductRow:
+    family = item.family
+    return ProductRow(
         sku=family.sku,
         supplier_code=family.supplier_code,
         supplier_sku=family.supplier_sku,
@@ -217,40 +228,38 @@ def family_rows(item: FamilyWrite) -> FamilyRows:
         price_min=family.price_min,
         price_max=family.price_max,
         currency=family.currency,
+        attributes=family.attributes,
     )
-    variants = [
-        VariantRow(
-            v.sku,
-            family.sku,
-            v.supplier_sku,
-            v.ean,
-            v.color,
-            v.color_label,
-            v.hex_color,
-            v.size,
-            v.weight_g,
-            v.length_mm,
-            v.width_mm,
-            v.height_mm,
-            v.diameter_mm,
-            v.is_active,
-        )
-        for v in family.variants
-    ]
-    tiers = [
-        TierRow(
-            v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request, family.sku
-        )
-        for v in family.variants
-        for p in v.price_tiers
-    ]
-    images = [
-        ImageRefRow(family.sku, v.sku, image.role, image.position, image.url)
+
+
+def _variant_row(product_sku: str, v: Variant) -> VariantRow:
+    return VariantRow(
+        v.sku, product_sku, v.supplier_sku, v.ean, v.color, v.color_label, v.hex_color, v.size,
+        v.weight_g, v.length_mm, v.width_mm, v.height_mm, v.diameter_mm, v.is_active,
+        v.country_of_origin, v.customs_tariff_number, v.carton_length_cm, v.carton_width_cm,
+        v.carton_height_cm, v.carton_weight_net_kg, v.carton_weight_gross_kg, v.carton_quantity,
+        v.attributes,
+    )  # fmt: skip
+
+
+def image_refs(family: Family) -> list[ImageRefRow]:
+    """Every image reference of the family: each variant's main and gallery images, then the
+    pictures of its print positions."""
+    refs = [
+        ImageRefRow(family.sku, v.sku, image.role, image.position, image.url, None, image.file_name)
         for v in family.variants
         for image in v.images
     ]
-    refusal = _refusal(product, variants, tiers)
-    return FamilyRows(family.sku, product, variants, TierBlock.of(tiers), images, refusal)
+    refs += [
+        ImageRefRow(
+            family.sku, v.sku, image.role, image.position, image.url, position.code,
+            image.file_name,
+        )
+        for v in family.variants
+        for position in v.positions
+        for image in position.images
+    ]  # fmt: skip
+    return refs
 
 
 def encode_family(write: FamilyWrite) -> EncodedFamily:
@@ -261,7 +270,10 @@ def encode_family(write: FamilyWrite) -> EncodedFamily:
     )
 
 
-_PRODUCT_PRICES = tuple(PRODUCT_CONTENT_COLUMNS.index(c) for c in ("price_min", "price_max"))
+_PRODUCT_DECIMALS = tuple(PRODUCT_CONTENT_COLUMNS.index(c) for c in ("price_min", "price_max"))
+_TERM_DECIMALS = (TERM_COLUMNS.index("vat_percentage"),)
+_CHARGE_DECIMALS = (ChargeRow._fields.index("calculation_amount"),)
+_HEAD_FIELDS = 10
 
 
 def _decimal_text(value: Any) -> str:
@@ -271,63 +283,62 @@ def _decimal_text(value: Any) -> str:
 
 
 def encode_rows(rows: FamilyRows) -> bytes:
-    """``rows`` for the staging table: compact JSON of all but the tiers, a newline (which
-    compact JSON never holds), the tiers' COPY text. :func:`decode_rows` reads them back."""
+    """``rows`` for the staging table: compact JSON of all but the prices, a newline (which
+    compact JSON never holds), then the COPY text of the tiers and of the print prices.
+    :func:`decode_rows` reads them back."""
+    d = rows.decoration
     head = [
         tuple(rows.product),
         [tuple(v) for v in rows.variants],
         [tuple(i) for i in rows.images],
         rows.refusal,
-        rows.tiers.count,
+        [tuple(term) for term in rows.terms],
+        [tuple(p) for p in d.positions],
+        [tuple(o) for o in d.options],
+        [tuple(c) for c in d.charges],
+        [rows.tiers.count, len(rows.tiers.text)],
+        rows.imprint_prices.count,
     ]
-    return orjson.dumps(head, default=_decimal_text) + b"\n" + rows.tiers.text
+    body = rows.tiers.text + rows.imprint_prices.text
+    return orjson.dumps(head, default=_decimal_text) + b"\n" + body
 
 
 def decode_rows(data: bytes) -> FamilyRows:
-    head, newline, tiers = data.partition(b"\n")
+    head, newline, body = data.partition(b"\n")
     value = orjson.loads(head) if newline else None
-    if not isinstance(value, list) or len(value) != 5:
+    if not isinstance(value, list) or len(value) != _HEAD_FIELDS:
         raise ValueError(
             "a staged family is not in the format of this promosync (staged before an upgrade?):"
             " sync the supplier again"
         )
-    product, variants, images, refusal, tier_count = value
-    if tiers.count(b"\n") != tier_count:
+    product, variants, images, refusal, terms, positions, options, charges, tiers, prices = value
+    tier_count, tier_bytes = tiers
+    tier_text, price_text = body[:tier_bytes], body[tier_bytes:]
+    if tier_text.count(b"\n") != tier_count or price_text.count(b"\n") != prices:
         raise ValueError(f"the staged family {product[0]!r} is cut short: sync the supplier again")
-    for i in _PRODUCT_PRICES:
-        if product[i] is not None:
-            product[i] = Decimal(product[i])
+    decoration = DecorationRows(
+        [PositionRow._make(p) for p in positions],
+        [OptionRow._make(o) for o in options],
+        [ChargeRow._make(_decimals(c, _CHARGE_DECIMALS)) for c in charges],
+    )
     return FamilyRows(
         product[0],
-        ProductRow._make(product),
+        ProductRow._make(_decimals(product, _PRODUCT_DECIMALS)),
         [VariantRow._make(v) for v in variants],
-        TierBlock(tiers, tier_count),
+        TierBlock(tier_text, tier_count),
+        [PriceTermRow._make(_decimals(term, _TERM_DECIMALS)) for term in terms],
+        decoration,
+        ImprintPriceBlock(price_text, prices),
         [ImageRefRow._make(i) for i in images],
         refusal,
     )
 
 
-def _limits(table: sa.Table, columns: Sequence[str]) -> list[tuple[int, str, int]]:
-    """(position, column, max length) of the length-limited columns among ``columns``."""
-    out = []
-    for position, name in enumerate(columns):
-        length = getattr(table.c[name].type, "length", None)
-        if length:
-            out.append((position, name, length))
-    return out
-
-
-_PRODUCT_LIMITS = _limits(t.products, PRODUCT_CONTENT_COLUMNS)
-_VARIANT_LIMITS = _limits(t.product_variants, VARIANT_COLUMNS)
-_TIER_LIMITS = _limits(t.price_tiers, TIER_COLUMNS)
-
-
-def _too_long(table: str, row: Sequence[Any], limits: list[tuple[int, str, int]]) -> str | None:
-    for position, name, limit in limits:
-        value = row[position]
-        if value is not None and len(value) > limit:
-            return f"{table}.{name} of {row[0]!r:.80} is {len(value)} characters long (max {limit})"
-    return None
+def _decimals(row: list[Any], positions: Sequence[int]) -> list[Any]:
+    for i in positions:
+        if row[i] is not None:
+            row[i] = Decimal(row[i])
+    return row
 
 
 def problem(rows: FamilyRows, supplier_code: str) -> str | None:
@@ -337,56 +348,3 @@ def problem(rows: FamilyRows, supplier_code: str) -> str | None:
     if declared != supplier_code:
         return f"family {rows.sku} belongs to supplier {declared}, not {supplier_code}"
     return rows.refusal
-
-
-def _refusal(product: ProductRow, variants: list[VariantRow], tiers: list[TierRow]) -> str | None:
-    if not product.sku:
-        return "family without a SKU"
-    reason = _too_long("products", product, _PRODUCT_LIMITS)
-    if reason:
-        return reason
-    seen: set[str] = set()
-    for variant in variants:
-        sku = variant.sku
-        if not sku:
-            return "variant without a SKU"
-        if sku in seen:
-            return f"variant SKU {sku} occurs twice in the family"
-        seen.add(sku)
-        reason = _too_long("product_variants", variant, _VARIANT_LIMITS)
-        if reason:
-            return reason
-    return _tiers_problem(tiers) if tiers else None
-
-
-def _tiers_problem(tiers: list[TierRow]) -> str | None:
-    """Checked per distinct value: a family has thousands of tiers but few regions."""
-    kinds = {tier.kind for tier in tiers}
-    if not kinds <= set(t.PRICE_KINDS):
-        odd = sorted(map(repr, kinds - set(t.PRICE_KINDS)))
-        return f"price tier kind {', '.join(odd)} is neither selling nor buying"
-    for position, name, limit in _TIER_LIMITS:
-        if name in ("variant_sku", "product_sku", "kind"):
-            continue  # checked with the variant and the product
-        values: set[str | None] = {tier[position] for tier in tiers}  # type: ignore[misc]
-        if name == "region" and None in values:
-            return "price tier without a region"
-        if any("\x00" in v for v in values if v is not None):
-            return f"price_tiers.{name} holds a NUL character, which PostgreSQL cannot store"
-        longest = max((v for v in values if v is not None), key=len, default="")
-        if len(longest) > limit:
-            size = len(longest)
-            return f"price_tiers.{name} {longest!r:.80} is {size} characters long (max {limit})"
-    quantities = [tier.min_quantity for tier in tiers]
-    if None in quantities:
-        return "price tier without a minimum quantity"
-    if min(quantities) < -INT32 or max(quantities) >= INT32:
-        return "price tier minimum quantity out of range"
-    prices = [tier.price for tier in tiers if tier.price is not None]
-    if prices and not all(map(Decimal.is_finite, prices)):
-        return "price tier price is not a number"
-    if prices and max(max(prices), -min(prices)) >= t.MONEY_LIMIT:
-        return f"price tier price out of range ({min(prices)} … {max(prices)})"
-    if len({tier[:4] for tier in tiers}) != len(tiers):
-        return "a price tier (variant, region, kind, quantity) occurs twice"
-    return None

@@ -124,6 +124,8 @@ products = sa.Table(
     sa.Column("first_seen_at", Stamp, nullable=False),
     sa.Column("last_synced_at", Stamp, nullable=False),
     sa.Column("removed_at", Stamp),
+    # every value of the product file no typed column holds, as the feed gives it (revision 0007)
+    sa.Column("attributes", Json, nullable=False, server_default=sa.text("'{}'")),
     # Leading supplier_code also serves the per-supplier hash lookup (known_hashes); a
     # second index on supplier_code alone would only slow the writes down.
     sa.Index(None, "supplier_code", "is_active"),
@@ -151,6 +153,7 @@ _describe(
         "price_max": "highest selling price over all variants, tiers and regions",
         "currency": "currency of the selling prices (the most frequent one)",
         "is_active": "false once the index no longer lists the family (rows are never deleted)",
+        "attributes": "every value of the product file that no typed column holds, as given",
         "first_seen_at": "when the family was first written",
         "last_synced_at": "when the family's content was last written",
         "removed_at": "when the family left the index",
@@ -180,6 +183,16 @@ product_variants = sa.Table(
     sa.Column("height_mm", sa.Float),
     sa.Column("diameter_mm", sa.Float),
     sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # logistics and compliance (revision 0007)
+    sa.Column("country_of_origin", sa.Text),
+    sa.Column("customs_tariff_number", sa.Text),
+    sa.Column("carton_length_cm", sa.Float),
+    sa.Column("carton_width_cm", sa.Float),
+    sa.Column("carton_height_cm", sa.Float),
+    sa.Column("carton_weight_net_kg", sa.Float),
+    sa.Column("carton_weight_gross_kg", sa.Float),
+    sa.Column("carton_quantity", sa.Integer),
+    sa.Column("attributes", Json, nullable=False, server_default=sa.text("'{}'")),
 )
 
 _describe(
@@ -199,6 +212,15 @@ _describe(
         "height_mm": "height in millimetres, as given",
         "diameter_mm": "diameter in millimetres, as given",
         "is_active": "orderable: the file marks it active",
+        "country_of_origin": "CountryOfOrigin as given (ISO 3166 alpha-2 or alpha-3)",
+        "customs_tariff_number": "CustomsTariffNumber (HS code), as text",
+        "carton_length_cm": "shipping carton length in cm (OuterCartonLengthCM; 0 = unknown)",
+        "carton_width_cm": "shipping carton width in cm",
+        "carton_height_cm": "shipping carton height in cm",
+        "carton_weight_net_kg": "shipping carton net weight in kg",
+        "carton_weight_gross_kg": "shipping carton gross weight in kg",
+        "carton_quantity": "pieces per shipping carton",
+        "attributes": "every value of the variant that no typed column holds, as given",
     },
 )
 
@@ -212,6 +234,97 @@ price_tiers = sa.Table(
     sa.Column("region", sa.String(CODE), primary_key=True),
     sa.Column("kind", sa.String(16), primary_key=True),
     sa.Column("min_quantity", sa.Integer, primary_key=True),
+    sa.Column("price", Money),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("on_request", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+    sa.CheckConstraint("kind IN ('selling', 'buying')", name="kind"),
+)
+
+price_terms = sa.Table(
+    "price_terms",
+    metadata,
+    # The order terms of each variant's price block per region (revision 0007); a variant with
+    # no block of its own has the family's, as its tiers do.
+    sa.Column("variant_sku", sa.String(SKU), primary_key=True),
+    sa.Column("region", sa.String(CODE), primary_key=True),
+    sa.Column("min_order_quantity", sa.Integer),
+    sa.Column("quantity_increment", sa.Integer),
+    sa.Column("vat_percentage", sa.Numeric(7, 4)),
+    sa.Column("vat_setting_id", sa.Text),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+)
+
+# -- decoration: print positions, their options (techniques), charges and prices (rev. 0007) -----
+# Ids are derived from the family's SKU and the feed's codes (``catalog.rows.row_id``): a
+# family rewritten with the same decoration keeps its ids, and its rows are written without a
+# round trip for generated keys.
+imprint_positions = sa.Table(
+    "imprint_positions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+    # NULL: every variant of the family offers this position with the same options and prices
+    sa.Column("variant_sku", sa.String(SKU)),
+    sa.Column("position_code", sa.Text),
+    sa.Column("supplier_position_code", sa.Text),
+    sa.Column("name", Json, nullable=False),
+    sa.Column("description", Json, nullable=False),
+    sa.Column("max_print_area", sa.Text),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    sa.Column("attributes", Json, nullable=False),
+)
+
+imprint_options = sa.Table(
+    "imprint_options",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("position_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("option_sku", sa.Text),
+    sa.Column("supplier_sku", sa.Text),
+    sa.Column("supplier_print_code", sa.Text),
+    sa.Column("name", Json, nullable=False),
+    sa.Column("description", Json, nullable=False),
+    sa.Column("colors", sa.Text),
+    sa.Column("width_mm", sa.Float),
+    sa.Column("height_mm", sa.Float),
+    sa.Column("depth_mm", sa.Float),
+    sa.Column("diameter_mm", sa.Float),
+    # {region: {min_order_quantity, quantity_increment, vat_percentage, vat_setting_id}}
+    sa.Column("order_terms", Json, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    sa.Column("attributes", Json, nullable=False),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+)
+
+imprint_charges = sa.Table(
+    "imprint_charges",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("option_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("charge_sku", sa.Text),
+    sa.Column("supplier_sku", sa.Text),
+    sa.Column("name", Json, nullable=False),
+    sa.Column("description", Json, nullable=False),
+    sa.Column("calculation_type", sa.Text),
+    sa.Column("calculation_amount", Money),
+    sa.Column("requirement", Json),
+    sa.Column("order_terms", Json, nullable=False),
+    sa.Column("sort_order", sa.Integer, nullable=False),
+    sa.Column("attributes", Json, nullable=False),
+    sa.Column("product_sku", sa.String(SKU), nullable=False, index=True),
+)
+
+imprint_prices = sa.Table(
+    "imprint_prices",
+    metadata,
+    # the charge's id for a charge's tiers, else the option's: the key without a NULL in it
+    sa.Column("owner_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("region", sa.String(CODE), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("min_quantity", sa.Integer, primary_key=True),
+    sa.Column("option_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("charge_id", sa.BigInteger),
     sa.Column("price", Money),
     sa.Column("currency", sa.String(8)),
     sa.Column("on_request", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -240,7 +353,11 @@ product_images = sa.Table(
     sa.Column("updated_at", Stamp, nullable=False, server_default=_server_now()),
     # a rendition's ``original`` row; NULL on ``original`` rows
     sa.Column("parent_id", BigId, index=True),
-    sa.CheckConstraint("role IN ('main', 'gallery')", name="role"),
+    # the print position an ``imprint`` picture shows, and the file name the feed gives
+    # (revision 0007)
+    sa.Column("position_code", sa.Text),
+    sa.Column("file_name", sa.Text),
+    sa.CheckConstraint("role IN ('main', 'gallery', 'imprint')", name="role"),
     # few rows once images are stored: finds the unsettled ones without reading every image
     sa.Index(
         "ix_product_images_unsettled",
@@ -259,6 +376,8 @@ class ImageRole(StrEnum):
     """``Image`` of a variant's ``ProductDetails``."""
     GALLERY = "gallery"
     """``MediaGalleryImages``, in feed order."""
+    IMPRINT = "imprint"
+    """The picture of a print area (``ImprintLocationTexts.{lang}.Images``), per variant."""
 
 
 class ImageStatus(StrEnum):
@@ -423,6 +542,11 @@ CONTRACT_TABLES = (
     "products",
     "product_variants",
     "price_tiers",
+    "price_terms",
+    "imprint_positions",
+    "imprint_options",
+    "imprint_charges",
+    "imprint_prices",
     "product_images",
     "sync_runs",
     "sync_errors",

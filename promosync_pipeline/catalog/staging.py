@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import chunks, upsert
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.records import EncodedFamily, StagedFamily
 from promosync_pipeline.catalog.rows import FamilyRows, decode_rows
+from promosync_pipeline.catalog.sql import chunks, upsert
 
 
 class Staging:

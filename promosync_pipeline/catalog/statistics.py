@@ -16,7 +16,18 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.engine import is_postgres
 
-ANALYZED_TABLES = (t.products, t.product_variants, t.price_tiers, t.product_images, t.sync_errors)
+ANALYZED_TABLES = (
+    t.products,
+    t.product_variants,
+    t.price_tiers,
+    t.price_terms,
+    t.imprint_positions,
+    t.imprint_options,
+    t.imprint_charges,
+    t.imprint_prices,
+    t.product_images,
+    t.sync_errors,
+)
 """The tables a sync writes in bulk and its checks read."""
 ANALYZE_BASE_ROWS = 50
 ANALYZE_SHARE = 0.1

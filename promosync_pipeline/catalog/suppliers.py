@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from promosync_pipeline import clock
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.catalog.bulk import upsert
 from promosync_pipeline.catalog.engine import writer
 from promosync_pipeline.catalog.schema import RunStatus
+from promosync_pipeline.catalog.sql import upsert
 
 
 class Suppliers:

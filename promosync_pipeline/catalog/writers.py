@@ -1,14 +1,14 @@
-"""Set-based writes of family rows, one implementation per kind of database.
+"""Set-based writes of a batch of families' rows, one implementation per kind of database.
 
 PostgreSQL through psycopg 3 (:class:`CopyWriter`): rows are COPYed (text format; binary
 measured no faster) into temporary staging tables and merged with one ``INSERT … SELECT … ON
-CONFLICT DO UPDATE`` per table, rows that did not change left untouched. Price tiers arrive as
-COPY text already (``rows.TierBlock``); those of a batch of new families are COPYed straight
-into their table. COPY moves ≈ 700k rows/s where a statement per row manages ≈ 3k on the
-reference machine.
+CONFLICT DO UPDATE`` per table, rows that did not change left untouched, rows the families no
+longer have deleted. Price rows arrive as COPY text already (``copy_text``); those of a batch of
+new families are COPYed straight into their table. COPY moves ≈ 700k rows/s where a statement
+per row manages ≈ 3k on the reference machine.
 
-SQLite, or PostgreSQL through another driver (:class:`StatementWriter`): ``executemany`` of
-``INSERT … ON CONFLICT``, which the drivers batch.
+SQLite, or PostgreSQL through another driver (:class:`StatementWriter`): the families' rows are
+deleted and inserted again with ``executemany``, which the drivers batch.
 
 Every method runs inside the caller's transaction and takes the rows of a whole batch.
 """
@@ -17,77 +17,55 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.copy_text import ImprintPriceRow, PriceBlock, TierRow
+from promosync_pipeline.catalog.decoration import ChargeRow, OptionRow, PositionRow
 from promosync_pipeline.catalog.rows import (
     PRODUCT_COLUMNS,
-    TIER_COLUMNS,
     VARIANT_COLUMNS,
+    ImageRefRow,
+    PriceTermRow,
     Row,
-    TierBlock,
 )
+from promosync_pipeline.catalog.sql import chunks, upsert
 
-TIER_KEY = ("variant_sku", "region", "kind", "min_quantity")
-IMAGE_REF_COLUMNS = (
-    "product_sku",
-    "variant_sku",
-    "role",
-    "position",
-    "source_url",
-    "rendition",
-    "status",
-    "created_at",
-    "updated_at",
-)
-"""The columns a new ``original`` image reference is inserted with."""
 KEEP_ON_UPDATE = frozenset({"first_seen_at"})
 """Product columns an upsert leaves as they are."""
-IN_LIST_SIZE = 1000
-"""Values per IN (…) list: far below every driver's parameter limit."""
+IMAGE_REF_COLUMNS = (*ImageRefRow._fields, "rendition", "status", "created_at", "updated_at")
+"""The columns a new ``original`` image reference is inserted with."""
 
 
-def chunks(values: Sequence[Any], size: int = IN_LIST_SIZE) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+@dataclass(frozen=True)
+class FamilyTable:
+    """A table whose rows belong to families and are replaced family by family."""
+
+    table: sa.Table
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    by_variant: bool = False
+    """Its rows are also found by variant SKU: a variant taken over from another (inactive)
+    family brings them along."""
+
+    @property
+    def json(self) -> tuple[int, ...]:
+        """Positions of the JSON columns among :attr:`columns`."""
+        return tuple(
+            i for i, name in enumerate(self.columns) if isinstance(self.table.c[name].type, sa.JSON)
+        )
 
 
-def among(conn: sa.Connection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
-    """``column IN values``; on PostgreSQL ``column = ANY(:array)``: one parameter, not one per
-    value, which keeps statements with thousands of SKUs cheap to bind and plan."""
-    if conn.dialect.name == "postgresql":
-        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
-        return column == sa.any_(array)
-    return column.in_(list(values))
-
-
-def upsert(
-    conn: sa.Connection,
-    table: sa.Table,
-    rows: Sequence[dict[str, Any]],
-    keys: Sequence[str],
-    keep: Sequence[str] = (),
-) -> None:
-    """``INSERT … ON CONFLICT (keys) DO UPDATE`` every given column but ``keys`` and ``keep``.
-
-    One executemany, batched by the driver: never a round trip per row.
-    """
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    updates = {
-        name: statement.excluded[name] for name in rows[0] if name not in keys and name not in keep
-    }
-    if updates:
-        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    conn.execute(statement, list(rows))
+TIERS = FamilyTable(t.price_tiers, TierRow._fields, TierRow._fields[:4], by_variant=True)
+TERMS = FamilyTable(t.price_terms, PriceTermRow._fields, ("variant_sku", "region"), by_variant=True)
+POSITIONS = FamilyTable(t.imprint_positions, PositionRow._fields, ("id",))
+OPTIONS = FamilyTable(t.imprint_options, OptionRow._fields, ("id",))
+CHARGES = FamilyTable(t.imprint_charges, ChargeRow._fields, ("id",))
+IMPRINT_PRICES = FamilyTable(t.imprint_prices, ImprintPriceRow._fields, ImprintPriceRow._fields[:4])
 
 
 class FamilyRowWriter(Protocol):
@@ -98,14 +76,15 @@ class FamilyRowWriter(Protocol):
     ) -> None:
         """Upsert ``rows``; variants of ``product_skus`` not among them become inactive."""
 
-    def replace_tiers(
+    def replace(
         self,
         conn: sa.Connection,
-        product_skus: Sequence[str],
-        variant_skus: Sequence[str],
-        tiers: Sequence[TierBlock],
+        table: FamilyTable,
+        scope: tuple[Sequence[str], Sequence[str]],
+        rows: Sequence[Row] | Sequence[PriceBlock],
     ) -> None:
-        """Make the tiers of these products (and of these variants) exactly ``tiers``."""
+        """Make ``table``'s rows of these families exactly ``rows`` (a list of rows, or of
+        COPY text blocks). ``scope``: the families' SKUs, and their variants' SKUs."""
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         """Insert new ``product_images`` rows (:data:`IMAGE_REF_COLUMNS`)."""
@@ -117,8 +96,18 @@ def row_writer(conn: sa.Connection) -> FamilyRowWriter:
     return StatementWriter()
 
 
+def _where(table: FamilyTable, scope: tuple[Sequence[str], Sequence[str]]) -> Any:
+    """The rows of ``scope``'s families (and variants), as an SQLAlchemy condition."""
+    products, variants = scope
+    c = table.table.c
+    found: sa.ColumnElement[bool] = c.product_sku.in_(list(products))
+    if table.by_variant and variants:
+        found = sa.or_(found, c.variant_sku.in_(list(variants)))
+    return found
+
+
 class StatementWriter:
-    """executemany upserts: SQLite, or PostgreSQL without psycopg 3."""
+    """executemany: SQLite, or PostgreSQL without psycopg 3."""
 
     def upsert_products(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         dicts = [dict(zip(PRODUCT_COLUMNS, row, strict=True)) for row in rows]
@@ -137,20 +126,23 @@ class StatementWriter:
         dicts = [dict(zip(VARIANT_COLUMNS, row, strict=True)) for row in rows]
         upsert(conn, v, dicts, ["sku"])
 
-    def replace_tiers(
+    def replace(
         self,
         conn: sa.Connection,
-        product_skus: Sequence[str],
-        variant_skus: Sequence[str],
-        tiers: Sequence[TierBlock],
+        table: FamilyTable,
+        scope: tuple[Sequence[str], Sequence[str]],
+        rows: Sequence[Row] | Sequence[PriceBlock],
     ) -> None:
-        pt = t.price_tiers
-        conn.execute(sa.delete(pt).where(pt.c.product_sku.in_(product_skus)))
-        for part in chunks(variant_skus):
-            conn.execute(sa.delete(pt).where(pt.c.variant_sku.in_(part)))
-        rows = [row for block in tiers for row in block.rows()]
-        if rows:
-            conn.execute(pt.insert(), [dict(zip(TIER_COLUMNS, row, strict=True)) for row in rows])
+        products, variants = scope
+        for part in chunks(list(products)):
+            conn.execute(sa.delete(table.table).where(_where(table, (part, ()))))
+        if table.by_variant:
+            for part in chunks(list(variants)):
+                conn.execute(sa.delete(table.table).where(table.table.c.variant_sku.in_(part)))
+        values = _rows(rows)
+        if values:
+            dicts = [dict(zip(table.columns, row, strict=True)) for row in values]
+            conn.execute(table.table.insert(), dicts)
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         if rows:
@@ -158,8 +150,15 @@ class StatementWriter:
             conn.execute(sa.insert(t.product_images), dicts)
 
 
-def _json_positions(table: sa.Table, columns: Sequence[str]) -> tuple[int, ...]:
-    return tuple(i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON))
+def _rows(rows: Sequence[Row] | Sequence[PriceBlock]) -> list[Row]:
+    """Rows, COPY text blocks read back into rows."""
+    out: list[Row] = []
+    for item in rows:
+        if isinstance(item, PriceBlock):
+            out.extend(item.rows())
+        else:
+            out.append(item)
+    return out
 
 
 def _json_text(rows: Sequence[Row], positions: tuple[int, ...]) -> Iterator[Row]:
@@ -175,20 +174,20 @@ def _json_text(rows: Sequence[Row], positions: tuple[int, ...]) -> Iterator[Row]
 class CopyWriter:
     """COPY into temporary staging tables, then one set-based merge per table."""
 
-    PRODUCT_JSON = _json_positions(t.products, PRODUCT_COLUMNS)
-    VARIANT_JSON = _json_positions(t.product_variants, VARIANT_COLUMNS)
+    PRODUCTS = FamilyTable(t.products, PRODUCT_COLUMNS, ("sku",))
+    VARIANTS = FamilyTable(t.product_variants, VARIANT_COLUMNS, ("sku",))
 
     def upsert_products(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
-        stage = self._stage(conn, t.products, PRODUCT_COLUMNS)
-        _copy(conn, stage, PRODUCT_COLUMNS, _json_text(rows, self.PRODUCT_JSON))
+        stage = self._stage(conn, self.PRODUCTS)
+        _copy(conn, stage, PRODUCT_COLUMNS, _json_text(rows, self.PRODUCTS.json))
         updates = [c for c in PRODUCT_COLUMNS if c != "sku" and c not in KEEP_ON_UPDATE]
         conn.exec_driver_sql(_merge_sql("products", stage, PRODUCT_COLUMNS, updates))
 
     def upsert_variants(
         self, conn: sa.Connection, product_skus: Sequence[str], rows: Sequence[Row]
     ) -> None:
-        stage = self._stage(conn, t.product_variants, VARIANT_COLUMNS)
-        _copy(conn, stage, VARIANT_COLUMNS, _json_text(rows, self.VARIANT_JSON))
+        stage = self._stage(conn, self.VARIANTS)
+        _copy(conn, stage, VARIANT_COLUMNS, _json_text(rows, self.VARIANTS.json))
         conn.execute(
             sa.text(
                 "UPDATE product_variants AS v SET is_active = false "
@@ -203,59 +202,76 @@ class CopyWriter:
             _merge_sql("product_variants", stage, VARIANT_COLUMNS, updates, only_changed=True)
         )
 
-    def replace_tiers(
+    def replace(
         self,
         conn: sa.Connection,
-        product_skus: Sequence[str],
-        variant_skus: Sequence[str],
-        tiers: Sequence[TierBlock],
+        table: FamilyTable,
+        scope: tuple[Sequence[str], Sequence[str]],
+        rows: Sequence[Row] | Sequence[PriceBlock],
     ) -> None:
-        params = {"products": list(product_skus), "variants": list(variant_skus)}
-        text = b"".join(block.text for block in tiers)
-        # Two EXISTS, each answered by an index; one count(*) with an OR scanned both (1 s of
-        # a 5,000-family first sync).
-        existing = conn.execute(
-            sa.text(
-                "SELECT EXISTS (SELECT FROM price_tiers WHERE product_sku = ANY(:products)) "
-                "OR EXISTS (SELECT FROM price_tiers WHERE variant_sku = ANY(:variants))"
-            ),
-            params,
-        ).scalar_one()
-        if not existing:
+        name = table.table.name
+        if not self._exists(conn, table, scope):
             # Only new families in this batch: nothing to merge with, COPY straight in.
-            _copy_text(conn, "price_tiers", TIER_COLUMNS, text)
+            self._copy_in(conn, name, table, rows)
             return
-        # Merge, so that the tiers a change left alone are not deleted and written again.
-        stage = self._stage(conn, t.price_tiers, TIER_COLUMNS)
-        _copy_text(conn, stage, TIER_COLUMNS, text)
-        key = " AND ".join(f"s.{c} = p.{c}" for c in TIER_KEY)
+        # Merge, so that the rows a change left alone are not deleted and written again.
+        stage = self._stage(conn, table)
+        self._copy_in(conn, stage, table, rows)
         conn.execute(
             sa.text(
-                "DELETE FROM price_tiers AS p "
-                "WHERE (p.product_sku = ANY(:products) OR p.variant_sku = ANY(:variants)) "
-                f"AND NOT EXISTS (SELECT 1 FROM {stage} AS s WHERE {key})"
+                f"DELETE FROM {name} AS p WHERE {self._scope_sql(table)} "
+                f"AND NOT EXISTS (SELECT 1 FROM {stage} AS s WHERE {_key_sql(table.key)})"
             ),
-            params,
+            {"products": list(scope[0]), "variants": list(scope[1])},
         )
-        updates = [c for c in TIER_COLUMNS if c not in TIER_KEY]
+        updates = [c for c in table.columns if c not in table.key]
         conn.exec_driver_sql(
-            _merge_sql("price_tiers", stage, TIER_COLUMNS, updates, TIER_KEY, only_changed=True)
+            _merge_sql(name, stage, table.columns, updates, table.key, only_changed=True)
         )
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         # A full sync inserts seven references per family: COPY, not executemany.
         _copy(conn, "product_images", IMAGE_REF_COLUMNS, rows)
 
+    def _exists(
+        self, conn: sa.Connection, table: FamilyTable, scope: tuple[Sequence[str], Sequence[str]]
+    ) -> bool:
+        # EXISTS per index: one count(*) with an OR scanned both (1 s of a 5,000-family sync)
+        name = table.table.name
+        sql = f"SELECT EXISTS (SELECT FROM {name} WHERE product_sku = ANY(:products))"
+        if table.by_variant:
+            sql += f" OR EXISTS (SELECT FROM {name} WHERE variant_sku = ANY(:variants))"
+        params = {"products": list(scope[0]), "variants": list(scope[1])}
+        return bool(conn.execute(sa.text(sql), params).scalar_one())
+
     @staticmethod
-    def _stage(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:
+    def _scope_sql(table: FamilyTable) -> str:
+        if table.by_variant:
+            return "(p.product_sku = ANY(:products) OR p.variant_sku = ANY(:variants))"
+        return "p.product_sku = ANY(:products)"
+
+    @staticmethod
+    def _copy_in(conn: sa.Connection, target: str, table: FamilyTable, rows: Sequence[Any]) -> None:
+        if rows and isinstance(rows[0], PriceBlock):
+            _copy_text(conn, target, table.columns, b"".join(block.text for block in rows))
+        elif rows:
+            _copy(conn, target, table.columns, _json_text(rows, table.json))
+
+    @staticmethod
+    def _stage(conn: sa.Connection, table: FamilyTable) -> str:
         """A session-local staging table shaped like ``table``, emptied at every commit."""
-        name = f"pg_temp.promosync_stage_{table.name}"
-        names = ", ".join(columns)
+        name = f"pg_temp.promosync_stage_{table.table.name}"
+        names = ", ".join(table.columns)
         conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS "
-            f"AS SELECT {names} FROM {table.name} WITH NO DATA"
+            f"AS SELECT {names} FROM {table.table.name} WITH NO DATA"
         )
         return name
+
+
+def _key_sql(key: Sequence[str]) -> str:
+    """Staged row ``s`` and catalog row ``p`` share their key (never NULL: primary keys)."""
+    return " AND ".join(f"s.{c} = p.{c}" for c in key)
 
 
 def _merge_sql(
