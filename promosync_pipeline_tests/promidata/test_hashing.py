@@ -21,11 +21,15 @@ def test_key_order_and_whitespace_do_not_change_the_hash():
     assert content_hash(parse_product(pretty, "f.json")) == h(doc)
 
 
-def test_fields_that_are_not_stored_do_not_change_the_hash():
+def test_values_that_carry_nothing_do_not_change_the_hash():
+    """null, an empty object or array, an absent key: all alike (every other value is stored,
+    decoration, logistics and warnings included)."""
     doc = base()
-    doc["Warnings"] = {"W1": "something"}
-    doc["ChildProducts"][0]["ImprintPositions"] = [{"PositionCode": "front"}]
-    doc["ChildProducts"][0]["NonLanguageDependedProductDetails"]["CountryOfOrigin"] = "CHN"
+    doc["Warnings"] = {"W1": None}
+    doc["ProductCosts"] = []
+    doc["ChildProducts"][0]["ImprintPositions"] = [None]
+    doc["ChildProducts"][0]["NonLanguageDependedProductDetails"]["CountryOfOrigin"] = None
+    del doc["Errors"]
     assert h(doc) == h(base())
 
 
