@@ -39,6 +39,27 @@ class _Decoration:
     def __init__(self, languages: tuple[str, ...]) -> None:
         self.languages = languages
         self._built: dict[int, Any] = {}
+        self._merged: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def merged(self, typed: dict[str, Any], extra: dict[str, Any] | None, lang: str) -> Any:
+        """A child's language block with its attributes laid over it. Its web-shop facts,
+        typed the same in every child (the family's material), are merged once per language
+        and attributes object."""
+        if not extra:
+            return typed
+        out = {**typed, **extra}
+        for key in typed.keys() & extra.keys():
+            here, value = typed[key], extra[key]
+            if type(here) is not dict or type(value) is not dict:
+                continue
+            if key != "WebShopInformation":
+                out[key] = shapes.merged(here, value)
+                continue
+            memo = (lang, id(value))
+            if memo not in self._merged:  # the entry holds the object, so that its id stays
+                self._merged[memo] = (value, shapes.merged(here, value))
+            out[key] = self._merged[memo][1]
+        return out
 
     def positions(self, positions: tuple[ImprintPosition, ...]) -> list[Any] | None:
         return [self._position(p) for p in positions] or None
@@ -158,11 +179,13 @@ def _child(
 ) -> dict[str, Any]:
     fam = draft.family
     images = _images(() if variant.sku in draft.inherits_images else variant.images)
+    extra = variant.attributes
+    extra_details = extra.get("ProductDetails") or {}
     details = {}
     for lang in fam.languages:
         block = _details(draft, lang, images, long_text, draft.lean)
         block["IsActive"] = variant.is_active
-        details[lang] = block
+        details[lang] = decoration.merged(block, extra_details.get(lang), lang)
     own_prices = variant.sku not in draft.inherits_tiers
     typed = {
         "ProductDetails": details,
@@ -180,4 +203,4 @@ def _child(
         "Errors": {},
         "Warnings": {},
     }
-    return shapes.merged(typed, variant.attributes)
+    return shapes.merged(typed, {k: v for k, v in extra.items() if k != "ProductDetails"})

@@ -26,17 +26,6 @@ def number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def compact(value: Any) -> Any:
-    """``value`` without nulls and empty objects or arrays: what a parsed file keeps of it."""
-    if isinstance(value, dict):
-        out = {k: v for k, v in ((k, compact(v)) for k, v in value.items()) if v is not None}
-        return out or None
-    if isinstance(value, list):
-        items = [compact(v) for v in value]
-        return items if any(v is not None for v in items) else None
-    return value
-
-
 def merged(typed: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """``typed`` with ``extra`` laid over it; objects present in both are merged (new
     objects: neither argument is changed)."""
@@ -70,7 +59,7 @@ def price_block(
         return None
     out: dict[str, Any] = {}
     for term in terms:
-        out[term.region] = {
+        block: dict[str, Any] = {
             "RecommendedSellingPrice": [],
             "GeneralBuyingPrice": [],
             "QuantityIncrements": term.quantity_increment,
@@ -78,6 +67,7 @@ def price_block(
             "MinimumOrderQuantity": term.min_order_quantity,
             "VatSettingId": None if term.vat_setting_id is None else int(term.vat_setting_id),
         }
+        out[term.region] = {k: v for k, v in block.items() if v is not None} if kept else block
     for tier in tiers:
         block = out.setdefault(
             tier.region, {"RecommendedSellingPrice": [], "GeneralBuyingPrice": []}
@@ -92,7 +82,13 @@ def price_block(
         if kept and tier.price is None:
             del item["Price"]
         block[name].append(item)
-    return compact(out) if kept else out
+    if kept:
+        for block in out.values():
+            for name in ("RecommendedSellingPrice", "GeneralBuyingPrice"):
+                if not block[name]:
+                    del block[name]
+        out = {region: block for region, block in out.items() if block}
+    return out
 
 
 def _texts(

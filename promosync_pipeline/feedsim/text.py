@@ -194,8 +194,7 @@ BRANDS = ["Acme Promo", "Northwind Goods", "Blue Harbor", "Everyday Basics", Non
 
 
 def sentence(rng: random.Random, lang: str, words: int) -> str:
-    pool = WORDS.get(lang, WORDS["en"])
-    text = " ".join(rng.choice(pool) for _ in range(words))
+    text = " ".join(rng.choices(WORDS.get(lang, WORDS["en"]), k=words))
     return text[:1].upper() + text[1:] + "."
 
 
@@ -295,8 +294,7 @@ CERTIFICATES = ["OEKO-TEX", "GOTS", "FSC", "BSCI", "GRS"]
 
 def join_words(rng: random.Random, lang: str, words: int) -> str:
     """A few words without a capital or a full stop (for names and free values)."""
-    pool = WORDS.get(lang, WORDS["en"])
-    return " ".join(rng.choice(pool) for _ in range(words))
+    return " ".join(rng.choices(WORDS.get(lang, WORDS["en"]), k=words))
 
 
 CONFIGURATION_NAMES = {
