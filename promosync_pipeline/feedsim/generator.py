@@ -18,12 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from promosync_pipeline.feedsim import categories as cats
-from promosync_pipeline.feedsim.serialize import (
-    MAX_BYTES,
-    MIN_BYTES,
-    fill_to_size,
-    product_document,
-)
+from promosync_pipeline.feedsim.serialize import product_document
 from promosync_pipeline.feedsim.truth import FamilyDraft, build_family
 from promosync_pipeline.promidata import Category, Family
 
@@ -173,13 +168,7 @@ class FeedGenerator:
         if cached is not None:
             return cached
         supplier, index = self._locate(sku)
-        draft = self.draft(sku)
-        doc = product_document(draft, supplier.salt.get(index, 0))
-        data = orjson.dumps(doc)
-        target = random.Random(f"{sku}:size").randint(MIN_BYTES + 2048, MAX_BYTES - 16 * 1024)
-        if len(data) < target:
-            fill_to_size(doc, len(data), draft.family.languages, target)
-            data = orjson.dumps(doc)
+        data = orjson.dumps(product_document(self.draft(sku), supplier.salt.get(index, 0)))
         self.cache.put(sku, data)
         self._hashes[sku] = hashlib.sha1(data, usedforsecurity=False).hexdigest().upper()
         return data

@@ -1,192 +1,201 @@
-"""A family's truth written out as a Promidata product file."""
+"""A family's truth written out as a Promidata product file.
+
+Typed fields are written as the feed spells them, then the records' ``attributes`` are laid
+over them (they hold everything else a parsed file keeps, at its JSON path). Print positions
+and options are built once per document and shared by reference by every variant that offers
+them: real files repeat them in each child, and orjson writes them out each time.
+"""
 
 from __future__ import annotations
 
-import functools
 import random
 from typing import Any
 
-import orjson
+from promosync_pipeline.feedsim import shapes
+from promosync_pipeline.feedsim.truth import FACT_KEYS, FamilyDraft
+from promosync_pipeline.promidata import ImageRef, ImprintOption, ImprintPosition, Variant
 
-from promosync_pipeline.feedsim import text
-from promosync_pipeline.feedsim.truth import FamilyDraft
-from promosync_pipeline.promidata import ImageRef, PriceTier, Variant
-
-FACT_KEYS = {
-    "weight_g": "Weight",
-    "length_mm": "DimensionsLength",
-    "width_mm": "DimensionsWidth",
-    "height_mm": "DimensionsHeight",
-    "diameter_mm": "DimensionsDiameter",
-}
 MIN_BYTES = 20 * 1024
 MAX_BYTES = 250 * 1024
+_LANGUAGE_NULLS: dict[str, Any] = {
+    "Name": None,
+    "Description": None,
+    "ShortDescription": None,
+    **shapes.LANGUAGE_NULLS,
+    "InformationFiles": [],
+    "ConfigurationFields": None,
+    "PIMV1Information": None,
+    "ImportantInformation": None,
+}
 
 
-def _price_block(tiers: tuple[PriceTier, ...]) -> dict[str, Any] | None:
-    if not tiers:
-        return None
-    out: dict[str, Any] = {}
-    for tier in tiers:
-        block = out.setdefault(
-            tier.region,
-            {
-                "RecommendedSellingPrice": [],
-                "GeneralBuyingPrice": [],
-                "QuantityIncrements": 1,
-                "VatPercentage": 0,
-                "MinimumOrderQuantity": 1,
-                "VatSettingId": 1,
-            },
-        )
-        name = "RecommendedSellingPrice" if tier.kind == "selling" else "GeneralBuyingPrice"
-        block[name].append(
-            {
-                "Price": 0 if tier.price is None else float(tier.price),
-                "Quantity": tier.min_quantity,
-                "OnRequest": tier.on_request,
-                "Valuta": "EURO",
-            }
-        )
-    return out
+_OPTIONS: dict[int, tuple[ImprintOption, tuple[str, ...], dict[str, Any]]] = {}
+_OPTIONS_LIMIT = 1024
 
 
-def _image(ref: ImageRef) -> dict[str, Any]:
-    return {"Url": ref.url, "Description": "", "FileName": ref.file_name}
+class _Decoration:
+    """The JSON of a document's positions and options, each built once."""
+
+    def __init__(self, languages: tuple[str, ...]) -> None:
+        self.languages = languages
+        self._built: dict[int, Any] = {}
+        self._merged: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def merged(self, typed: dict[str, Any], extra: dict[str, Any] | None, lang: str) -> Any:
+        """A child's language block with its attributes laid over it. Its web-shop facts,
+        typed the same in every child (the family's material), are merged once per language
+        and attributes object."""
+        if not extra:
+            return typed
+        out = {**typed, **extra}
+        for key in typed.keys() & extra.keys():
+            here, value = typed[key], extra[key]
+            if type(here) is not dict or type(value) is not dict:
+                continue
+            if key != "WebShopInformation":
+                out[key] = shapes.merged(here, value)
+                continue
+            memo = (lang, id(value))
+            if memo not in self._merged:  # the entry holds the object, so that its id stays
+                self._merged[memo] = (value, shapes.merged(here, value))
+            out[key] = self._merged[memo][1]
+        return out
+
+    def positions(self, positions: tuple[ImprintPosition, ...]) -> list[Any] | None:
+        return [self._position(p) for p in positions] or None
+
+    def _position(self, position: ImprintPosition) -> dict[str, Any]:
+        built = self._built.get(id(position))
+        if built is None:
+            options = self._built.get(id(position.options))
+            if options is None:
+                options = [self._option(o) for o in position.options]
+                self._built[id(position.options)] = options
+            built = self._built[id(position)] = shapes.position(position, self.languages, options)
+        return built
+
+    def _option(self, option: ImprintOption) -> dict[str, Any]:
+        """An option's JSON, kept across documents: a supplier's options recur in many of its
+        families (the cache holds the option itself, so that its id stays its own)."""
+        known = _OPTIONS.get(id(option))
+        if known is not None and known[0] is option and known[1] == self.languages:
+            return known[2]
+        built = shapes.option(option, self.languages)
+        if len(_OPTIONS) >= _OPTIONS_LIMIT:
+            _OPTIONS.clear()
+        _OPTIONS[id(option)] = (option, self.languages, built)
+        return built
+
+
+def _images(images: tuple[ImageRef, ...]) -> tuple[Any, Any]:
+    main = next((shapes.image(i) for i in images if i.role == "main"), None)
+    gallery = [shapes.image(i) for i in images if i.role == "gallery"] or None
+    return main, gallery
 
 
 def _details(
-    draft: FamilyDraft,
-    lang: str,
-    images: tuple[ImageRef, ...],
-    config: list[dict[str, Any]] | None,
-    active: bool,
-    long_text: bool = True,
+    draft: FamilyDraft, lang: str, images: tuple[Any, Any], long_text: bool, lean: bool
 ) -> dict[str, Any]:
+    """The typed part of a ``ProductDetails`` block (a child's texts only with ``long_text``;
+    no null keys when ``lean``)."""
     fam = draft.family
-    main = [i for i in images if i.role == "main"]
-    return {
-        "Name": fam.name.get(lang) if long_text else None,
-        "Description": fam.description.get(lang) if long_text else None,
-        "ShortDescription": fam.short_description.get(lang) if long_text else None,
-        "MetaName": None,
-        "MetaDescription": None,
-        "MetaKeywords": None,
-        "Image": _image(main[0]) if main else None,
-        "MediaGalleryImages": [_image(i) for i in images if i.role == "gallery"] or None,
-        "InformationFiles": [],
-        "IsActive": active,
-        "ConfigurationFields": config,
-        "UnstructuredInformation": {"SupplierMainCategory": fam.category_path},
-        "WebShopInformation": {
-            "Material": {"InformationLabel": "Material", "InformationValue": fam.material[lang]}
-        },
-        "PIMV1Information": None,
-        "ImportantInformation": None,
-    }
-
-
-@functools.cache
-def _imprint_position(languages: tuple[str, ...], variant: int) -> dict[str, Any]:
-    """Decoration data: ignored by the parser, but most of a real file's weight.
-
-    Built once per language set and reused by reference (orjson writes it out each time).
-    """
-    rng = random.Random(f"imprint:{variant}:{languages}")
-    return {
-        "PositionCode": f"position {variant}",
-        "ImprintLocationTexts": {
-            lang: {"Name": text.sentence(rng, lang, 4), "Description": None} for lang in languages
-        },
-        "ImprintOptions": [
-            {
-                "Sku": f"IMPRINT-{variant}-{o}",
-                "ImprintTexts": {
-                    lang: {"Name": text.sentence(rng, lang, 3), "Description": None}
-                    for lang in languages
-                },
-                "ProductPriceCountryBased": {
-                    "BENELUX": {
-                        "RecommendedSellingPrice": [
-                            {
-                                "Price": round(rng.uniform(0.1, 9), 2),
-                                "Quantity": q,
-                                "OnRequest": False,
-                                "Valuta": "EURO",
-                            }
-                            for q in (1, 50, 100, 250, 500)
-                        ],
-                        "GeneralBuyingPrice": [],
-                    }
-                },
-                "ImprintCosts": [{"Sku": f"SETUP-{variant}-{o}", "CalculationType": "Unique"}],
-            }
-            for o in range(4)
-        ],
-    }
+    block: dict[str, Any] = {} if lean else dict(_LANGUAGE_NULLS)
+    if long_text:
+        block["Name"] = fam.name.get(lang)
+        block["Description"] = fam.description.get(lang)
+        block["ShortDescription"] = fam.short_description.get(lang)
+    block["Image"] = images[0]
+    block["MediaGalleryImages"] = images[1]
+    block["WebShopInformation"] = {"Material": {"InformationValue": fam.material.get(lang)}}
+    return block
 
 
 def product_document(draft: FamilyDraft, salt: int = 0) -> dict[str, Any]:
+    """The product file of ``draft``; ``salt`` changes the order of its keys (new bytes, the
+    same content). Parts of it are shared with other documents: write it, do not change it."""
     fam = draft.family
+    decoration = _Decoration(fam.languages)
     long_text = len(fam.variants) <= 6
-    children = [_child(draft, variant, long_text) for variant in fam.variants]
-    parent_facts = {FACT_KEYS[k]: v for k, v in draft.parent_facts.items()}
-    doc: dict[str, Any] = {
-        "ChildProducts": children,
-        "ChildHasErrors": False,
-        "DefaultProducts": {"BENELUX": fam.variants[0].sku},
+    parent_images = _images(draft.parent_images)
+    typed: dict[str, Any] = {
+        "ChildProducts": [_child(draft, v, decoration, long_text) for v in fam.variants],
         "ProductDetails": {
-            lang: _details(draft, lang, draft.parent_images, None, True) for lang in fam.languages
+            lang: _details(draft, lang, parent_images, True, False) for lang in fam.languages
         },
-        "ProductPriceCountryBased": _price_block(draft.parent_tiers),
+        "ProductPriceCountryBased": shapes.price_block(draft.parent_tiers, draft.parent_terms),
         "NonLanguageDependedProductDetails": {
             "SearchColor": "Undefined",
             "HexColor": None,
             "Category": fam.category_path,
             "Brand": fam.brand,
-            **parent_facts,
+            **{FACT_KEYS[k]: v for k, v in draft.parent_facts.items()},
         },
-        "ImprintPositions": [],
+        "ImprintPositions": decoration.positions(draft.parent_positions) or [],
         "Ean": fam.ean,
         "VideoUrl": None,
         "Sku": fam.sku,
         "SupplierSku": fam.supplier_sku,
         "ANumber": fam.supplier_code,
         "Errors": {},
-        "Warnings": {"Revision": salt} if salt else {},
+        "Warnings": {},
     }
-    return doc
+    doc = shapes.merged(typed, fam.attributes)
+    return _reordered(doc, salt) if salt else doc
 
 
-def _child(draft: FamilyDraft, variant: Variant, long_text: bool) -> dict[str, Any]:
+def _reordered(doc: dict[str, Any], salt: int) -> dict[str, Any]:
+    """``doc`` with its keys in another order (one per salt, never the first one)."""
+    keys = list(doc)
+    random.Random(salt).shuffle(keys)
+    if keys == list(doc):
+        keys = keys[1:] + keys[:1]
+    return {key: doc[key] for key in keys}
+
+
+def _facts(draft: FamilyDraft, variant: Variant) -> dict[str, Any]:
     fam = draft.family
+    tariff: Any = variant.customs_tariff_number
+    if tariff is not None and draft.extras.tariff_as_number:
+        tariff = int(tariff)
+    return {
+        "SearchColor": variant.color or "Undefined",
+        "HexColor": variant.hex_color,
+        "Category": fam.category_path,
+        "Brand": fam.brand,
+        "CountryOfOrigin": variant.country_of_origin,
+        "CustomsTariffNumber": tariff,
+        "OuterCartonLengthCM": variant.carton_length_cm,
+        "OuterCartonWidthCM": variant.carton_width_cm,
+        "OuterCartonHeightCM": variant.carton_height_cm,
+        "OuterCartonWeightNetKG": variant.carton_weight_net_kg,
+        "OuterCartonWeightGrossKG": variant.carton_weight_gross_kg,
+        "OuterCartonQuantityPerCarton": variant.carton_quantity,
+        **{FACT_KEYS[k]: v for k, v in draft.own_facts[variant.sku].items()},
+    }
+
+
+def _child(
+    draft: FamilyDraft, variant: Variant, decoration: _Decoration, long_text: bool
+) -> dict[str, Any]:
+    fam = draft.family
+    images = _images(() if variant.sku in draft.inherits_images else variant.images)
+    extra = variant.attributes
+    extra_details = extra.get("ProductDetails") or {}
     details = {}
     for lang in fam.languages:
-        fields: list[dict[str, Any]] = []
-        if lang in variant.color_label:
-            fields.append(
-                {"ConfigurationName": "Color", "ConfigurationValue": variant.color_label[lang]}
-            )
-        if variant.size:
-            fields.append({"ConfigurationName": "Size", "ConfigurationValue": variant.size})
-        own_images = () if variant.sku in draft.inherits_images else variant.images
-        details[lang] = _details(
-            draft, lang, own_images, fields or None, variant.is_active, long_text
-        )
-    facts = {FACT_KEYS[k]: v for k, v in draft.own_facts[variant.sku].items()}
-    own_tiers = () if variant.sku in draft.inherits_tiers else variant.price_tiers
-    return {
+        block = _details(draft, lang, images, long_text, draft.lean)
+        block["IsActive"] = variant.is_active
+        details[lang] = decoration.merged(block, extra_details.get(lang), lang)
+    own_prices = variant.sku not in draft.inherits_tiers
+    typed = {
         "ProductDetails": details,
-        "ProductPriceCountryBased": _price_block(own_tiers),
-        "NonLanguageDependedProductDetails": {
-            "SearchColor": variant.color or "Undefined",
-            "HexColor": variant.hex_color,
-            "Category": fam.category_path,
-            "Brand": fam.brand,
-            "CountryOfOrigin": "CHN",
-            **facts,
-        },
-        "ImprintPositions": None,
+        "ProductPriceCountryBased": (
+            shapes.price_block(variant.price_tiers, variant.price_terms) if own_prices else None
+        ),
+        "NonLanguageDependedProductDetails": _facts(draft, variant),
+        "ImprintPositions": (
+            None if draft.inherits_positions else decoration.positions(variant.positions)
+        ),
         "Ean": variant.ean,
         "Sku": variant.sku,
         "SupplierSku": variant.supplier_sku,
@@ -194,11 +203,4 @@ def _child(draft: FamilyDraft, variant: Variant, long_text: bool) -> dict[str, A
         "Errors": {},
         "Warnings": {},
     }
-
-
-def fill_to_size(doc: dict[str, Any], encoded_size: int, languages: tuple[str, ...], target: int):
-    """Grow the ignored decoration block until the file weighs about ``target`` bytes."""
-    block = _imprint_position(languages, len(doc["Sku"]) % 3)
-    per_position = len(orjson.dumps(block))
-    missing = max(0, target - encoded_size)
-    doc["ImprintPositions"] = [block] * (missing // per_position)
+    return shapes.merged(typed, {k: v for k, v in extra.items() if k != "ProductDetails"})

@@ -105,3 +105,117 @@ def test_byte_cache_stays_bounded_for_a_large_feed():
     data = generator.index_bytes("http://h/P", "http://h/C.csv")
     assert len(parse_index(data).entries) == 2000
     assert generator.cache.size <= 4 * 1024 * 1024
+
+
+def _decorated(generator: FeedGenerator):
+    return [generator.family(sku) for sku in generator.all_skus()]
+
+
+def test_every_generated_file_parses_back_to_its_truth_attributes_included():
+    """A few hundred families of three suppliers, extra languages included."""
+    generator = FeedGenerator(FeedSpec(seed=12, suppliers=3, families=100, exact=True))
+    for sku in generator.all_skus():
+        parsed = parse(generator, sku)
+        truth = generator.family(sku)
+        assert parsed == truth, sku
+        assert content_hash(parsed) == content_hash(truth)
+    languages = {lang for sku in generator.all_skus() for lang in generator.family(sku).languages}
+    assert languages > {"de", "en", "fr", "nl"}
+
+
+def test_decoration_comes_in_the_shapes_real_files_have():
+    generator = FeedGenerator(FeedSpec(seed=2, suppliers=2, families=150))
+    families = _decorated(generator)
+    positions = [p for f in families for v in f.variants for p in v.positions]
+    options = [o for p in positions for o in p.options]
+    charges = [c for o in options for c in o.charges]
+    assert {len(f.variants[0].positions) for f in families} == {1, 2, 3}
+    assert {len(p.options) for p in positions} >= {2, 6} and max(
+        len(p.options) for p in positions
+    ) <= 6
+    distinct = {id(o): o for o in options}.values()
+    per_region = Counter(
+        (id(o), t.region) for o in distinct for t in o.prices if t.kind == "selling"
+    )
+    assert min(per_region.values()) >= 3 and max(per_region.values()) <= 9
+    assert {len({t.region for t in o.prices}) for o in options} == {1, 2}
+    assert {len(o.charges) for o in options} == {0, 1, 2}
+    assert {c.calculation_type for c in charges} == {"Unique", "PerColor", "PerPosition"}
+    assert all(len(c.prices) == 1 for c in charges)
+    assert any(c.supplier_sku is None for c in charges) and any(c.supplier_sku for c in charges)
+    assert {o.colors for o in options} == {"1", "2", "4", "full-color"}
+    assert any(o.width_mm is None for o in options) and any(o.width_mm for o in options)
+    assert any(c.requirement is None for c in charges)
+    assert any(c.requirement for c in charges)
+    assert any(
+        len(p.name) < len(f.languages)
+        for f in families for v in f.variants for p in v.positions
+    )  # fmt: skip
+
+
+def test_variants_share_their_decoration_but_for_their_print_area_picture():
+    generator = FeedGenerator(FeedSpec(seed=2, suppliers=2, families=150))
+    families = [f for f in _decorated(generator) if len({v.color for v in f.variants}) > 1]
+    varied = pictured = 0
+    for fam in families:
+        first, *others = fam.variants
+        offers = [[(p.code, p.options) for p in v.positions] for v in fam.variants]
+        varied += any(offer != offers[0] for offer in offers)
+        pictures = {v.color: v.positions[0].images for v in fam.variants}
+        pictured += len(set(pictures.values())) == len(pictures)
+        for other in others:
+            assert [p.name for p in other.positions] == [p.name for p in first.positions]
+    assert 0.05 < varied / len(families) < 0.3, "about one family in seven"
+    assert pictured > len(families) // 2, "each colour its own print-area picture"
+
+
+def test_order_terms_logistics_and_free_values_vary():
+    generator = FeedGenerator(FeedSpec(seed=2, suppliers=3, families=100))
+    families = _decorated(generator)
+    variants = [v for f in families for v in f.variants]
+    terms = [t for v in variants for t in v.price_terms] + [
+        t for v in variants for p in v.positions for o in p.options for t in o.terms
+    ]
+    assert {t.min_order_quantity for t in terms} >= {1, 50, 100}
+    assert {t.quantity_increment for t in terms} >= {1, 10, 25}
+    assert {t.vat_percentage for t in terms} >= {0, 19, 21}
+    assert {len(v.country_of_origin or "") for v in variants} == {2, 3}
+    assert all(v.customs_tariff_number and v.customs_tariff_number.isdigit() for v in variants)
+    assert any(v.carton_quantity for v in variants) and any(
+        v.carton_quantity is None for v in variants
+    )
+    facts = [v.attributes["NonLanguageDependedProductDetails"] for v in variants]
+    assert all(isinstance(x, str) for f in facts for x in f["ProductFiltersByGroup"].values())
+    details = [block for v in variants for block in v.attributes["ProductDetails"].values()]
+    assert any("Compliance" in d["WebShopInformation"] for d in details)
+    assert all(
+        len(v.attributes["UnstructuredInformation"]["ReleaseDate"].split(".")) == 3
+        for v in variants
+    )
+    assert any("VideoUrl" in v.attributes for v in variants)
+    assert any("ProductCertificates" in v.attributes for v in variants)
+    assert any("VideoUrl" not in v.attributes for v in variants)
+
+
+def test_families_of_many_variants_write_their_positions_once_on_the_parent():
+    generator = FeedGenerator(FeedSpec(seed=2, suppliers=2, families=150))
+    drafts = [generator.draft(sku) for sku in generator.all_skus()]
+    on_parent = [d for d in drafts if d.inherits_positions]
+    assert on_parent and any(len(d.family.variants) >= 24 for d in on_parent)
+    for draft in on_parent[:5]:
+        document = generator.document(draft.family.sku)
+        assert document["ImprintPositions"]
+        assert all(c["ImprintPositions"] is None for c in document["ChildProducts"])
+        assert all(v.positions == draft.parent_positions for v in draft.family.variants)
+
+
+def test_every_bytes_only_change_gives_new_bytes_and_the_same_content():
+    generator = FeedGenerator(FeedSpec(seed=4, suppliers=1, families=5))
+    sku = generator.all_skus()[1]
+    seen = {generator.product_bytes(sku)}
+    truth = generator.family(sku)
+    for _ in range(5):
+        generator.change_bytes_only([sku])
+        seen.add(generator.product_bytes(sku))
+        assert parse(generator, sku) == truth
+    assert len(seen) == 6

@@ -9,7 +9,14 @@ import orjson
 import pytest
 
 from promosync_pipeline.promidata import ProductParseError, parse_index, parse_product
-from promosync_pipeline_tests.promidata.builders import child, family, prices, tier
+from promosync_pipeline_tests.promidata.builders import (
+    child,
+    family,
+    option,
+    position,
+    prices,
+    tier,
+)
 
 H = "9F1C" + "0" * 36
 
@@ -129,16 +136,41 @@ FIELDS = [
     ("ChildProducts", 0, "NonLanguageDependedProductDetails", "SearchColor"),
     ("ChildProducts", 0, "NonLanguageDependedProductDetails", "Weight"),
     ("ChildProducts", 0, "ProductDetails", "en", "ConfigurationFields"),
-]
+    ("ChildProducts", 0, "NonLanguageDependedProductDetails", "CustomsTariffNumber"),
+    ("ChildProducts", 0, "NonLanguageDependedProductDetails", "OuterCartonQuantityPerCarton"),
+    ("ChildProducts", 0, "NonLanguageDependedProductDetails", "OuterCartonWeightNetKG"),
+    ("ChildProducts", 0, "ImprintPositions"),
+    ("ChildProducts", 0, "ImprintPositions", 0),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintLocationTexts", "de", "Images"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "UnstructuredInformation"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "FastEditorNumberOfColors"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "DimensionsWidth"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ImprintTexts"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ImprintCosts"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ImprintCosts", 0,
+     "Requirement"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ImprintCosts", 0,
+     "CalculationAmount"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ProductPriceCountryBased",
+     "BENELUX", "MinimumOrderQuantity"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ProductPriceCountryBased",
+     "BENELUX", "VatSettingId"),
+    ("ChildProducts", 0, "ImprintPositions", 0, "ImprintOptions", 0, "ProductPriceCountryBased",
+     "BENELUX", "RecommendedSellingPrice", 0, "Price"),
+]  # fmt: skip
 WRONG = [None, "", "12,5", "not a number", 0, -1, 1e308, True, [], [1, "x"], {}, {"a": {"b": 1}}]
 
 
 @pytest.mark.parametrize("path", FIELDS, ids=lambda p: ".".join(map(str, p)))
 def test_wrong_types_everywhere_parse_or_fail_naming_the_field(path):
-    """Any value of any JSON type in any field either parses or raises ProductParseError naming
-    the file (never another exception: a family never crashes the step)."""
+    """Any value of any JSON type in any field, decoration included, either parses or raises
+    ProductParseError naming the file (never another exception: a family never crashes the
+    step)."""
     for value in WRONG:
         doc = family("A23-100", [child("A23-100-1")])
+        doc["ChildProducts"][0]["ImprintPositions"] = [position("front", [option("A23-PAD")], "a")]
         _set(doc, path, value)
         try:
             _parse(doc)
