@@ -107,10 +107,15 @@ def offers(family: Family) -> list[tuple[str | None, tuple[ImprintPosition, ...]
     else each variant's own: ``[(variant SKU, its positions), …]`` (variants without any left
     out)."""
     own = [(v.sku, v.positions) for v in family.variants]
-    shapes = {tuple(dataclasses.replace(p, images=()) for p in positions) for _, positions in own}
-    if len(shapes) == 1:
+    first = _shape(own[0][1])
+    if all(_shape(positions) == first for _, positions in own[1:]):
         return [(None, own[0][1])] if own[0][1] else []
     return [(sku, positions) for sku, positions in own if positions]
+
+
+def _shape(positions: tuple[ImprintPosition, ...]) -> tuple[ImprintPosition, ...]:
+    """Positions without their pictures: what variants must share to share their rows."""
+    return tuple(dataclasses.replace(p, images=()) for p in positions)
 
 
 def decoration_rows(family: Family) -> DecorationRows:

@@ -86,6 +86,7 @@ def test_a_family_reads_back_exactly(store: Catalog):
         "first_seen_at": T0,
         "last_synced_at": T0,
         "removed_at": None,
+        "attributes": {},
     }
     stored = variants(store, fam.sku)
     assert stored["S1-7-A"] == {
@@ -103,6 +104,15 @@ def test_a_family_reads_back_exactly(store: Catalog):
         "height_mm": 12.5,
         "diameter_mm": None,
         "is_active": True,
+        "country_of_origin": None,
+        "customs_tariff_number": None,
+        "carton_length_cm": None,
+        "carton_width_cm": None,
+        "carton_height_cm": None,
+        "carton_weight_net_kg": None,
+        "carton_weight_gross_kg": None,
+        "carton_quantity": None,
+        "attributes": {},
     }
     b = stored["S1-7-B"]
     assert (b["color"], b["color_label"], b["hex_color"], b["size"], b["weight_g"], b["ean"]) == (

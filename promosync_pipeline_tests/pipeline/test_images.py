@@ -27,11 +27,12 @@ def feed_spec() -> FeedSpec:
 
 
 def _expected_refs(generator: FeedGenerator) -> set[tuple[str, str, str, int, str]]:
+    """Each variant's main and gallery images and the pictures of its print positions."""
     return {
         (sku, v.sku, image.role, image.position, image.url)
         for sku in generator.all_skus()
         for v in generator.family(sku).variants
-        for image in v.images
+        for image in (*v.images, *(i for p in v.positions for i in p.images))
     }
 
 
