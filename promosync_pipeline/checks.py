@@ -177,6 +177,26 @@ def last_sync_clean(engine: sa.Engine, code: str) -> Outcome:
     )
 
 
+def options_have_prices(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.options_without_prices(engine, code)
+    return _offenders(found, WARN, "print options without a price tier")
+
+
+def charges_have_prices(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.charges_without_prices(engine, code)
+    return _offenders(found, WARN, "print charges without a price")
+
+
+def print_prices_not_negative(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.negative_print_prices(engine, code)
+    return _offenders(found, ERROR, "print prices below zero")
+
+
+def order_terms_valid(engine: sa.Engine, code: str) -> Outcome:
+    found = quality.order_terms_below_one(engine, code)
+    return _offenders(found, WARN, "order terms with a minimum or an increment below 1")
+
+
 def _spec(
     asset: str, name: str, description: str, *, after_images: bool = False
 ) -> dg.AssetCheckSpec:
@@ -250,6 +270,42 @@ ROW_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, RowCheck]] = _by_key
                 after_images=True,
             ),
             last_sync_clean,
+        ),
+        (
+            _spec(
+                names.CATALOG_VARIANTS,
+                names.CHECK_OPTIONS_HAVE_PRICES,
+                "Every print option of an active product has at least one per-piece price tier "
+                "(WARN: without one a quote cannot price the print).",
+            ),
+            options_have_prices,
+        ),
+        (
+            _spec(
+                names.CATALOG_VARIANTS,
+                names.CHECK_CHARGES_HAVE_PRICES,
+                "Every charge of a print option (setup, film …) has a price or an on-request "
+                "tier (WARN).",
+            ),
+            charges_have_prices,
+        ),
+        (
+            _spec(
+                names.CATALOG_VARIANTS,
+                names.CHECK_PRINT_PRICES_NOT_NEGATIVE,
+                "No print price (per piece or of a charge) of an active product is below zero "
+                "(ERROR).",
+            ),
+            print_prices_not_negative,
+        ),
+        (
+            _spec(
+                names.CATALOG_VARIANTS,
+                names.CHECK_ORDER_TERMS_VALID,
+                "Every variant's minimum order quantity and order increment is at least 1 "
+                "(price_terms; WARN: no order could satisfy a 0).",
+            ),
+            order_terms_valid,
         ),
     ]
 )

@@ -304,7 +304,13 @@ def catalog_tables(
         )
     if outcome.counts["families_removed"]:
         context.log.info(f"deactivated {outcome.counts['families_removed']} families")
-    common = _write_metadata(changes, outcome)
+    decoration = catalog.reads.decoration_counts(code)
+    common = {
+        **_write_metadata(changes, outcome),
+        "imprint_positions": decoration.positions,
+        "imprint_options": decoration.options,
+        "imprint_charges": decoration.charges,
+    }
     yield dg.MaterializeResult(
         asset_key=names.CATALOG_PRODUCTS,
         metadata={**common, "dagster/row_count": catalog.reads.active_count(code)},

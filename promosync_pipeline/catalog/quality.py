@@ -310,3 +310,54 @@ def last_sync(bind: Bind, supplier_code: str) -> LastSync:
         return LastSync(None, None, 0, 0, by_stage)
     run_id, status, families_failed, images_failed = rows[0]
     return LastSync(run_id, status, int(families_failed), int(images_failed), by_stage)
+
+
+# -- decoration and order terms -----------------------------------------------------------------
+def _label(owner: Any, code: Any) -> Any:
+    """``owner: code`` of a row, for a check's examples (``||``: SQLite has no concat())."""
+    first = sa.func.coalesce(owner, "?", type_=sa.Text)
+    return first.concat(": ").concat(sa.func.coalesce(code, "?", type_=sa.Text))
+
+
+def options_without_prices(bind: Bind, supplier_code: str) -> Offenders:
+    """Print options of active products with no per-piece price tier at all."""
+    o, pr = t.imprint_options, t.imprint_prices
+    mine = o.c.product_sku.in_(_active_products(supplier_code))
+    priced = sa.select(pr.c.owner_id).where(pr.c.owner_id == o.c.id).exists()
+    keys = sa.select(_label(o.c.product_sku, o.c.option_sku)).where(mine, ~priced)
+    return _offenders(bind, keys, _scalar(bind, sa.select(sa.func.count()).where(mine)))
+
+
+def charges_without_prices(bind: Bind, supplier_code: str) -> Offenders:
+    """Charges of active products with neither a price nor an on-request tier."""
+    c, pr = t.imprint_charges, t.imprint_prices
+    mine = c.c.product_sku.in_(_active_products(supplier_code))
+    priced = (
+        sa.select(pr.c.owner_id)
+        .where(pr.c.owner_id == c.c.id, sa.or_(pr.c.price.is_not(None), pr.c.on_request))
+        .exists()
+    )
+    keys = sa.select(_label(c.c.product_sku, c.c.charge_sku)).where(mine, ~priced)
+    return _offenders(bind, keys, _scalar(bind, sa.select(sa.func.count()).where(mine)))
+
+
+def negative_print_prices(bind: Bind, supplier_code: str) -> Offenders:
+    """Print prices (per piece or of a charge) below zero, of active products."""
+    pr, o = t.imprint_prices, t.imprint_options
+    mine = pr.c.product_sku.in_(_active_products(supplier_code))
+    keys = (
+        sa.select(_label(o.c.product_sku, o.c.option_sku))
+        .select_from(pr.join(o, o.c.id == pr.c.option_id))
+        .where(mine, pr.c.price < 0)
+    )
+    return _offenders(bind, keys, _scalar(bind, sa.select(sa.func.count()).where(mine)))
+
+
+def order_terms_below_one(bind: Bind, supplier_code: str) -> Offenders:
+    """Variants' order terms (``price_terms``) with a minimum order quantity or an increment
+    below 1: an order could never satisfy them."""
+    pt = t.price_terms
+    mine = pt.c.product_sku.in_(_active_products(supplier_code))
+    below = sa.or_(pt.c.min_order_quantity < 1, pt.c.quantity_increment < 1)
+    keys = sa.select(_label(pt.c.variant_sku, pt.c.region)).where(mine, below)
+    return _offenders(bind, keys, _scalar(bind, sa.select(sa.func.count()).where(mine)))

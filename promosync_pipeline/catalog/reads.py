@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.records import KnownProduct
+
+
+@dataclass(frozen=True, slots=True)
+class DecorationCounts:
+    """What a supplier's active products offer to print on them."""
+
+    positions: int
+    options: int
+    charges: int
 
 
 class CatalogReads:
@@ -41,3 +52,19 @@ class CatalogReads:
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def decoration_counts(self, supplier_code: str) -> DecorationCounts:
+        """Print positions, options and charges of a supplier's active products."""
+        p = t.products
+        active = sa.select(p.c.sku).where(p.c.supplier_code == supplier_code, p.c.is_active)
+        tables = (t.imprint_positions, t.imprint_options, t.imprint_charges)
+        with self.engine.connect() as conn:
+            counts = [
+                int(
+                    conn.execute(
+                        sa.select(sa.func.count()).where(table.c.product_sku.in_(active))
+                    ).scalar_one()
+                )
+                for table in tables
+            ]
+        return DecorationCounts(*counts)

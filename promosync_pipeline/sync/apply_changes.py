@@ -111,4 +111,5 @@ def _counts(
         "families_failed": failed,
         "variants_written": stats.variants_written,
         "price_tiers_written": stats.price_tiers_written,
+        "decoration_rows_written": stats.decoration_written,
     }

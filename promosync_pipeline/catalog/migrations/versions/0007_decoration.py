@@ -155,6 +155,8 @@ def downgrade() -> None:
     for table in ("imprint_prices", "imprint_charges", "imprint_options", "imprint_positions"):
         op.drop_table(table)
     op.drop_table("price_terms")
+    # the pictures of print areas (and their renditions) have no role before this revision
+    op.execute("DELETE FROM product_images WHERE role = 'imprint'")
     with op.batch_alter_table("product_images") as batch:
         batch.drop_constraint(op.f("ck_product_images_role"), type_="check")
         batch.create_check_constraint(op.f(OLD_ROLE_CHECK), "role IN ('main', 'gallery')")
