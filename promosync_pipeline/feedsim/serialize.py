@@ -15,13 +15,13 @@ from promosync_pipeline.feedsim import shapes
 from promosync_pipeline.feedsim.truth import FACT_KEYS, FamilyDraft
 from promosync_pipeline.promidata import ImageRef, ImprintOption, ImprintPosition, Variant
 
-MIN_BYTES = 20 * 1024
-MAX_BYTES = 250 * 1024
 _LANGUAGE_NULLS: dict[str, Any] = {
     "Name": None,
     "Description": None,
     "ShortDescription": None,
-    **shapes.LANGUAGE_NULLS,
+    "MetaName": None,
+    "MetaDescription": None,
+    "MetaKeywords": None,
     "InformationFiles": [],
     "ConfigurationFields": None,
     "PIMV1Information": None,

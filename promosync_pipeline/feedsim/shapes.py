@@ -18,8 +18,6 @@ from promosync_pipeline.promidata import (
     PriceTier,
 )
 
-LANGUAGE_NULLS = {"MetaName": None, "MetaDescription": None, "MetaKeywords": None}
-
 
 def number(value: Decimal) -> int | float:
     """A decimal as the feed writes it: an integer when it is whole."""

@@ -29,7 +29,7 @@ from promosync_pipeline_tests.promidata.builders import (
     position,
     reference_like,
 )
-from promosync_pipeline_tests.promidata.test_lossless import product_files
+from promosync_pipeline_tests.promidata.drawn import product_files
 
 
 def shuffled(value: Any, rng: random.Random) -> Any:
