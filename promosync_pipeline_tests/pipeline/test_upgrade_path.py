@@ -40,31 +40,22 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
 
 
 def _dump(url: str) -> dict[str, Any]:
-    """The decoration tables, and the decoration-bearing columns of the old ones, comparable."""
+    """The decoration tables, and the decoration-bearing columns of the old ones, comparable
+    (rows in key order; JSON compared as values, whatever its key order)."""
+    v, p, images = t.product_variants, t.products, t.product_images
+    queries = {table.name: sa.select(table) for table in NEW_TABLES}
+    queries["variants"] = sa.select(v.c.sku, v.c.country_of_origin, v.c.attributes)
+    queries["products"] = sa.select(p.c.sku, p.c.attributes)
+    queries["imprint pictures"] = sa.select(images.c.variant_sku, images.c.position_code).where(
+        images.c.role == "imprint"
+    )
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            out: dict[str, Any] = {
-                table.name: sorted(map(repr, conn.execute(sa.select(table)).all()))
-                for table in NEW_TABLES
+            return {
+                name: sorted((tuple(row) for row in conn.execute(query)), key=lambda r: repr(r[:2]))
+                for name, query in queries.items()
             }
-            v, p = t.product_variants, t.products
-            out["variants"] = sorted(
-                map(repr, conn.execute(sa.select(v.c.sku, v.c.country_of_origin, v.c.attributes)))
-            )
-            out["products"] = sorted(map(repr, conn.execute(sa.select(p.c.sku, p.c.attributes))))
-            images = t.product_images
-            out["imprint pictures"] = sorted(
-                map(
-                    repr,
-                    conn.execute(
-                        sa.select(images.c.variant_sku, images.c.position_code).where(
-                            images.c.role == "imprint"
-                        )
-                    ),
-                )
-            )
-        return out
     finally:
         engine.dispose()
 
@@ -104,9 +95,7 @@ def test_db_upgrade_then_from_archive_fills_decoration_without_downloads(catalog
         replay = _cli("sync", "--all", "--from-archive", "--skip-images", env=env, cwd=tmp_path)
         assert feed.stats.product_downloads() == 0
         for code in feed.generator.supplier_codes():
-            assert (
-                f"{code}      archive: replayed 15, not archived so downloaded 0" in replay.stdout
-            )
+            assert f"{code:<10}archive: replayed 15, not archived so downloaded 0" in replay.stdout
         fresh = {**env, settings.DATABASE_URL: fresh_url, "DAGSTER_HOME": str(tmp_path / "d2")}
         _cli("sync", "--all", "--skip-images", env=fresh, cwd=tmp_path)
     upgraded_dump, fresh_dump = _dump(catalog_url), _dump(fresh_url)
