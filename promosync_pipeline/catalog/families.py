@@ -15,6 +15,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.catalog.changes import (
+    family_changes,
+    insert_changes,
+    removal_changes,
+    stored_families,
+)
 from promosync_pipeline.catalog.engine import is_postgres, writer
 from promosync_pipeline.catalog.errors import resolve_in
 from promosync_pipeline.catalog.image_refs import reconcile_image_refs
@@ -66,6 +72,17 @@ class _Batch:
         return {f.sku for f in self.families} | self.owners.keys()
 
 
+@dataclass(frozen=True)
+class WriteTarget:
+    """What a write is for: the supplier, its time, and whether (and for which sync run) the
+    changes it commits go to the change feed."""
+
+    supplier_code: str
+    now: datetime
+    record_changes: bool = False
+    sync_run_id: int | None = None
+
+
 class FamilyWriter:
     """The writes of families to the catalog tables, behind one engine."""
 
@@ -87,8 +104,11 @@ class FamilyWriter:
         now: datetime,
         *,
         on_batch: Callable[[int], None] | None = None,
+        changes_of: int | None = None,
     ) -> WriteStats:
-        """Upsert families with their variants and price tiers, batch by batch.
+        """Upsert families with their variants, prices, order terms, decoration and image
+        references, batch by batch; with ``changes_of`` (a sync run id), record what each batch
+        changes in ``catalog_changes`` in the batch's own transaction.
 
         ``families`` is consumed lazily, so a whole supplier never sits in memory. A family is
         written whole or not at all. A family that cannot be written is reported in
@@ -103,6 +123,7 @@ class FamilyWriter:
         is read; a batch that shares a SKU with one being written waits for it.
         """
         stats = WriteStats()
+        target = WriteTarget(supplier_code, now, changes_of is not None, changes_of)
         connections = WRITE_CONNECTIONS if is_postgres(self.engine) else 1
         # batches being written, oldest first, each with the SKUs it writes
         writing: deque[tuple[Future[WriteStats], _Batch, set[str]]] = deque()
@@ -124,15 +145,15 @@ class FamilyWriter:
                     not skus.isdisjoint(other) for _, _, other in writing
                 ):
                     settle_oldest()
-                future = pool.submit(self._commit_batch, supplier_code, batch, now)
+                future = pool.submit(self._commit_batch, target, batch)
                 writing.append((future, batch, skus))
             while writing:
                 settle_oldest()
         return stats
 
-    def _commit_batch(self, supplier_code: str, batch: _Batch, now: datetime) -> WriteStats:
+    def _commit_batch(self, target: WriteTarget, batch: _Batch) -> WriteStats:
         stats = WriteStats()
-        self._commit(supplier_code, batch.families, now, stats)
+        self._commit(target, batch.families, stats)
         return stats
 
     def _batches(self, supplier_code: str, families: Iterable[FamilyRows]) -> Iterator[_Batch]:
@@ -160,23 +181,21 @@ class FamilyWriter:
         if batch.size:
             yield batch
 
-    def _commit(
-        self, supplier_code: str, families: list[FamilyRows], now: datetime, stats: WriteStats
-    ) -> None:
+    def _commit(self, target: WriteTarget, families: list[FamilyRows], stats: WriteStats) -> None:
         """Write ``families`` in one transaction; on a refusal, halve until it is isolated.
         A transaction PostgreSQL aborts as a deadlock victim is run again."""
         if not families:
             return
         for attempt in range(DEADLOCK_RETRIES + 1):
             try:
-                self._commit_once(supplier_code, families, now, stats)
+                self._commit_once(target, families, stats)
                 return
             except sa.exc.OperationalError as exc:
                 if attempt == DEADLOCK_RETRIES or not _deadlocked(exc):
                     raise
 
     def _commit_once(
-        self, supplier_code: str, families: list[FamilyRows], now: datetime, stats: WriteStats
+        self, target: WriteTarget, families: list[FamilyRows], stats: WriteStats
     ) -> None:
         try:
             with writer(self.engine).begin() as conn:
@@ -189,44 +208,38 @@ class FamilyWriter:
                     # That prices a scan of a staging table at 10^10, above jit_above_cost:
                     # each merge would compile JIT code (0.25 s) to touch a few hundred rows.
                     conn.exec_driver_sql("SET LOCAL jit = off")
-                done = self._write(conn, supplier_code, families, now)
+                done = self._write(conn, target, families)
         except FAMILY_FAULTS as exc:
             if len(families) == 1:
                 stats.failed[families[0].sku] = _describe(exc)
                 return
             middle = len(families) // 2
-            self._commit(supplier_code, families[:middle], now, stats)
-            self._commit(supplier_code, families[middle:], now, stats)
+            self._commit(target, families[:middle], stats)
+            self._commit(target, families[middle:], stats)
             return
         stats.add(done)
 
     def _write(
-        self, conn: sa.Connection, supplier_code: str, families: list[FamilyRows], now: datetime
+        self, conn: sa.Connection, target: WriteTarget, families: list[FamilyRows]
     ) -> WriteStats:
         done = WriteStats()
-        conflicts = _ownership_conflicts(conn, supplier_code, families)
+        code, now = target.supplier_code, target.now
+        conflicts = _ownership_conflicts(conn, code, families)
         if conflicts:
             done.failed.update(conflicts)
             families = [f for f in families if f.sku not in conflicts]
             if not families:
                 return done
         skus = [f.sku for f in families]
-        scope = (skus, [sku for f in families for sku in f.variant_skus])
-        variants = [row for f in families for row in f.variants]
-        rows = row_writer(conn)
-        rows.upsert_products(conn, [f.product_row(now) for f in families])
-        rows.upsert_variants(conn, skus, variants)
-        rows.replace(conn, TIERS, scope, [f.tiers for f in families])
-        rows.replace(conn, TERMS, scope, [row for f in families for row in f.terms])
-        decoration = [f.decoration for f in families]
-        rows.replace(conn, POSITIONS, scope, [row for d in decoration for row in d.positions])
-        rows.replace(conn, OPTIONS, scope, [row for d in decoration for row in d.options])
-        rows.replace(conn, CHARGES, scope, [row for d in decoration for row in d.charges])
-        rows.replace(conn, IMPRINT_PRICES, scope, [f.imprint_prices for f in families])
-        reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
-        resolve_in(conn, supplier_code, skus, now, FAMILY_STAGES)
+        # what the catalog holds of them, read before it is replaced: the change feed's "old"
+        stored = stored_families(conn, skus) if target.record_changes else {}
+        _write_rows(conn, families, now)
+        resolve_in(conn, code, skus, now, FAMILY_STAGES)
+        if target.record_changes:
+            changes = [c for f in families for c in family_changes(code, f, stored.get(f.sku), now)]
+            insert_changes(conn, changes, target.sync_run_id)
         done.products_written = len(families)
-        done.variants_written = len(variants)
+        done.variants_written = sum(len(f.variants) for f in families)
         done.price_tiers_written = sum(f.tiers.count for f in families)
         done.decoration_written = sum(f.decoration_count for f in families)
         return done
@@ -252,16 +265,28 @@ class FamilyWriter:
                 updated += _touch(conn, supplier_code, part)
         return updated
 
-    def deactivate(self, supplier_code: str, skus: Iterable[str], now: datetime) -> int:
+    def deactivate(
+        self,
+        supplier_code: str,
+        skus: Iterable[str],
+        now: datetime,
+        *,
+        changes_of: int | None = None,
+    ) -> int:
         """Mark families removed: ``is_active`` false and ``removed_at`` set, never deleted.
 
         Their variants go inactive too; tiers stay for the record. Families already inactive
-        keep their first ``removed_at``. Returns the number of families deactivated now.
+        keep their first ``removed_at``. With ``changes_of`` (a sync run id), a ``removed``
+        change per family deactivated now, in the same transaction. Returns how many families
+        were deactivated now.
         """
         p, v = t.products, t.product_variants
         count = 0
         with writer(self.engine).begin() as conn:
             for part in chunks(list(skus)):
+                if changes_of is not None:
+                    removed = removal_changes(conn, supplier_code, part, now)
+                    insert_changes(conn, removed, changes_of)
                 count += conn.execute(
                     sa.update(p)
                     .where(p.c.sku.in_(part), p.c.supplier_code == supplier_code, p.c.is_active)
@@ -276,6 +301,23 @@ class FamilyWriter:
                     .values(is_active=False)
                 )
         return count
+
+
+def _write_rows(conn: sa.Connection, families: list[FamilyRows], now: datetime) -> None:
+    """Every row of ``families``, each table's rows of the batch at once."""
+    skus = [f.sku for f in families]
+    scope = (skus, [sku for f in families for sku in f.variant_skus])
+    rows = row_writer(conn)
+    rows.upsert_products(conn, [f.product_row(now) for f in families])
+    rows.upsert_variants(conn, skus, [row for f in families for row in f.variants])
+    rows.replace(conn, TIERS, scope, [f.tiers for f in families])
+    rows.replace(conn, TERMS, scope, [row for f in families for row in f.terms])
+    decoration = [f.decoration for f in families]
+    rows.replace(conn, POSITIONS, scope, [row for d in decoration for row in d.positions])
+    rows.replace(conn, OPTIONS, scope, [row for d in decoration for row in d.options])
+    rows.replace(conn, CHARGES, scope, [row for d in decoration for row in d.charges])
+    rows.replace(conn, IMPRINT_PRICES, scope, [f.imprint_prices for f in families])
+    reconcile_image_refs(conn, skus, [ref for f in families for ref in f.images], now)
 
 
 def _ownership_conflicts(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.records import KnownProduct
+from promosync_pipeline.catalog.sql import among, chunks
+
+PriceKey = tuple[str, str, int]
+"""(variant SKU, region, minimum quantity)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +74,20 @@ class CatalogReads:
                 for table in tables
             ]
         return DecorationCounts(*counts)
+
+    def selling_prices(self, product_skus: Sequence[str]) -> dict[str, dict[PriceKey, Decimal]]:
+        """Family SKU -> (variant, region, quantity) -> the selling price the catalog holds."""
+        pt = t.price_tiers
+        out: dict[str, dict[PriceKey, Decimal]] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(list(product_skus)):
+                query = sa.select(
+                    pt.c.product_sku, pt.c.variant_sku, pt.c.region, pt.c.min_quantity, pt.c.price
+                ).where(
+                    among(conn, pt.c.product_sku, part),
+                    pt.c.kind == "selling",
+                    pt.c.price.is_not(None),
+                )
+                for sku, variant, region, quantity, price in conn.execute(query):
+                    out.setdefault(sku, {})[(variant, region, quantity)] = Decimal(price)
+        return out

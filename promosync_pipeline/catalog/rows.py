@@ -32,6 +32,7 @@ from promosync_pipeline.catalog.decoration import (
 )
 from promosync_pipeline.catalog.records import EncodedFamily, FamilyWrite
 from promosync_pipeline.promidata import Family
+from promosync_pipeline.promidata.hashing import PARSER_VERSION
 from promosync_pipeline.promidata.models import JsonObject, LocalText, Variant
 
 __all__ = ["ImprintPriceRow", "TierBlock", "TierRow"]
@@ -61,6 +62,7 @@ class ProductRow(NamedTuple):
     price_max: Decimal | None
     currency: str | None
     attributes: JsonObject
+    parser_version: str
 
 
 class VariantRow(NamedTuple):
@@ -229,6 +231,7 @@ def _product_row(item: FamilyWrite) -> ProductRow:
         price_max=family.price_max,
         currency=family.currency,
         attributes=family.attributes,
+        parser_version=PARSER_VERSION,
     )
 
 

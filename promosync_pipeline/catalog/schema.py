@@ -126,6 +126,8 @@ products = sa.Table(
     sa.Column("removed_at", Stamp),
     # every value of the product file no typed column holds, as the feed gives it (revision 0007)
     sa.Column("attributes", Json, nullable=False, server_default=sa.text("'{}'")),
+    # the parser that wrote the family's rows; NULL before revision 0008 recorded it
+    sa.Column("parser_version", sa.String(16)),
     # Leading supplier_code also serves the per-supplier hash lookup (known_hashes); a
     # second index on supplier_code alone would only slow the writes down.
     sa.Index(None, "supplier_code", "is_active"),
@@ -154,6 +156,7 @@ _describe(
         "currency": "currency of the selling prices (the most frequent one)",
         "is_active": "false once the index no longer lists the family (rows are never deleted)",
         "attributes": "every value of the product file that no typed column holds, as given",
+        "parser_version": "the version of promosync's parser that wrote the family",
         "first_seen_at": "when the family was first written",
         "last_synced_at": "when the family's content was last written",
         "removed_at": "when the family left the index",
@@ -474,7 +477,61 @@ class ErrorStage(StrEnum):
 FAMILY_STAGES: tuple[ErrorStage, ...] = (ErrorStage.DOWNLOAD, ErrorStage.PARSE, ErrorStage.WRITE)
 """Stages whose open errors a committed family resolves."""
 
+catalog_changes = sa.Table(
+    "catalog_changes",
+    metadata,
+    # One row per changed fact per committed sync, written in the family's own transaction
+    # (revision 0008): a change is recorded exactly when it is committed.
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("sync_run_id", BigId, index=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False),
+    sa.Column("product_sku", sa.String(SKU), nullable=False),
+    sa.Column("variant_sku", sa.String(SKU)),
+    sa.Column("change", sa.String(16), nullable=False),
+    sa.Column("field", sa.Text),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    # a price's relative move, (new - old) / old, when both are prices: "largest moves first"
+    sa.Column("price_move", sa.Float),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.CheckConstraint("change IN ('added', 'removed', 'reactivated', 'changed')", name="change"),
+    sa.Index(None, "supplier_code", "created_at"),
+    sa.Index(None, "created_at"),
+)
+
+
+class ChangeKind(StrEnum):
+    """``catalog_changes.change``."""
+
+    ADDED = "added"
+    """A family new to the catalog (one row for the family)."""
+    REMOVED = "removed"
+    """A family the index no longer lists, deactivated."""
+    REACTIVATED = "reactivated"
+    """A removed family back in the index (with the facts that differ from its last content)."""
+    CHANGED = "changed"
+    """One fact of a family: ``field``, ``old_value`` → ``new_value``."""
+
+
 # -- promosync's own working tables (not read by other applications) ---------------------------
+
+change_previews = sa.Table(
+    "change_previews",
+    metadata,
+    # What a dry run would have written to catalog_changes, for the Dagster run that computed
+    # it (revision 0008); a supplier's next dry run replaces them.
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+    sa.Column("supplier_code", sa.String(CODE), nullable=False, index=True),
+    sa.Column("product_sku", sa.String(SKU), nullable=False),
+    sa.Column("variant_sku", sa.String(SKU)),
+    sa.Column("change", sa.String(16), nullable=False),
+    sa.Column("field", sa.Text),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    sa.Column("price_move", sa.Float),
+    sa.Column("created_at", Stamp, nullable=False),
+)
 
 staged_families = sa.Table(
     "staged_families",
@@ -550,9 +607,11 @@ CONTRACT_TABLES = (
     "product_images",
     "sync_runs",
     "sync_errors",
+    "catalog_changes",
 )
 WORKING_TABLES = (
     "staged_families",
+    "change_previews",
     "feed_cache",
     "supplier_leases",
     "image_sources",

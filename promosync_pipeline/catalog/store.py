@@ -16,6 +16,7 @@ them (a family write resolving the family's errors) is done in the owner's trans
 ``catalog.statistics``    the planner's statistics, refreshed after a large write
 ``catalog.status``        every supplier's state at once, for the status board
 ``catalog.leases``        ``supplier_leases``: one sync writes a supplier at a time
+``catalog.changes``       ``catalog_changes``: what each sync changed, and dry-run previews
 ========================  =================================================================
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog.categories import Categories
+from promosync_pipeline.catalog.changes import ChangeFeed
 from promosync_pipeline.catalog.errors import SyncErrors
 from promosync_pipeline.catalog.families import FamilyWriter
 from promosync_pipeline.catalog.feed_cache import FeedCache
@@ -54,6 +56,7 @@ class Catalog:
         self.statistics = Statistics(engine)
         self.status = StatusReads(engine)
         self.leases = SupplierLeases(engine, ttl_s=lease_ttl_s)
+        self.changes = ChangeFeed(engine)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""

@@ -146,6 +146,15 @@ class SyncRuns:
             row = conn.execute(query).mappings().first()
         return None if row is None else sync_run_from_row(row)
 
+    def first_of_run(self, run_id: str) -> int | None:
+        """The first sync run (of any supplier) opened by this Dagster run or its lineage."""
+        r = t.sync_runs
+        query = sa.select(sa.func.min(r.c.id)).where(
+            sa.or_(r.c.run_id == run_id, r.c.root_run_id == run_id)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
 
 def sync_run_from_row(row: sa.RowMapping) -> SyncRun:
     return SyncRun(

@@ -87,6 +87,7 @@ def test_a_family_reads_back_exactly(store: Catalog):
         "last_synced_at": T0,
         "removed_at": None,
         "attributes": {},
+        "parser_version": "3",
     }
     stored = variants(store, fam.sku)
     assert stored["S1-7-A"] == {
@@ -418,11 +419,11 @@ class _TimedWriter(FamilyWriter):
         self.slow = slow
         self.spans: dict[str, tuple[float, float]] = {}
 
-    def _commit_batch(self, supplier_code, batch, now):  # type: ignore[no-untyped-def]
+    def _commit_batch(self, target, batch):  # type: ignore[no-untyped-def]
         started = time.monotonic()
         if any(f.sku == self.slow for f in batch.families):
             time.sleep(0.5)
-        done = super()._commit_batch(supplier_code, batch, now)
+        done = super()._commit_batch(target, batch)
         self.spans[batch.families[0].sku] = (started, time.monotonic())
         return done
 

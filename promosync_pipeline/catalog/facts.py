@@ -1,0 +1,233 @@
+"""A family's catalog rows as facts, and what changed between two versions of them.
+
+A fact is one value of a family under a stable path: ``name.en``,
+``product_variants.color``, ``price_tiers.BENELUX.selling.100.price``,
+``imprint_prices.A23-SCREEN_1C.BENELUX.selling.1.price``, ``attributes.VideoUrl`` … (with the
+variant it belongs to, if any). Two versions of a family are compared fact by fact: a fact only
+the new one has was added (old value NULL), one only the old one has was removed (new value
+NULL), one whose text differs changed. Values are compared as text: ``1.50`` and ``1.5000``
+(as the database hands a price back) are one price.
+
+No SQL here: the rows come from the staged family (new) and from the catalog (old).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from promosync_pipeline.catalog.copy_text import ImprintPriceRow, TierRow
+from promosync_pipeline.catalog.decoration import ChargeRow, OptionRow, PositionRow
+from promosync_pipeline.catalog.rows import ImageRefRow, PriceTermRow, ProductRow, VariantRow
+from promosync_pipeline.promidata.hashing import PARSER_VERSION
+
+FactKey = tuple[str | None, str, str]
+"""(variant SKU or None, field path, discriminator: the URL of an image, else empty)."""
+
+PRODUCT_BOOKKEEPING = frozenset(
+    {"sku", "supplier_code", "source_url", "source_hash", "content_hash", "variant_count"}
+    | {"price_min", "price_max", "currency", "parser_version"}
+)
+"""Product columns that record where a family came from, or that its tiers decide."""
+BEFORE_VERSIONS = (
+    "attributes.",
+    "product_variants.country_of_origin",
+    "product_variants.customs_tariff_number",
+    "product_variants.carton_",
+    "product_variants.attributes.",
+    "price_terms.",
+    "imprint_",
+    "product_images.imprint",
+)
+"""Facts the catalog holds since it records parser versions (version 3): a family last written
+before gains them without the supplier changing anything, so they are not reported for it."""
+
+
+@dataclass
+class FamilyState:
+    """A family's rows, as the change feed compares them."""
+
+    product: ProductRow
+    variants: list[VariantRow] = field(default_factory=list)
+    tiers: list[TierRow] = field(default_factory=list)
+    terms: list[PriceTermRow] = field(default_factory=list)
+    positions: list[PositionRow] = field(default_factory=list)
+    options: list[OptionRow] = field(default_factory=list)
+    charges: list[ChargeRow] = field(default_factory=list)
+    prices: list[ImprintPriceRow] = field(default_factory=list)
+    images: list[ImageRefRow] = field(default_factory=list)
+    parser_version: str | None = PARSER_VERSION
+    """The parser version that wrote it (None: before versions were recorded)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    variant_sku: str | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    price_move: float | None
+
+
+def text(value: Any) -> str | None:
+    """A value as the change feed shows it: ``8.98``, ``175.5``, ``true``, compact JSON."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        normal = value.normalize()
+        return format(normal if normal != 0 else Decimal(0), "f")
+    if isinstance(value, float):
+        return text(Decimal(repr(value)))
+    if isinstance(value, dict | list):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return str(value)
+
+
+def diff(old: FamilyState, new: FamilyState) -> list[FactChange]:
+    """Every fact that differs between two versions of a family, in path order."""
+    before, after = facts(old), facts(new)
+    if old.parser_version is None:
+        after = {k: v for k, v in after.items() if not k[1].startswith(BEFORE_VERSIONS)}
+        before = {k: v for k, v in before.items() if not k[1].startswith(BEFORE_VERSIONS)}
+    changes = []
+    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[1], k[0] or "", k[2])):
+        was, now = before.get(key), after.get(key)
+        if was != now:
+            changes.append(FactChange(key[0], key[1], was, now, _move(key[1], was, now)))
+    return changes
+
+
+def _move(path: str, old: str | None, new: str | None) -> float | None:
+    if not path.endswith(".price") or old is None or new is None:
+        return None
+    before, after = Decimal(old), Decimal(new)
+    return None if before == 0 else float((after - before) / before)
+
+
+def facts(state: FamilyState) -> dict[FactKey, str]:
+    out: dict[FactKey, str] = {}
+    _product(out, state.product)
+    for variant in state.variants:
+        _variant(out, variant)
+    for tier in state.tiers:
+        base = f"price_tiers.{tier.region}.{tier.kind}.{tier.min_quantity}"
+        _put(out, tier.variant_sku, f"{base}.price", tier.price)
+        _put(out, tier.variant_sku, f"{base}.currency", tier.currency)
+        _put(out, tier.variant_sku, f"{base}.on_request", tier.on_request or None)
+    for term in state.terms:
+        base = f"price_terms.{term.region}"
+        for name in ("min_order_quantity", "quantity_increment", "vat_percentage"):
+            _put(out, term.variant_sku, f"{base}.{name}", getattr(term, name))
+        _put(out, term.variant_sku, f"{base}.vat_setting_id", term.vat_setting_id)
+    _decoration(out, state)
+    for image in state.images:
+        path = f"product_images.{image.role}"
+        if image.position_code is not None:
+            path += f".{image.position_code}"
+        out[(image.variant_sku, path, image.source_url)] = image.source_url
+    return out
+
+
+def _put(out: dict[FactKey, str], variant: str | None, path: str, value: Any) -> None:
+    shown = text(value)
+    if shown is not None:
+        out[(variant, path, "")] = shown
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """The scalar values of a JSON value, each under its path (``a.b[2].c``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]")
+    elif value is not None:
+        yield path, value
+
+
+def _columns(
+    out: dict[FactKey, str], variant: str | None, prefix: str, row: Any, skip: frozenset[str]
+) -> None:
+    """Every column of ``row`` as facts under ``prefix``: ``{language: text}`` and JSON values
+    by their leaves."""
+    for name, value in zip(row._fields, row, strict=True):
+        if name in skip:
+            continue
+        path = f"{prefix}{name}"
+        if isinstance(value, dict | list):
+            for leaf, item in _leaves(value, path):
+                _put(out, variant, leaf, item)
+        else:
+            _put(out, variant, path, value)
+
+
+def _product(out: dict[FactKey, str], product: ProductRow) -> None:
+    _columns(out, None, "", product, PRODUCT_BOOKKEEPING)
+
+
+VARIANT_KEYS = frozenset({"sku", "product_sku"})
+
+
+def _variant(out: dict[FactKey, str], variant: VariantRow) -> None:
+    _put(out, variant.sku, "product_variants", variant.sku)
+    _columns(out, variant.sku, "product_variants.", variant, VARIANT_KEYS)
+
+
+DECORATION_KEYS = frozenset(
+    {"id", "product_sku", "variant_sku", "position_id", "option_id", "sort_order"}
+)
+
+
+def _decoration(out: dict[FactKey, str], state: FamilyState) -> None:
+    """Positions, options and charges under the feed's codes: an option by its SKU (``@`` and
+    its position's code where one SKU is offered at two positions of one variant), a charge
+    by its own SKU; their prices under the option's or charge's path."""
+    positions = {
+        p.id: (p.variant_sku, p.position_code or f"#{p.sort_order}") for p in state.positions
+    }
+    for p in state.positions:
+        variant, code = positions[p.id]
+        _put(out, variant, f"imprint_positions.{code}", code)
+        _columns(out, variant, f"imprint_positions.{code}.", p, DECORATION_KEYS | {"position_code"})
+    options = _option_paths(state.options, positions)
+    for o in state.options:
+        variant, path = options[o.id]
+        _put(out, variant, f"imprint_options.{path}", o.option_sku or path)
+        _columns(out, variant, f"imprint_options.{path}.", o, DECORATION_KEYS | {"option_sku"})
+    charges: dict[int, tuple[str | None, str]] = {}
+    for c in state.charges:
+        variant, option_path = options[c.option_id]
+        path = c.charge_sku or f"{option_path}#c{c.sort_order}"
+        charges[c.id] = (variant, path)
+        _put(out, variant, f"imprint_charges.{path}", c.charge_sku or path)
+        _columns(out, variant, f"imprint_charges.{path}.", c, DECORATION_KEYS | {"charge_sku"})
+    owners = {**options, **charges}
+    for price in state.prices:
+        variant, path = owners[price.owner_id]
+        base = f"imprint_prices.{path}.{price.region}.{price.kind}.{price.min_quantity}"
+        _put(out, variant, f"{base}.price", price.price)
+        _put(out, variant, f"{base}.currency", price.currency)
+        _put(out, variant, f"{base}.on_request", price.on_request or None)
+
+
+def _option_paths(
+    options: Sequence[OptionRow], positions: Mapping[int, tuple[str | None, str]]
+) -> dict[int, tuple[str | None, str]]:
+    """Option id -> (variant, path segment)."""
+    named = Counter((positions[o.position_id][0], o.option_sku) for o in options)
+    out = {}
+    for o in options:
+        variant, code = positions[o.position_id]
+        path = o.option_sku or f"{code}#{o.sort_order}"
+        if o.option_sku and named[(variant, o.option_sku)] > 1:
+            path = f"{o.option_sku}@{code}"
+        out[o.id] = (variant, path)
+    return out
