@@ -41,6 +41,7 @@ CATALOG_WRITE_POOL = "catalog_write"
 """The catalog write: a pool limit caps concurrent bulk writes to the catalog database."""
 SUPPLIER_SYNC_JOB = "supplier_sync_job"
 SUPPLIER_FULL_REFRESH_JOB = "supplier_full_refresh_job"
+WEEKLY_RECONCILIATION = "weekly_reconciliation"
 FEED_REFRESH_JOB = "feed_refresh_job"
 CATALOG_CHECKS_JOB = "catalog_checks_job"
 
@@ -49,8 +50,17 @@ PARTITION_TAG = "dagster/partition"
 """Dagster's own tag of a partitioned run; the run queue allows one run per value."""
 TRIGGER_TAG = "promosync/trigger"
 """What started a run: ``cli``, ``promidata_index_sensor``, ``nightly_supplier_sync`` …"""
+DRY_RUN_TAG = "promosync/dry_run"
+"""On a run that only previews what a sync would change (``true``)."""
+ALERTED_TAG = "promosync/alerted"
+"""On a run whose failure the run itself alerted (a refused price shift): the run failure
+sensor does not alert it again."""
 SLICE_HASH_TAG = "promosync/slice_hash"
 INDEX_HASH_TAG = "promosync/index_hash"
+
+# -- metadata keys ---------------------------------------------------------------------------
+DRY_RUN_METADATA = "dry_run"
+"""On the observation a dry run records of the catalog assets (what it would change)."""
 
 # -- asset checks ----------------------------------------------------------------------------
 CHECK_HAVE_ACTIVE_VARIANT = "catalog_products_have_active_variant"

@@ -20,12 +20,14 @@ from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.archive import SupplierArchive, open_archive_store
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
+from promosync_pipeline.catalog.changes import DEFAULT_RETENTION_DAYS
 from promosync_pipeline.catalog.leases import (
     DEFAULT_TTL_S,
     DEFAULT_WAIT_S,
     LeaseUnavailable,
     SupplierLease,
 )
+from promosync_pipeline.change_webhook import ChangeWebhookResource
 from promosync_pipeline.http import ClientSettings, ClientStats, FetchClient, HostPolicy
 from promosync_pipeline.images.stores import (
     ImageStore,
@@ -103,6 +105,9 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
     """SQLite: how long the lease of a holder that died stays taken
     (``PROMOSYNC_LEASE_TTL_SECONDS``, default 60). PostgreSQL frees it when the holder's
     connection ends."""
+    changes_retention_days: int | None = None
+    """How long ``catalog_changes`` keeps a change (``PROMOSYNC_CHANGES_RETENTION_DAYS``,
+    default 365); each sync prunes its supplier's older ones."""
     _catalog: Catalog | None = PrivateAttr(default=None)
     _leases: dict[str, SupplierLease] = PrivateAttr(default_factory=dict)
 
@@ -119,6 +124,11 @@ class CatalogDatabaseResource(dg.ConfigurableResource):
             )
             self._catalog = Catalog(engine, lease_ttl_s=ttl)
         return self._catalog
+
+    def retention_days(self) -> float:
+        if self.changes_retention_days is not None:
+            return float(self.changes_retention_days)
+        return settings.env_number(settings.CHANGES_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, 1)
 
     def hold_lease(self, supplier_code: str, run_id: str, log: Any) -> None:
         """Hold ``supplier_code``'s lease until the run ends: taken at the first call of the
@@ -227,6 +237,8 @@ RESOURCE_VARIABLES = (
     settings.ARCHIVE_VERSIONS,
     settings.LEASE_WAIT_SECONDS,
     settings.LEASE_TTL_SECONDS,
+    settings.CHANGES_RETENTION_DAYS,
+    settings.CHANGES_WEBHOOK_URL,
     IO_BUCKET,
     IO_PREFIX,
     settings.AWS_ENDPOINT,
@@ -271,6 +283,7 @@ def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any
             url=bound(settings.DATABASE_URL),
             lease_wait_s=bound_int(settings.LEASE_WAIT_SECONDS),
             lease_ttl_s=bound_int(settings.LEASE_TTL_SECONDS),
+            changes_retention_days=bound_int(settings.CHANGES_RETENTION_DAYS),
         ),
         "image_store": ImageStoreResource(location=bound(settings.IMAGE_STORE), **s3),
         "archive_store": ArchiveStoreResource(
@@ -282,4 +295,5 @@ def default_resources(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "alerts": AlertWebhookResource(
             url=bound(settings.ALERT_WEBHOOK_URL), ui_url=bound(settings.UI_URL)
         ),
+        "change_webhook": ChangeWebhookResource(url=bound(settings.CHANGES_WEBHOOK_URL)),
     }

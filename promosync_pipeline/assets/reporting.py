@@ -88,3 +88,20 @@ def hold_supplier(context: dg.AssetExecutionContext, catalog_db: Any) -> None:
 def lineage(context: dg.AssetExecutionContext) -> str:
     """The first run of this run's lineage: itself, unless it re-executes another run."""
     return context.run.root_run_id or context.run.run_id
+
+
+def moves_table(moves: Sequence[Any]) -> dg.MetadataValue | str:
+    """The largest price moves (``catalog.changes.Change`` rows) as a markdown table."""
+    if not moves:
+        return "none"
+    lines = [
+        "| family | variant | field | old | new | move |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in moves:
+        move = f"{m.price_move:+.1%}" if m.price_move is not None else ""
+        lines.append(
+            f"| {m.product_sku} | {m.variant_sku or ''} | {m.field} | {m.old_value} | "
+            f"{m.new_value} | {move} |"
+        )
+    return dg.MetadataValue.md("\n".join(lines))

@@ -14,17 +14,21 @@ import dagster as dg
 from pydantic import Field
 
 from promosync_pipeline import clock, names
+from promosync_pipeline.alerts import DELIVERY_ATTEMPTS, AlertWebhookResource
 from promosync_pipeline.assets.descriptions import table_schema
 from promosync_pipeline.assets.reporting import (
     MAX_FAILURES_SHOWN,
     failure_table,
     hold_supplier,
     lineage,
+    moves_table,
     per_second,
     retry_transient,
 )
+from promosync_pipeline.automation.alert_texts import ALERT
 from promosync_pipeline.catalog import Catalog, RunStatus
 from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.change_webhook import ChangeWebhookResource, change_body
 from promosync_pipeline.http import ClientStats
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.promidata import parse_index
@@ -35,10 +39,12 @@ from promosync_pipeline.resources import (
     CatalogDatabaseResource,
     PromidataResource,
 )
-from promosync_pipeline.sync.apply_changes import WriteOutcome, apply_changes
+from promosync_pipeline.sync.apply_changes import WriteOutcome, WritePolicy, apply_changes
 from promosync_pipeline.sync.classify import classify_staged
-from promosync_pipeline.sync.index_errors import record_index_problems
+from promosync_pipeline.sync.dry_run import Preview, preview
+from promosync_pipeline.sync.index_errors import supplier_problems
 from promosync_pipeline.sync.lineage import StaleSyncRun, own_sync_run
+from promosync_pipeline.sync.price_shift import PriceShiftPolicy, PriceShiftRefused
 from promosync_pipeline.sync.progress import Progress
 from promosync_pipeline.sync.removals import RemovalPolicy, RemovalRefused
 from promosync_pipeline.sync.stage_supplier import ParseRequest, SupplierStaging, stage_supplier
@@ -60,6 +66,9 @@ class ParseConfig(dg.Config):
     download only those the archive lacks."""
     only_skus: list[str] = Field(default_factory=list)
     """Sync only these families, whatever their index hash; deactivate nothing."""
+    dry_run: bool = False
+    """Fetch, parse and compare as a sync would, write nothing: the catalog step reports what
+    it would change (an observation of the catalog assets) and materializes nothing."""
 
 
 class WriteConfig(dg.Config):
@@ -67,6 +76,22 @@ class WriteConfig(dg.Config):
     """Refuse to deactivate more than this share of a supplier's active families in one sync."""
     allow_supplier_removal: bool = False
     """Deactivate every family of a supplier that vanished from the index."""
+    max_price_shift: float = 0.5
+    """A selling price moved by more than this share (0.5: ±50 %) counts as shifted."""
+    max_price_shift_share: float = 0.2
+    """Refuse the write when more than this share of the supplier's active families (at least
+    5) have a shifted selling price: a broken price feed."""
+    allow_price_shift: bool = False
+    """Write a price shift the guard refused."""
+
+    def policy(self, retention_days: float) -> WritePolicy:
+        return WritePolicy(
+            RemovalPolicy(self.max_removed_share, self.allow_supplier_removal),
+            PriceShiftPolicy(
+                self.max_price_shift, self.max_price_shift_share, self.allow_price_shift
+            ),
+            retention_days,
+        )
 
 
 def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
@@ -79,8 +104,9 @@ def _rows(failed: tuple[FamilyFailure, ...]) -> list[tuple[str, str, str]]:
     deps=[names.PROMIDATA_INDEX],
     description=(
         "This supplier's slice of Import.txt: one row per product file (supplier_code, sku, "
-        "url, hash, line). Read from the latest valid index in the catalog database's feed "
-        "cache (saved by promidata_index and by promidata_index_sensor)."
+        "url, hash, line), and the lines about its families that were skipped. Read from the "
+        "latest valid index in the catalog database's feed cache (saved by promidata_index "
+        "and by promidata_index_sensor)."
     ),
 )
 @retry_transient
@@ -91,8 +117,7 @@ def supplier_index(
 ) -> dg.Output[SupplierIndex]:
     code = context.partition_key
     hold_supplier(context, catalog_db)
-    catalog = catalog_db.catalog()
-    cached = catalog.feed_cache.get(promidata.index_url)
+    cached = catalog_db.catalog().feed_cache.get(promidata.index_url)
     report = parse_index(cached.body) if cached is not None else None
     if report is None or not report.entries:
         raise dg.Failure(
@@ -102,16 +127,15 @@ def supplier_index(
             allow_retries=False,
         )
     entries = report.by_supplier().get(code, [])
-    catalog.suppliers.add([code], clock.now())
-    skipped = record_index_problems(catalog, code, report.problems, clock.now())
+    problems = supplier_problems(code, report.problems)
     version = slice_hash(entries)
     return dg.Output(
-        SupplierIndex(code, tuple(entries)),
+        SupplierIndex(code, tuple(entries), problems),
         data_version=dg.DataVersion(version),
         metadata={
             "dagster/row_count": len(entries),
             "slice_hash": version,
-            "index_lines_skipped": skipped,
+            "index_lines_skipped": len(problems),
         },
     )
 
@@ -140,6 +164,9 @@ def parsed_variants(
 ) -> dg.Output[StagedVariants]:
     code = context.partition_key
     hold_supplier(context, catalog_db)
+    if config.dry_run:
+        context.instance.add_run_tags(context.run.run_id, {names.DRY_RUN_TAG: "true"})
+        context.log.info(f"{code}: dry run: nothing of this sync is written to the catalog")
     stats = ClientStats()
     progress: list[Progress] = []
 
@@ -156,9 +183,13 @@ def parsed_variants(
         promidata.client(stats),
         stats,
         archive_store.supplier(code, clock.now()),
-        list(supplier_index.entries),
+        supplier_index,
         ParseRequest(
-            config.full_refresh, config.from_archive, config.only_skus, config.max_failure_share
+            config.full_refresh,
+            config.from_archive,
+            config.only_skus,
+            config.max_failure_share,
+            config.dry_run,
         ),
         run_id=context.run.run_id,
         root_run_id=lineage(context),
@@ -208,8 +239,9 @@ def _over_budget(
     """Close the sync run as failed; the failure that stops the step."""
     staged = done.staged
     failed = staged.failed
-    error = f"{len(failed)} files failed"
-    catalog.runs.finish(staged.sync_run_id, RunStatus.FAILED, clock.now(), error=error)
+    if not staged.dry_run:
+        error = f"{len(failed)} files failed"
+        catalog.runs.finish(staged.sync_run_id, RunStatus.FAILED, clock.now(), error=error)
     return dg.Failure(
         f"{staged.supplier_code}: {len(failed)} of {len(done.plan.to_fetch)} product files "
         f"failed (more than {config.max_failure_share:.0%}); the source looks broken, stopping. "
@@ -263,16 +295,25 @@ def changed_product_families(
         dg.AssetSpec(
             names.CATALOG_PRODUCTS,
             deps=[names.CHANGED_PRODUCT_FAMILIES],
-            description="`products` rows of this supplier: one per family, inactive when removed.",
+            description=(
+                "`products` rows of this supplier: one per family, inactive when removed; "
+                "what each sync changed is in `catalog_changes`."
+            ),
             code_version=PARSER_VERSION,
             metadata={"dagster/column_schema": table_schema(t.products)},
+            # a dry run materializes neither (and so skips the images and the checks)
+            skippable=True,
         ),
         dg.AssetSpec(
             names.CATALOG_VARIANTS,
             deps=[names.CHANGED_PRODUCT_FAMILIES],
-            description="`product_variants` and `price_tiers` rows of this supplier's families.",
+            description=(
+                "`product_variants` and `price_tiers` rows of this supplier's families, with "
+                "their price terms and decoration (imprint positions, options, charges, prices)."
+            ),
             code_version=PARSER_VERSION,
             metadata={"dagster/column_schema": table_schema(t.product_variants)},
+            skippable=True,
         ),
     ],
     ins={"changes": dg.AssetIn(names.CHANGED_PRODUCT_FAMILIES)},
@@ -283,27 +324,35 @@ def catalog_tables(
     config: WriteConfig,
     changes: FamilyChanges,
     catalog_db: CatalogDatabaseResource,
+    alerts: AlertWebhookResource,
+    change_webhook: ChangeWebhookResource,
 ) -> Iterator[dg.MaterializeResult]:
-    """Write new and changed families (a family with its variants and tiers in one
-    transaction), record bytes-only changes, deactivate removed families."""
+    """Write new and changed families (a family with its variants, tiers, decoration and its
+    change feed rows in one transaction), record bytes-only changes, deactivate removed
+    families; a dry run only reports what it would change."""
     code = changes.staged.supplier_code
     hold_supplier(context, catalog_db)
     catalog = catalog_db.catalog()
     _own(context, catalog, changes.staged, names.CATALOG_TABLES_STEP)
+    policy = config.policy(catalog_db.retention_days())
+    if changes.staged.dry_run:
+        _report_preview(context, preview(catalog, changes, policy, context.run.run_id), policy)
+        return
     progress = Progress(f"{code} catalog write", len(changes.to_write), context.log.info)
-    policy = RemovalPolicy(config.max_removed_share, config.allow_supplier_removal)
     try:
         outcome = apply_changes(catalog, changes, policy, on_done=progress.advance)
     except RemovalRefused as exc:
         raise dg.Failure(str(exc), allow_retries=False) from None
+    except PriceShiftRefused as exc:
+        # alerted here: a CLI run has no sensor daemon behind it
+        context.instance.add_run_tags(context.run.run_id, {names.ALERTED_TAG: "price_shift"})
+        alerts.send(f"{ALERT}: {exc}", context.log, attempts=DELIVERY_ATTEMPTS)
+        raise dg.Failure(str(exc), allow_retries=False) from None
     progress.finish()
-    if outcome.kept_unreadable:
-        context.log.warning(
-            f"keeping {outcome.kept_unreadable} families whose index line is unusable "
-            "(see sync_errors, stage index): missing from the index is not removed"
-        )
-    if outcome.counts["families_removed"]:
-        context.log.info(f"deactivated {outcome.counts['families_removed']} families")
+    _log_write(context, outcome, code)
+    if outcome.changes.any:
+        body = change_body(code, changes.staged.sync_run_id, context.run.run_id, outcome.changes)
+        change_webhook.announce(body, context.log)
     decoration = catalog.reads.decoration_counts(code)
     common = {
         **_write_metadata(changes, outcome),
@@ -321,15 +370,52 @@ def catalog_tables(
     )
 
 
+def _log_write(context: dg.AssetExecutionContext, outcome: WriteOutcome, code: str) -> None:
+    if outcome.kept_unreadable:
+        context.log.warning(
+            f"keeping {outcome.kept_unreadable} families whose index line is unusable "
+            "(see sync_errors, stage index): missing from the index is not removed"
+        )
+    if outcome.counts["families_removed"]:
+        context.log.info(f"deactivated {outcome.counts['families_removed']} families")
+    if outcome.price_shift.trips:
+        context.log.warning(f"written as allowed: {outcome.price_shift.describe(code)}")
+    context.log.info(f"{code}: {outcome.changes.describe()}")
+
+
 def _write_metadata(changes: FamilyChanges, outcome: WriteOutcome) -> dict[str, Any]:
     return {
         **outcome.counts,
         **changes.staged.fetch_counts,
+        **outcome.changes.counts(),
+        "sync_run_id": changes.staged.sync_run_id,
+        "largest_price_moves": moves_table(outcome.changes.largest_moves),
         "rows_written": outcome.rows_written,
         "duration_s": round(outcome.duration_s, 3),
         "rows_per_s": per_second(outcome.rows_written, outcome.duration_s),
         "failures": failure_table(_rows(outcome.failed)),
     }
+
+
+def _report_preview(context: dg.AssetExecutionContext, found: Preview, policy: WritePolicy) -> None:
+    """A dry run's result: an observation of both catalog assets, and the log."""
+    code = context.partition_key
+    shift = found.price_shift
+    guard = shift.describe(code) if shift.trips else f"would pass ({shift.share:.0%} shifted)"
+    metadata = {
+        names.DRY_RUN_METADATA: True,
+        **found.changes.counts(),
+        "largest_price_moves": moves_table(found.changes.largest_moves),
+        "price_shift_guard": f"would refuse: {guard}" if shift.trips else guard,
+        "removal_guard": f"would refuse: {found.removal_refused}"
+        if found.removal_refused
+        else "would pass",
+    }
+    for key in names.CATALOG_ASSETS:
+        context.log_event(dg.AssetObservation(asset_key=key, partition=code, metadata=metadata))
+    context.log.info(f"{code}: dry run, nothing written: {found.changes.describe()}")
+    if shift.trips and not policy.price_shift.allow_price_shift:
+        context.log.warning(f"the price-shift guard would refuse this sync: {guard}")
 
 
 def _own(

@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 
 from promosync_pipeline import names
-from promosync_pipeline.alerts import AlertWebhookResource
+from promosync_pipeline.alerts import DELIVERY_ATTEMPTS, AlertWebhookResource
 from promosync_pipeline.automation.alert_texts import run_failed_text, run_recovered_text
 
 
@@ -29,17 +29,13 @@ def _step_failures(context: dg.RunFailureSensorContext) -> list[tuple[str, str]]
     return failures
 
 
-RUN_ALERT_ATTEMPTS = 4
-
-
 def deliver_run_alert(alerts: AlertWebhookResource, text: str, log: Any) -> None:
     """A run status sensor moves its cursor past the run whatever happens, so a run alert
     gets no second tick: delivery is retried here (pauses of 2, 4 and 8 s), and a message that
     still cannot be delivered fails the tick, which the UI shows with the message."""
-    if not alerts.send(text, log, attempts=RUN_ALERT_ATTEMPTS):
+    if not alerts.send(text, log, attempts=DELIVERY_ATTEMPTS):
         raise RuntimeError(
-            f"alert not delivered after {RUN_ALERT_ATTEMPTS} attempts (see the errors above): "
-            f"{text}"
+            f"alert not delivered after {DELIVERY_ATTEMPTS} attempts (see the errors above): {text}"
         )
 
 
@@ -55,6 +51,11 @@ def run_failure_alert_sensor(
     context: dg.RunFailureSensorContext, alerts: AlertWebhookResource
 ) -> None:
     run = context.dagster_run
+    if names.ALERTED_TAG in run.tags:
+        context.log.info(
+            f"run {run.run_id} alerted its own failure ({run.tags[names.ALERTED_TAG]})"
+        )
+        return
     text = run_failed_text(
         job=run.job_name,
         run_id=run.run_id,

@@ -1,14 +1,17 @@
-"""Which staged families are new, changed or only re-encoded: the compare step of a sync."""
+"""Which staged families are new, changed or only re-encoded, and how far the changed ones
+moved their selling prices: the compare step of a sync."""
 
 from __future__ import annotations
 
 from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.sync.plan import classify
+from promosync_pipeline.sync.price_shift import price_moves
 from promosync_pipeline.sync.values import FamilyChanges, SourceFile, StagedVariants
 
 
 def classify_staged(catalog: Catalog, staged: StagedVariants) -> FamilyChanges:
-    """Each staged family's content hash against the catalog's."""
+    """Each staged family's content hash against the catalog's; the price moves of those that
+    changed (for the price-shift guard)."""
     known = catalog.reads.known_hashes(staged.supplier_code)
     kinds: dict[str, list[str]] = {"new": [], "changed": [], "unchanged": []}
     sources: dict[str, SourceFile] = {}
@@ -23,4 +26,5 @@ def classify_staged(catalog: Catalog, staged: StagedVariants) -> FamilyChanges:
         changed=tuple(kinds["changed"]),
         unchanged=tuple(kinds["unchanged"]),
         new_sources=sources,
+        price_moves=tuple(price_moves(catalog, staged.sync_run_id, kinds["changed"])),
     )

@@ -10,6 +10,17 @@ from promosync_pipeline.promidata import IndexProblem
 from promosync_pipeline.promidata.index import problem_family
 
 
+def supplier_problems(
+    supplier_code: str, problems: Sequence[IndexProblem]
+) -> tuple[IndexProblem, ...]:
+    """The skipped lines whose URL names a family of this supplier."""
+    return tuple(
+        p
+        for p in problems
+        if (found := problem_family(p)) is not None and found[0] == supplier_code
+    )
+
+
 def index_error_records(supplier_code: str, problems: Sequence[IndexProblem]) -> list[ErrorRecord]:
     """One ``index`` error per skipped line whose URL names a family of this supplier."""
     records = []

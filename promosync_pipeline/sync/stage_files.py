@@ -58,6 +58,8 @@ class StageTarget:
     catalog: Catalog
     supplier_code: str
     sync_run_id: int
+    record_errors: bool = True
+    """Record each failure in ``sync_errors`` (not for a dry run, which writes nothing)."""
 
 
 @dataclass(frozen=True)
@@ -142,11 +144,12 @@ class _Sink:
         target, result = self.target, self.result
         failures = [FamilyFailure(f.entry.sku, f.stage, f.reason, f.entry.url) for f in failed]
         result.failed.extend(failures)
-        records = [ErrorRecord(f.sku, f.source_url, f.stage, f.reason) for f in failures]
-        errors = target.catalog.errors
-        await asyncio.to_thread(
-            errors.record, target.supplier_code, target.sync_run_id, records, clock.now()
-        )
+        if target.record_errors:
+            records = [ErrorRecord(f.sku, f.source_url, f.stage, f.reason) for f in failures]
+            errors = target.catalog.errors
+            await asyncio.to_thread(
+                errors.record, target.supplier_code, target.sync_run_id, records, clock.now()
+            )
         if len(result.failed) > self.budget:
             raise _BudgetExhausted
 

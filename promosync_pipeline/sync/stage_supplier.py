@@ -5,6 +5,7 @@ No Dagster here: ``parsed_variants`` calls :func:`stage_supplier` and reports wh
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,9 +15,11 @@ from promosync_pipeline.archive import SupplierArchive
 from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.http import ClientStats, FetchClient
 from promosync_pipeline.promidata import IndexEntry
+from promosync_pipeline.promidata.index import problem_family
+from promosync_pipeline.sync.index_errors import record_index_problems
 from promosync_pipeline.sync.plan import FetchPlan, plan_fetch, plan_targeted
 from promosync_pipeline.sync.stage_files import FetchOptions, StageResult, StageTarget, stage_files
-from promosync_pipeline.sync.values import StagedVariants
+from promosync_pipeline.sync.values import StagedVariants, SupplierIndex
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,16 @@ class ParseRequest:
     from_archive: bool = False
     only_skus: Sequence[str] = ()
     max_failure_share: float = 0.10
+    dry_run: bool = False
+    """Fetch, parse and stage as a sync would, but open no sync run and record no error: the
+    catalog step only previews what it would change."""
+
+
+def dry_run_staging_id(root_run_id: str) -> int:
+    """Where a dry run stages its families: a negative number (sync run ids are positive),
+    the same for every step and re-execution of the run's lineage."""
+    digest = hashlib.blake2b(root_run_id.encode(), digest_size=8).digest()
+    return -(int.from_bytes(digest, "big") >> 2) - 1
 
 
 @dataclass
@@ -62,7 +75,7 @@ def stage_supplier(
     client: FetchClient,
     stats: ClientStats,
     archive: SupplierArchive,
-    entries: list[IndexEntry],
+    index: SupplierIndex,
     request: ParseRequest,
     *,
     run_id: str,
@@ -70,11 +83,17 @@ def stage_supplier(
     workers: int,
     on_planned: Callable[[FetchPlan], Callable[[int], None]],
 ) -> SupplierStaging:
-    """Plan, open the supplier's sync run, fetch and stage the files. ``on_planned(plan)`` is
-    called once the plan is known and returns the progress callback of the fetch."""
-    code = archive.supplier_code
+    """Plan, open the supplier's sync run (record the supplier and its skipped index lines),
+    fetch and stage the files. ``on_planned(plan)`` is called once the plan is known and
+    returns the progress callback of the fetch."""
+    code, entries = archive.supplier_code, list(index.entries)
     plan, unknown = plan_request(catalog, code, entries, request)
-    sync_run_id = catalog.runs.start(code, run_id, clock.now(), len(entries), root_run_id)
+    if request.dry_run:
+        sync_run_id = dry_run_staging_id(root_run_id)
+    else:
+        catalog.suppliers.add([code], clock.now())
+        record_index_problems(catalog, code, index.problems, clock.now())
+        sync_run_id = catalog.runs.start(code, run_id, clock.now(), len(entries), root_run_id)
     # the supplier's lease is held: whatever is staged for it was left by a killed sync
     catalog.staging.clear(code)
     options = FetchOptions(
@@ -84,7 +103,8 @@ def stage_supplier(
         archive=archive,
         replay=request.from_archive,
     )
-    result = stage_files(client, StageTarget(catalog, code, sync_run_id), plan.to_fetch, options)
+    target = StageTarget(catalog, code, sync_run_id, record_errors=not request.dry_run)
+    result = stage_files(client, target, plan.to_fetch, options)
     archive.prune({e.sku: e.hash for e in entries})
     downloaded = result.files_downloaded - archive.hits
     requested = {"skus_unknown": ", ".join(unknown) or "none"} if request.only_skus else {}
@@ -98,5 +118,9 @@ def stage_supplier(
         failed=tuple(result.failed),
         removed=tuple(plan.removed),
         fetch_counts={**counts, "files_downloaded": downloaded},
+        index_skipped=tuple(
+            found[1] for p in index.problems if (found := problem_family(p)) is not None
+        ),
+        dry_run=request.dry_run,
     )
     return SupplierStaging(staged, plan, result, downloaded, unknown, counts)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from promosync_pipeline.catalog.schema import ErrorStage
-from promosync_pipeline.promidata import IndexEntry
+from promosync_pipeline.promidata import IndexEntry, IndexProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +20,9 @@ class SupplierIndex:
 
     supplier_code: str
     entries: tuple[IndexEntry, ...]
+    problems: tuple[IndexProblem, ...] = ()
+    """Lines of Import.txt about this supplier's families that were skipped (recorded as
+    ``index`` errors by the parse step of a sync that writes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,25 @@ class FamilyFailure:
     stage: ErrorStage
     reason: str
     source_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceMove:
+    """A family's largest selling-price move in a sync: where, and from what to what."""
+
+    sku: str
+    variant_sku: str
+    region: str
+    min_quantity: int
+    old: str
+    new: str
+    move: float
+    """``(new - old) / old``."""
+
+    def describe(self) -> str:
+        """``A23-1-1 BENELUX 100: 8.98 → 89.8 (+900%)``."""
+        where = f"{self.variant_sku} {self.region} {self.min_quantity}"
+        return f"{where}: {self.old} → {self.new} ({self.move:+.0%})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +74,8 @@ class StagedVariants:
 
     supplier_code: str
     sync_run_id: int
-    """The ``sync_runs`` row this Dagster run opened; every later step reports to it."""
+    """The ``sync_runs`` row this Dagster run opened; every later step reports to it. A dry
+    run opens none: then it only names the staged families (a negative number)."""
     files_listed: int
     """Product files the index lists for the supplier."""
     staged_skus: tuple[str, ...]
@@ -64,6 +87,10 @@ class StagedVariants:
     """What fetching reported: the HTTP client's counters (``ClientStats.as_metadata``),
     ``files_downloaded``, the raw archive's counters and, for a targeted sync, the unknown
     SKUs asked for."""
+    index_skipped: tuple[str, ...] = ()
+    """Families whose index line was skipped (unusable): missing, never removed."""
+    dry_run: bool = False
+    """Compare only: nothing of this sync is written to the catalog (``ParseConfig.dry_run``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +106,8 @@ class FamilyChanges:
     """Staged families whose file changed but whose content did not."""
     new_sources: Mapping[str, SourceFile] = field(default_factory=dict)
     """The file of each unchanged family, recorded without rewriting the family."""
+    price_moves: tuple[PriceMove, ...] = ()
+    """Of each changed family with a selling price to compare, its largest move."""
 
     @property
     def to_write(self) -> tuple[str, ...]:

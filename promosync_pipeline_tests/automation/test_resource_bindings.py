@@ -21,6 +21,7 @@ BINDINGS = [
     ("catalog_db", "url", settings.DATABASE_URL),
     ("catalog_db", "lease_wait_s", settings.LEASE_WAIT_SECONDS),
     ("catalog_db", "lease_ttl_s", settings.LEASE_TTL_SECONDS),
+    ("catalog_db", "changes_retention_days", settings.CHANGES_RETENTION_DAYS),
     ("image_store", "location", settings.IMAGE_STORE),
     ("image_store", "endpoint_url", settings.AWS_ENDPOINT),
     ("image_store", "region_name", settings.AWS_REGION),
@@ -34,6 +35,7 @@ BINDINGS = [
     ("io_manager", "region_name", settings.AWS_REGION),
     ("alerts", "url", settings.ALERT_WEBHOOK_URL),
     ("alerts", "ui_url", settings.UI_URL),
+    ("change_webhook", "url", settings.CHANGES_WEBHOOK_URL),
 ]
 EVERY_VARIABLE = {variable: "3" for variable in RESOURCE_VARIABLES}
 ENV_BOUND = (dg.EnvVar, type(dg.EnvVar.int(settings.ARCHIVE_VERSIONS)))
