@@ -48,10 +48,17 @@ def is_dg_project(folder: Path) -> bool:
     return "dg" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
 
 
+DEMO_PRICE_SHARE = 0.05
+DEMO_PRICE_FACTOR = 1.08
+DEMO_CHANGES_SHOWN = 15
+
+
 def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) -> int:
+    from promosync_pipeline.cli.changes import run_changes
     from promosync_pipeline.cli.instance import describe_instance
     from promosync_pipeline.cli.runner import SyncRequest
     from promosync_pipeline.cli.sync import cmd_sync
+    from promosync_pipeline.clock import now
     from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
     from promosync_pipeline.redaction import redact_url
 
@@ -63,6 +70,16 @@ def run_demo(*, suppliers: int, families: int, seed: int, spread: bool = False) 
         # the runs are pointed at the simulator by their run config, not the environment
         request = SyncRequest(feed_url=server.base_url)
         code = cmd_sync([], all_suppliers=True, request=request)
+        # the supplier raises some prices: a second sync records what changed
+        changed = server.generator.change_prices(share=DEMO_PRICE_SHARE, factor=DEMO_PRICE_FACTOR)
+        print(
+            f"\nthe feed raises the selling prices of {len(changed)} families by "
+            f"{DEMO_PRICE_FACTOR - 1:.0%}; syncing again:"
+        )
+        second = now()
+        code = max(code, cmd_sync([], all_suppliers=True, request=request))
+        print("\nwhat the second sync changed (promosync changes --since ...):")
+        run_changes([], since=second.isoformat(), as_json=False, limit=DEMO_CHANGES_SHOWN)
     print(f"demo finished in {time.monotonic() - started:.1f}s")
     print(
         "catalog: "

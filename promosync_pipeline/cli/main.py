@@ -85,6 +85,18 @@ def _sync_parser(commands: Any) -> None:
         action="store_true",
         help="leave uploaded_images out of the runs (image references stay pending)",
     )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="fetch, parse and compare as a sync would, write nothing to the catalog, the "
+        "change feed or the image store, and print what a sync would change",
+    )
+    sync.add_argument(
+        "--allow-price-shift",
+        action="store_true",
+        help="write a sync that the price-shift guard refused (more than 20%% of a supplier's "
+        "active families with a selling price moved by more than 50%%)",
+    )
 
 
 def _status_parsers(commands: Any) -> None:
@@ -101,6 +113,21 @@ def _status_parsers(commands: Any) -> None:
     )
     errors.add_argument("code", metavar="CODE", help="supplier code")
     errors.add_argument("--json", action="store_true", help="print the errors as JSON")
+    changes = commands.add_parser(
+        "changes",
+        help="print the change feed: per family, what changed, old and new",
+        description="print catalog_changes: one line per changed fact of a committed sync, "
+        "the largest price moves first",
+    )
+    changes.add_argument("codes", nargs="*", metavar="CODE", help="supplier codes (default: all)")
+    changes.add_argument(
+        "--since",
+        metavar="DATE|RUN",
+        help="from this date (2026-12-01, UTC) or time, or from this sync run id or Dagster "
+        "run id on",
+    )
+    changes.add_argument("--json", action="store_true", help="print the changes as JSON")
+    changes.add_argument("--limit", type=int, metavar="N", help="print the first N changes only")
 
 
 def _feed_parser(commands: Any) -> None:
@@ -150,6 +177,8 @@ def prepare(argv: Sequence[str] | None = None) -> Callable[[], int]:
             skip_images=args.skip_images,
             from_archive=args.from_archive,
             only_skus=tuple(args.sku),
+            dry_run=args.dry_run,
+            allow_price_shift=args.allow_price_shift,
         )
         return partial(cmd_sync, args.codes, all_suppliers=args.all, request=request)
     if args.command == "doctor":
@@ -164,6 +193,12 @@ def prepare(argv: Sequence[str] | None = None) -> Callable[[], int]:
         from promosync_pipeline.cli.status import run_errors
 
         return partial(run_errors, args.code, as_json=args.json)
+    if args.command == "changes":
+        from promosync_pipeline.cli.changes import run_changes
+
+        return partial(
+            run_changes, args.codes, since=args.since, as_json=args.json, limit=args.limit
+        )
     if args.command == "db":
         return cmd_db_upgrade
     if args.command == "demo":

@@ -31,6 +31,9 @@ class RunOutcome:
     success: bool
     errors: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    """Each materialized asset's metadata, by asset key."""
+    observed: dict[str, Any] = field(default_factory=dict)
+    """Each observed asset's metadata (a dry run's preview), by asset key."""
 
 
 def _step_errors(result: dg.ExecuteInProcessResult | Any) -> list[str]:
@@ -54,14 +57,19 @@ def _execute(
     config = {**QUIET_LOGS, **(run_config or {})}
     job = dg.reconstructable(job_fn)
     with dg.execute_job(job, instance=instance, run_config=config, **kwargs) as result:
-        metadata: dict[str, Any] = {}
+        outcome = RunOutcome(result.run_id, result.success, _step_errors(result))
         for event in result.all_events:
             if event.is_step_materialization:
                 mat = event.step_materialization_data.materialization
-                metadata[mat.asset_key.to_user_string()] = {
-                    k: v.value for k, v in mat.metadata.items()
-                }
-        return RunOutcome(result.run_id, result.success, _step_errors(result), metadata)
+                outcome.metadata[mat.asset_key.to_user_string()] = _values(mat.metadata)
+            elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+                seen = event.asset_observation_data.asset_observation
+                outcome.observed[seen.asset_key.to_user_string()] = _values(seen.metadata)
+        return outcome
+
+
+def _values(metadata: Any) -> dict[str, Any]:
+    return {k: v.value for k, v in metadata.items()}
 
 
 def feed_config(feed_url: str | None) -> dict[str, Any]:
@@ -112,6 +120,8 @@ class SyncRequest:
     skip_images: bool = False
     from_archive: bool = False
     only_skus: tuple[str, ...] = ()
+    dry_run: bool = False
+    allow_price_shift: bool = False
     feed_url: str | None = None
     """The feed to read instead of ``PROMIDATA_BASE_URL`` (the demo's simulator)."""
 
@@ -121,12 +131,20 @@ class SyncRequest:
             parse["from_archive"] = True
         if self.only_skus:
             parse["only_skus"] = list(self.only_skus)
-        return {**feed_config(self.feed_url), "ops": {names.PARSED_VARIANTS: {"config": parse}}}
+        if self.dry_run:
+            parse["dry_run"] = True
+        ops: dict[str, Any] = {names.PARSED_VARIANTS: {"config": parse}}
+        if self.allow_price_shift:
+            ops[names.CATALOG_TABLES_STEP] = {"config": {"allow_price_shift": True}}
+        return {**feed_config(self.feed_url), "ops": ops}
 
     def asset_selection(self) -> list[dg.AssetKey] | None:
-        if not self.skip_images:
+        if not (self.skip_images or self.dry_run):
             return None
         return [dg.AssetKey(k) for k in names.SUPPLIER_ASSETS if k not in names.IMAGE_ASSETS]
+
+    def tags(self) -> dict[str, str]:
+        return {names.TRIGGER_TAG: "cli", **({names.DRY_RUN_TAG: "true"} if self.dry_run else {})}
 
 
 def sync_supplier(instance: dg.DagsterInstance, code: str, request: SyncRequest) -> RunOutcome:
@@ -136,6 +154,6 @@ def sync_supplier(instance: dg.DagsterInstance, code: str, request: SyncRequest)
         _supplier_sync_job,
         instance,
         run_config=request.run_config(),
-        tags={names.PARTITION_TAG: code, names.TRIGGER_TAG: "cli"},
+        tags={names.PARTITION_TAG: code, **request.tags()},
         asset_selection=request.asset_selection(),
     )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from promosync_pipeline import names, settings
 from promosync_pipeline.catalog import Catalog
+from promosync_pipeline.cli.changes import change_lines
 from promosync_pipeline.cli.instance import get_instance
 from promosync_pipeline.cli.runner import (
     RunOutcome,
@@ -36,11 +37,24 @@ def _print_summary(rows: dict[str, dict[str, object]]) -> None:
     for code, metadata in rows.items():
         cells = "".join(f"{metadata.get(key, '-')!s:>11}" for _, key in SUMMARY_COLUMNS)
         print(f"{code:<10}{cells}")
+    changed = {code: line for code, m in rows.items() if (line := _changes_line(code, m))}
+    if changed:
+        print()
+        for code, line in changed.items():
+            print(f"{code:<10}{line}")
     archive = {code: line for code, m in rows.items() if (line := _archive_line(m)) is not None}
     if archive:
         print()
         for code, line in archive.items():
             print(f"{code:<10}{line}")
+
+
+def _changes_line(code: str, metadata: dict[str, object]) -> str | None:
+    """What the sync changed, counted, and the command that lists it."""
+    if "sync_run_id" not in metadata:
+        return None
+    counts = ", ".join(f"{metadata.get(key, 0)} {title}" for title, key in PREVIEW_COUNTS)
+    return f"changes: {counts} (promosync changes {code} --since {metadata['sync_run_id']})"
 
 
 def _size(value: object) -> str:
@@ -104,14 +118,50 @@ def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, request: SyncRequest)
     failed: list[str] = []
     for code in wanted:
         outcome = sync_supplier(instance, code, request)
+        if request.dry_run:
+            if not _print_preview(catalog, code, outcome):
+                failed.append(f"{code} (run {outcome.run_id})")
+            continue
         summary[code] = _summary_row(outcome)
         if not _report(catalog, code, outcome, summary[code]):
             failed.append(f"{code} (run {outcome.run_id})")
-    _print_summary(summary)
+    if summary:
+        _print_summary(summary)
     if failed:
         print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_preview(catalog: Catalog, code: str, outcome: RunOutcome) -> bool:
+    """A dry run's preview of ``code``, in the format of ``promosync changes`` (then
+    forgotten: a dry run leaves nothing behind); whether the dry run itself succeeded."""
+    changes = catalog.changes.preview(outcome.run_id)
+    catalog.changes.drop_preview(outcome.run_id)
+    seen = outcome.observed.get(names.CATALOG_PRODUCTS)
+    if not outcome.success or seen is None:
+        print(f"{code}: dry run failed (run {outcome.run_id})", file=sys.stderr)
+        for error in outcome.errors:
+            print(f"  FAILED {code}: {error}", file=sys.stderr)
+        return False
+    counts = ", ".join(f"{seen.get(key, 0)} {title}" for title, key in PREVIEW_COUNTS)
+    print(f"{code}: dry run (run {outcome.run_id}), nothing written; a sync would change: {counts}")
+    print(f"  price-shift guard: {seen.get('price_shift_guard')}")
+    print(f"  removal guard: {seen.get('removal_guard')}")
+    if changes:
+        print("\n".join(f"  {line}" for line in change_lines(changes)))
+    return True
+
+
+PREVIEW_COUNTS = (
+    ("added", "families_added"),
+    ("removed", "families_removed"),
+    ("reactivated", "families_reactivated"),
+    ("changed", "families_changed"),
+    ("facts changed", "facts_changed"),
+    ("prices up", "prices_up"),
+    ("prices down", "prices_down"),
+)
 
 
 def _summary_row(outcome: RunOutcome) -> dict[str, object]:

@@ -6,12 +6,14 @@ per-file hashes and a bounded byte cache are kept, so a 50,000-family feed needs
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +22,7 @@ import orjson
 from promosync_pipeline.feedsim import categories as cats
 from promosync_pipeline.feedsim.serialize import product_document
 from promosync_pipeline.feedsim.truth import FamilyDraft, build_family
-from promosync_pipeline.promidata import Category, Family
+from promosync_pipeline.promidata import Category, Family, PriceTier
 
 DEFAULT_LANGUAGES = ("de", "en", "fr", "nl")
 
@@ -45,6 +47,7 @@ class _Supplier:
     removed: set[int] = field(default_factory=set)
     revision: dict[int, int] = field(default_factory=dict)
     salt: dict[int, int] = field(default_factory=dict)
+    price_factor: dict[int, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ class FeedGenerator:
     # -- content -------------------------------------------------------------------------------
     def draft(self, sku: str) -> FamilyDraft:
         supplier, index = self._locate(sku)
-        return build_family(
+        draft = build_family(
             self.spec.seed,
             supplier.code,
             index,
@@ -145,6 +148,8 @@ class FeedGenerator:
             self._foreign.get(sku, self.image_base),
             self.spec.png_share,
         )
+        factor = supplier.price_factor.get(index)
+        return draft if factor is None else _prices_scaled(draft, factor)
 
     def family(self, sku: str) -> Family:
         """The truth: what parsing this family's file must give."""
@@ -226,6 +231,25 @@ class FeedGenerator:
         for sku in chosen:
             supplier, index = self._locate(sku)
             supplier.revision[index] = supplier.revision.get(index, 0) + 1
+        return self._touch(chosen)
+
+    def change_prices(
+        self,
+        count: int | None = None,
+        *,
+        factor: float = 1.1,
+        share: float | None = None,
+        code: str | None = None,
+    ) -> list[str]:
+        """Multiply every selling price of ``count`` families (or a ``share`` of them) by
+        ``factor`` (rounded to the cent); nothing else of them changes."""
+        pool = self.family_skus(code) if code else self.all_skus()
+        n = count if count is not None else max(1, round(len(pool) * (share or 0.0)))
+        chosen = random.Random(f"{self.spec.seed}:prices:{self.version}").sample(pool, n)
+        for sku in chosen:
+            supplier, index = self._locate(sku)
+            before = supplier.price_factor.get(index, Decimal(1))
+            supplier.price_factor[index] = before * Decimal(str(factor))
         return self._touch(chosen)
 
     def change_bytes_only(self, skus: list[str]) -> list[str]:
@@ -323,3 +347,29 @@ class FeedGenerator:
             else:
                 self._foreign[f"product:{sku}"] = f"{host_base}/Products"
         return self._touch(skus)
+
+
+CENT = Decimal("0.01")
+
+
+def _scaled_tiers(tiers: tuple[PriceTier, ...], factor: Decimal) -> tuple[PriceTier, ...]:
+    return tuple(
+        dataclasses.replace(t, price=(t.price * factor).quantize(CENT))
+        if t.kind == "selling" and t.price is not None
+        else t
+        for t in tiers
+    )
+
+
+def _prices_scaled(draft: FamilyDraft, factor: Decimal) -> FamilyDraft:
+    """``draft`` with every selling price of the family multiplied by ``factor``."""
+    family = draft.family
+    variants = tuple(
+        dataclasses.replace(v, price_tiers=_scaled_tiers(v.price_tiers, factor))
+        for v in family.variants
+    )
+    return dataclasses.replace(
+        draft,
+        family=dataclasses.replace(family, variants=variants),
+        parent_tiers=_scaled_tiers(draft.parent_tiers, factor),
+    )
