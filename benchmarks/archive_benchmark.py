@@ -19,12 +19,12 @@ from pathlib import Path
 import dagster as dg
 import httpx
 
-from benchmarks._feed_process import start_feed
 from promosync_pipeline import settings
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
+from promosync_pipeline_tests.support.feed_process import start_feed
 
 CATALOG_ONLY = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -68,7 +68,7 @@ def main() -> None:
         for n in range(args.rounds):
             plan += [("writes", f"b{n}", False), ("no writes", f"b{n}", False)]
         # Replay from the last archive: the simulator may re-hash files it generated before
-        # it knew its own address (benchmarks/_feed_process.py warms the index first), so the
+        # it knew its own address (support/feed_process.py warms the index first), so the
         # warm-up's versions need not match the index any more.
         plan += [("replay", f"b{args.rounds - 1}", True)]
         for run, (name, archive, from_archive) in enumerate(plan):

@@ -24,56 +24,29 @@ import platform
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from moto.server import ThreadedMotoServer
 
-from benchmarks._feed_process import start_feed
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
-from promosync_pipeline_tests.deployment import (
-    BackfillResult,
+from promosync_pipeline_tests.reliability.helpers import _load_catalog, _stored_problem, refresh
+from promosync_pipeline_tests.support.backfills import BackfillResult, run_backfill
+from promosync_pipeline_tests.support.databases import Databases, admin_engine
+from promosync_pipeline_tests.support.deployment import (
     Deployment,
     deployment_env,
-    free_port,
     instance_config,
-    run_backfill,
     running,
     s3_buckets,
     set_pool_limits,
 )
-from promosync_pipeline_tests.reliability.helpers import _load_catalog, _stored_problem, refresh
-
-PG_ADMIN_URL = os.environ.get(
-    "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-class Databases:
-    """PostgreSQL databases under random names, dropped by :meth:`drop_all`."""
-
-    def __init__(self) -> None:
-        self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        self.names: list[str] = []
-
-    def create(self, driver: str = "postgresql+psycopg") -> str:
-        name = f"promosync_scale_{uuid.uuid4().hex[:10]}"
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        self.names.append(name)
-        url = sa.make_url(PG_ADMIN_URL).set(database=name, drivername=driver)
-        return url.render_as_string(False)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.names:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
+from promosync_pipeline_tests.support.feed_process import start_feed
+from promosync_pipeline_tests.support.ports import free_port
 
 
 class ConnectionPeak:
@@ -179,10 +152,10 @@ def rehearse(
     root: Path,
     assets: list[str],
 ) -> dict[str, Any]:
-    databases = Databases()
+    databases = Databases(admin_engine(), prefix="promosync_scale")
     try:
         _, buckets = s3_buckets(s3_endpoint)
-        catalog_url = databases.create()
+        catalog_url = databases.create("postgresql+psycopg")
         runs_url = databases.create("postgresql+psycopg2")
         names = {
             "catalog": sa.make_url(catalog_url).database,
@@ -226,6 +199,7 @@ def rehearse(
         return out
     finally:
         databases.drop_all()
+        databases.admin.dispose()
 
 
 def main() -> None:

@@ -30,10 +30,10 @@ from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sensors.index import build_promidata_index_sensor
-from promosync_pipeline_tests.automation.kept import cached_index
 from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
+from promosync_pipeline_tests.support.catalog import cached_index
+from promosync_pipeline_tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 sensor = build_promidata_index_sensor(300)
 

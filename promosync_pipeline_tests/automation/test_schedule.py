@@ -12,7 +12,7 @@ from promosync_pipeline.feedsim import FeedSpec, parse_fault
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.schedules import build_nightly_supplier_sync, load_schedules
-from promosync_pipeline_tests.automation.kept import cached_index
+from promosync_pipeline_tests.support.catalog import cached_index
 
 
 @pytest.fixture

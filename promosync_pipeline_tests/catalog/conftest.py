@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
-from promosync_pipeline_tests.catalog.helpers import empty
-from promosync_pipeline_tests.conftest import BACKENDS
+from promosync_pipeline_tests.support.catalog import empty
+from promosync_pipeline_tests.support.databases import BACKENDS
 
 
 @pytest.fixture(scope="session")

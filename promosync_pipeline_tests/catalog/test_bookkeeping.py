@@ -9,10 +9,8 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import Catalog, ErrorRecord
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.promidata import Category
-from promosync_pipeline_tests.support.catalog import write_families
-
-from .factories import SUPPLIER, family, write
-from .helpers import rows
+from promosync_pipeline_tests.support.catalog import rows, write_families
+from promosync_pipeline_tests.support.families import SUPPLIER, family, write
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=7, seconds=30)

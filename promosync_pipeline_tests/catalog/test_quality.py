@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from promosync_pipeline.catalog import Catalog, quality
-from promosync_pipeline_tests.catalog.factories import SUPPLIER, family, tier, variant, write
 from promosync_pipeline_tests.support.catalog import write_families
+from promosync_pipeline_tests.support.families import SUPPLIER, family, tier, variant, write
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

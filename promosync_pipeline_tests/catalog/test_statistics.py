@@ -10,10 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
-from promosync_pipeline_tests.support.catalog import write_families
-
-from .factories import SUPPLIER, family, write
-from .helpers import empty
+from promosync_pipeline_tests.support.catalog import empty, write_families
+from promosync_pipeline_tests.support.families import SUPPLIER, family, write
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 STATS_FLUSH_S = 5.0

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.images.results import ImageResult
 from promosync_pipeline_tests.support.catalog import write_families
-
-from .factories import family, write
+from promosync_pipeline_tests.support.families import family, write
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)

@@ -22,10 +22,25 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.families import FamilyWriter
 from promosync_pipeline.catalog.rows import encode_family
 from promosync_pipeline.promidata import PriceTier, content_hash
-from promosync_pipeline_tests.support.catalog import staged_rows, write_families
-
-from .factories import SUPPLIER, family, ladder, replace_variant, tier, variant, write
-from .helpers import empty, expected_tiers, product, rows, tiers, variants
+from promosync_pipeline_tests.support.catalog import (
+    empty,
+    expected_tiers,
+    product,
+    rows,
+    staged_rows,
+    tiers,
+    variants,
+    write_families,
+)
+from promosync_pipeline_tests.support.families import (
+    SUPPLIER,
+    family,
+    ladder,
+    replace_variant,
+    tier,
+    variant,
+    write,
+)
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from promosync_pipeline.feedsim import FeedSpec
-from promosync_pipeline_tests.deployment import (
-    rehearsal,
-    run_backfill,
-)
 from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed
 from promosync_pipeline_tests.reliability.helpers import refresh
+from promosync_pipeline_tests.support.backfills import run_backfill
+from promosync_pipeline_tests.support.deployment import rehearsal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -16,15 +16,11 @@ import pytest
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedServer, FeedSpec
-from promosync_pipeline_tests import processes
-from promosync_pipeline_tests.deployment import (
-    Deployment,
-    rehearsal,
-    wait_for,
-    worker_pid,
-)
 from promosync_pipeline_tests.pipeline.harness import rows
 from promosync_pipeline_tests.reliability.helpers import assert_whole_families, refresh
+from promosync_pipeline_tests.support import processes
+from promosync_pipeline_tests.support.deployment import Deployment, rehearsal, worker_pid
+from promosync_pipeline_tests.support.polling import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ import pytest
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import Catalog, head_revision, make_engine, upgrade
 from promosync_pipeline.feedsim import FeedSpec, parse_fault
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
+from promosync_pipeline_tests.support.cli import cli_env, run_cli
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Our own faults: the catalog database goes away in the middle of the write.
 
-Two ways: a PostgreSQL server of the test's own (``private_postgres.py``) really restarted
+Two ways: a PostgreSQL server of the test's own (``support/private_postgres.py``) really restarted
 while a batch of families is being written; and, on the shared server (never restarted), every
 connection of the run terminated by the server (``pg_terminate_backend``), which is what
 clients see when a proxy drops them. ``kill -9`` of the syncing process during the write is
 ``pipeline/test_kill.py::test_kill_during_catalog_write_leaves_whole_families_and_converges``.
 """
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +24,8 @@ from promosync_pipeline_tests.reliability.helpers import (
     assert_whole_families,
     sync,
 )
-from promosync_pipeline_tests.reliability.private_postgres import PrivatePostgres, find_bindir
+from promosync_pipeline_tests.support.ci import missing
+from promosync_pipeline_tests.support.private_postgres import PrivatePostgres, find_bindir
 
 TERMINATE = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -131,10 +131,7 @@ def restartable_pg() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of this test's own (the shared one is never restarted)."""
     bindir = find_bindir()
     if bindir is None:
-        reason = "no initdb/pg_ctl on this machine: the server-restart test cannot run"
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"CI=true requires it. {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing("the server-restart test", "no initdb/pg_ctl on this machine")
     server = PrivatePostgres(bindir)
     try:
         server.start()

@@ -23,7 +23,7 @@ from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, parse_fault
 from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
 from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost
-from promosync_pipeline_tests.ui.actions import (
+from promosync_pipeline_tests.support.ui.actions import (
     RUN_TIMEOUT_MS,
     expect_run_succeeded,
     launch_group_run,
@@ -34,8 +34,8 @@ from promosync_pipeline_tests.ui.actions import (
     run_final_status,
     sync_supplier,
 )
-from promosync_pipeline_tests.ui.broken_feed import broken_family, broken_supplier
-from promosync_pipeline_tests.ui.browser import save_readme_picture
+from promosync_pipeline_tests.support.ui.broken_feed import broken_family, broken_supplier
+from promosync_pipeline_tests.support.ui.browser import save_readme_picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
