@@ -30,12 +30,10 @@ from typing import Any
 import sqlalchemy as sa
 from moto.server import ThreadedMotoServer
 
-from promosync_pipeline.catalog import make_engine
-from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
-from promosync_pipeline_tests.reliability.helpers import _load_catalog, _stored_problem, refresh
 from promosync_pipeline_tests.support.backfills import BackfillResult, run_backfill
+from promosync_pipeline_tests.support.catalog_vs_feed import load_catalog, stored_problem
 from promosync_pipeline_tests.support.databases import Databases, admin_engine
 from promosync_pipeline_tests.support.deployment import (
     Deployment,
@@ -47,6 +45,7 @@ from promosync_pipeline_tests.support.deployment import (
 )
 from promosync_pipeline_tests.support.feed_process import start_feed
 from promosync_pipeline_tests.support.ports import free_port
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, refresh
 
 
 class ConnectionPeak:
@@ -79,22 +78,12 @@ class ConnectionPeak:
 def catalog_mismatches(url: str, generator: FeedGenerator) -> dict[str, int]:
     """Per supplier: families missing, inactive or different from the feed, plus active
     families the feed does not list (0 everywhere: the catalog equals the feed)."""
-    catalog = _load_catalog(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(t.products.c.supplier_code, t.products.c.sku).where(
-                t.products.c.is_active
-            )
-            active = {(code, sku) for code, sku in conn.execute(query)}
-    finally:
-        engine.dispose()
+    catalog = load_catalog(url)
+    active = {(r["supplier_code"], sku) for sku, r in catalog.products.items() if r["is_active"]}
     out = {}
     for code in generator.supplier_codes():
         skus = set(generator.family_skus(code))
-        wrong = sum(
-            1 for sku in skus if _stored_problem(generator.family(sku), catalog) is not None
-        )
+        wrong = sum(1 for sku in skus if stored_problem(generator.family(sku), catalog) is not None)
         extra = sum(1 for c, sku in active if c == code and sku not in skus)
         out[code] = wrong + extra
     return out
@@ -177,7 +166,7 @@ def rehearse(
             set_pool_limits(setup, config["concurrency"]["pools"]["default_limit"])
             instance = setup.instance()
             try:
-                if not refresh(instance).success:
+                if not refresh(instance, TEST_CLIENT).success:
                     raise RuntimeError("feed_refresh_job failed")
                 with ConnectionPeak(databases.admin, names) as connections:
                     full = run_backfill(

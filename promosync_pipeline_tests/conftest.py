@@ -32,6 +32,7 @@ from promosync_pipeline_tests.support.databases import (
     Databases,
     admin_engine,
 )
+from promosync_pipeline_tests.support.syncs import point_resources_at
 from promosync_pipeline_tests.support.webhook import Receiver, webhook_receiver
 
 # The code location binds a resource field to its variable when that variable is set as the
@@ -160,20 +161,11 @@ def feed(feed_spec: FeedSpec) -> Iterator[FeedServer]:
         yield server
 
 
-def _point_resources_at(
-    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, images: Path
-) -> str:
-    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-    monkeypatch.setenv(settings.DATABASE_URL, catalog_url)
-    monkeypatch.setenv(settings.IMAGE_STORE, str(images))
-    return catalog_url
-
-
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path) -> str:
     """The resources point at the simulator, a fresh catalog on each backend and an image
     folder in ``tmp_path / "images"``; returns the catalog URL."""
-    return _point_resources_at(monkeypatch, feed, catalog_url, tmp_path / "images")
+    return point_resources_at(monkeypatch, feed, catalog_url, tmp_path / "images")
 
 
 @pytest.fixture
@@ -181,13 +173,13 @@ def sqlite_env(
     monkeypatch: pytest.MonkeyPatch, feed: FeedServer, sqlite_url: str, tmp_path: Path
 ) -> str:
     """The same with an SQLite catalog only, for scenarios whose subject is not the database."""
-    return _point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")
+    return point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")
 
 
 @pytest.fixture
 def pg_env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, pg_url: str, tmp_path: Path) -> str:
     """The same with a PostgreSQL catalog only."""
-    return _point_resources_at(monkeypatch, feed, pg_url, tmp_path / "images")
+    return point_resources_at(monkeypatch, feed, pg_url, tmp_path / "images")
 
 
 # -- S3 ----------------------------------------------------------------------------------------

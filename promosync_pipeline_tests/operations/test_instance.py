@@ -18,10 +18,10 @@ import yaml
 from promosync_pipeline.catalog import Catalog, make_engine
 from promosync_pipeline.feedsim import FeedServer
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
-from promosync_pipeline_tests.pipeline.harness import sync
 from promosync_pipeline_tests.support.databases import dagster_url
 from promosync_pipeline_tests.support.deployment import s3_buckets
 from promosync_pipeline_tests.support.paths import DAGSTER, DEPLOY_YAML, EMBEDDED_YAML
+from promosync_pipeline_tests.support.syncs import sync
 
 
 def dagster_runs(url: str) -> list[tuple[str, str, str]]:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import head_revision
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import parse_fault
-from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_catalog_equals_feed
 from promosync_pipeline_tests.support.cli import cli_env, run_cli
 from promosync_pipeline_tests.support.paths import DG, ROOT
 

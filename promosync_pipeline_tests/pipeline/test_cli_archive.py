@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from promosync_pipeline import settings
-from promosync_pipeline_tests.pipeline.harness import (
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_catalog_equals_feed,
     assert_family_stored,
 )

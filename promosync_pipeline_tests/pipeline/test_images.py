@@ -16,7 +16,9 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec, parse_fault
 from promosync_pipeline.images.keys import RENDITIONS
 from promosync_pipeline.images.stores import ImageStore, open_image_store
-from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows, sync
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_catalog_equals_feed
+from promosync_pipeline_tests.support.syncs import sync
 
 BOXES = {"original": 2000, "large": 1600, "medium": 800, "small": 400}
 

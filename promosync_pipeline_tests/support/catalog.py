@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from promosync_pipeline.catalog import Catalog, FamilyWrite, WriteStats, make_engine
+from promosync_pipeline.catalog import FAMILY_STAGES, Catalog, FamilyWrite, WriteStats, make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.rows import FamilyRows, decode_rows, encode_family
 from promosync_pipeline.feedsim import FeedServer
@@ -118,6 +118,20 @@ def expected_tiers(family: Family) -> list[tuple[Any, ...]]:
         for v in family.variants
         for p in v.price_tiers
     )
+
+
+def active_skus(url: str) -> set[str]:
+    """SKUs of the active products."""
+    return {r["sku"] for r in rows(url, t.products, t.products.c.is_active)}
+
+
+def open_errors(url: str) -> dict[str, dict[str, Any]]:
+    """Open ``sync_errors`` rows of families, by SKU (the latest one when several)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows(url, t.sync_errors, t.sync_errors.c.resolved_at.is_(None)):
+        if row["sku"] is not None and row["stage"] in FAMILY_STAGES:
+            out[row["sku"]] = row
+    return out
 
 
 def cached_index(url: str, feed: FeedServer) -> bytes | None:
