@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -41,6 +42,16 @@ from promosync_pipeline_tests.support.webhook import Receiver, webhook_receiver
 # monkeypatch.delenv and fail its runs.
 for _name in RESOURCE_VARIABLES:
     os.environ.pop(_name, None)
+
+DEFAULT_FEED: dict[str, Any] = {
+    "seed": 11,
+    "suppliers": 2,
+    "families": 12,
+    "exact": True,
+    "image_size": (240, 180),
+}
+"""The feed simulator's spec unless a ``feed`` marker says otherwise. Small images keep the
+image step quick; the image tests ask for larger ones."""
 
 QUEUED_RUNS = {
     "run_coordinator": {
@@ -149,9 +160,13 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def feed_spec() -> FeedSpec:
-    """Small images keep the image step quick; the image tests bring larger ones."""
-    return FeedSpec(seed=11, suppliers=2, families=12, exact=True, image_size=(240, 180))
+def feed_spec(request: pytest.FixtureRequest) -> FeedSpec:
+    """:data:`DEFAULT_FEED`, with what the closest ``feed`` marker says on top: a module or a
+    test chooses its feed with ``pytest.mark.feed(suppliers=1, families=30, seed=5)``."""
+    marker = request.node.get_closest_marker("feed")
+    if marker is not None and marker.args:
+        raise TypeError("pytest.mark.feed takes FeedSpec fields by name only")
+    return FeedSpec(**{**DEFAULT_FEED, **(marker.kwargs if marker is not None else {})})
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerprint
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
+from promosync_pipeline.feedsim import FeedServer, parse_fault
 from promosync_pipeline.names import INDEX_HASH_TAG, SLICE_HASH_TAG
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
@@ -36,6 +36,8 @@ from promosync_pipeline_tests.support.catalog_vs_feed import (
 )
 from promosync_pipeline_tests.support.paths import ROOT
 from promosync_pipeline_tests.support.syncs import Run, refresh, supplier_run
+
+pytestmark = pytest.mark.feed(seed=11, suppliers=3, families=6, image_size=(64, 48))
 
 sensor = build_promidata_index_sensor(300)
 
@@ -76,11 +78,6 @@ class Ticker:
         they are not what this checks)."""
         assert request.job_name == "supplier_sync_job"
         return supplier_run(self.instance, request.partition_key, tags=request.tags, images=False)
-
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=11, suppliers=3, families=6, exact=True, image_size=(64, 48))
 
 
 def live_body(feed: FeedServer) -> bytes:

@@ -9,16 +9,12 @@ import pytest
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import FamilyWrite, make_engine
 from promosync_pipeline.catalog.store import Catalog
-from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import Family, content_hash
 from promosync_pipeline_tests.support.catalog import write_families
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost, catalog_snapshot
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=16, suppliers=2, families=20, exact=True, image_size=(240, 180))
+pytestmark = pytest.mark.feed(seed=16, suppliers=2, families=20)
 
 
 def misread(family: Family, how: int) -> Family:

@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import content_hash
 from promosync_pipeline_tests.support.catalog import active_skus, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import (
@@ -14,10 +13,7 @@ from promosync_pipeline_tests.support.catalog_vs_feed import (
 )
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=23, suppliers=1, families=50, exact=True, image_size=(120, 90))
+pytestmark = pytest.mark.feed(seed=23, suppliers=1, families=50, image_size=(120, 90))
 
 
 def product_files(feed) -> list[str]:

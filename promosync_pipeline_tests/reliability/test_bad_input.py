@@ -13,15 +13,12 @@ import copy
 import orjson
 import pytest
 
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline_tests.support.catalog import active_skus, open_errors
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=29, suppliers=1, families=16, exact=True, languages=("de", "en"))
+pytestmark = pytest.mark.feed(seed=29, suppliers=1, families=16, languages=("de", "en"))
 
 
 def _many_variants(doc: dict, count: int) -> dict:

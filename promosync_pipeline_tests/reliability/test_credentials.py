@@ -10,15 +10,14 @@ import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline_tests.support.catalog import open_errors, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=37, suppliers=2, families=6, exact=True, languages=("en",))
+pytestmark = pytest.mark.feed(
+    seed=37, suppliers=2, families=6, languages=("en",), image_size=(640, 480)
+)
 
 
 @pytest.fixture

@@ -9,16 +9,13 @@ import httpx
 import pytest
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline_tests.support.catalog import active_skus, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=23, suppliers=2, families=8, exact=True)
+pytestmark = pytest.mark.feed(seed=23, suppliers=2, families=8)
 
 
 def test_index_cut_before_most_of_a_supplier_is_refused_then_converges(instance, feed, sqlite_env):

@@ -18,10 +18,7 @@ from promosync_pipeline_tests.support.catalog import open_errors, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=31, suppliers=1, families=12, exact=True, languages=("en",))
+pytestmark = pytest.mark.feed(seed=31, suppliers=1, families=12, languages=("en",))
 
 
 @pytest.fixture

@@ -13,15 +13,12 @@ import time
 
 import pytest
 
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline_tests.support.catalog import active_skus, open_errors
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
 from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=17, suppliers=1, families=10, exact=True)
+pytestmark = pytest.mark.feed(seed=17, suppliers=1, families=10)
 
 
 def _product_log(feed):
