@@ -13,41 +13,32 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import dagster as dg
 import httpx
 
-from benchmarks._feed_process import start_feed
 from promosync_pipeline import settings
-from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedSpec
-from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
 from promosync_pipeline.promidata import parse_index
-
-CATALOG_ONLY = [dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS]
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+from promosync_pipeline_tests.support.feed_process import start_feed
+from promosync_pipeline_tests.support.syncs import sync
 
 
 def one_sync(code: str, rps: float, from_archive: bool) -> tuple[float, dict]:
-    config = {
-        **QUIET,
-        "resources": {"promidata": {"config": {"requests_per_second": rps}}},
-        "ops": {"parsed_variants": {"config": {"from_archive": from_archive}}},
-    }
+    """(wall seconds, ``parsed_variants`` metadata) of the supplier run of a sync of ``code``
+    without images, on a new instance."""
     with tempfile.TemporaryDirectory() as home, dg.instance_for_test(temp_dir=home) as instance:
-        defs.resolve_job_def("feed_refresh_job").execute_in_process(
-            instance=instance, run_config={**QUIET}
-        )
-        instance.add_dynamic_partitions("suppliers", [code])
-        started = time.perf_counter()
-        result = defs.resolve_job_def("supplier_sync_job").execute_in_process(
-            partition_key=code, instance=instance, run_config=config, asset_selection=CATALOG_ONLY
-        )
-        wall = time.perf_counter() - started
-    (mat,) = result.asset_materializations_for_node("parsed_variants")
-    return wall, {k: v.value for k, v in mat.metadata.items()}
+        run = sync(
+            instance,
+            [code],
+            promidata={"requests_per_second": rps},
+            parse={"from_archive": from_archive},
+            images=False,
+        )[code]
+    if not run.success:
+        raise RuntimeError(f"the sync of {code} failed:\n{run.error()}")
+    return run.wall_s, run.metadata["parsed_variants"]
 
 
 def main() -> None:
@@ -68,7 +59,7 @@ def main() -> None:
         for n in range(args.rounds):
             plan += [("writes", f"b{n}", False), ("no writes", f"b{n}", False)]
         # Replay from the last archive: the simulator may re-hash files it generated before
-        # it knew its own address (benchmarks/_feed_process.py warms the index first), so the
+        # it knew its own address (support/feed_process.py warms the index first), so the
         # warm-up's versions need not match the index any more.
         plan += [("replay", f"b{args.rounds - 1}", True)]
         for run, (name, archive, from_archive) in enumerate(plan):

@@ -14,9 +14,9 @@ import time
 
 import httpx
 
-from benchmarks._feed_process import start_feed
 from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import parse_index
+from promosync_pipeline_tests.support.feed_process import start_feed
 
 
 async def fetch_all(urls: list[str], in_flight: int) -> int:

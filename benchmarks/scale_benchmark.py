@@ -24,56 +24,28 @@ import platform
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from moto.server import ThreadedMotoServer
 
-from benchmarks._feed_process import start_feed
-from promosync_pipeline.catalog import make_engine
-from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.names import IMAGE_ASSETS, SUPPLIER_ASSETS
-from promosync_pipeline_tests.deployment import (
-    BackfillResult,
+from promosync_pipeline_tests.support.backfills import BackfillResult, run_backfill
+from promosync_pipeline_tests.support.catalog_vs_feed import load_catalog, stored_problem
+from promosync_pipeline_tests.support.databases import Databases, admin_engine
+from promosync_pipeline_tests.support.deployment import (
     Deployment,
     deployment_env,
-    free_port,
     instance_config,
-    run_backfill,
     running,
     s3_buckets,
     set_pool_limits,
 )
-from promosync_pipeline_tests.reliability.helpers import _load_catalog, _stored_problem, refresh
-
-PG_ADMIN_URL = os.environ.get(
-    "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
-class Databases:
-    """PostgreSQL databases under random names, dropped by :meth:`drop_all`."""
-
-    def __init__(self) -> None:
-        self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        self.names: list[str] = []
-
-    def create(self, driver: str = "postgresql+psycopg") -> str:
-        name = f"promosync_scale_{uuid.uuid4().hex[:10]}"
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        self.names.append(name)
-        url = sa.make_url(PG_ADMIN_URL).set(database=name, drivername=driver)
-        return url.render_as_string(False)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.names:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
+from promosync_pipeline_tests.support.feed_process import start_feed
+from promosync_pipeline_tests.support.ports import free_port
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, refresh
 
 
 class ConnectionPeak:
@@ -106,22 +78,12 @@ class ConnectionPeak:
 def catalog_mismatches(url: str, generator: FeedGenerator) -> dict[str, int]:
     """Per supplier: families missing, inactive or different from the feed, plus active
     families the feed does not list (0 everywhere: the catalog equals the feed)."""
-    catalog = _load_catalog(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            query = sa.select(t.products.c.supplier_code, t.products.c.sku).where(
-                t.products.c.is_active
-            )
-            active = {(code, sku) for code, sku in conn.execute(query)}
-    finally:
-        engine.dispose()
+    catalog = load_catalog(url)
+    active = {(r["supplier_code"], sku) for sku, r in catalog.products.items() if r["is_active"]}
     out = {}
     for code in generator.supplier_codes():
         skus = set(generator.family_skus(code))
-        wrong = sum(
-            1 for sku in skus if _stored_problem(generator.family(sku), catalog) is not None
-        )
+        wrong = sum(1 for sku in skus if stored_problem(generator.family(sku), catalog) is not None)
         extra = sum(1 for c, sku in active if c == code and sku not in skus)
         out[code] = wrong + extra
     return out
@@ -179,10 +141,10 @@ def rehearse(
     root: Path,
     assets: list[str],
 ) -> dict[str, Any]:
-    databases = Databases()
+    databases = Databases(admin_engine(), prefix="promosync_scale")
     try:
         _, buckets = s3_buckets(s3_endpoint)
-        catalog_url = databases.create()
+        catalog_url = databases.create("postgresql+psycopg")
         runs_url = databases.create("postgresql+psycopg2")
         names = {
             "catalog": sa.make_url(catalog_url).database,
@@ -204,7 +166,7 @@ def rehearse(
             set_pool_limits(setup, config["concurrency"]["pools"]["default_limit"])
             instance = setup.instance()
             try:
-                if not refresh(instance).success:
+                if not refresh(instance, TEST_CLIENT).success:
                     raise RuntimeError("feed_refresh_job failed")
                 with ConnectionPeak(databases.admin, names) as connections:
                     full = run_backfill(
@@ -226,6 +188,7 @@ def rehearse(
         return out
     finally:
         databases.drop_all()
+        databases.admin.dispose()
 
 
 def main() -> None:

@@ -34,8 +34,8 @@ from promosync_pipeline.cli.status_board import build_rows, render_table
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.promidata import content_hash
 from promosync_pipeline_tests.support.catalog import write_families
+from promosync_pipeline_tests.support.paths import PROMOSYNC
 
-PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
 WINDOW_S = settings.DEFAULT_FRESHNESS_HOURS * 3600
 IMPORTS_ONLY = [
     sys.executable,

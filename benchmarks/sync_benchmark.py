@@ -20,7 +20,6 @@ import asyncio
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -30,12 +29,11 @@ import httpx
 import orjson
 import sqlalchemy as sa
 
-from benchmarks._feed_process import start_feed
 from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import IndexEntry, content_hash, parse_index, parse_product
+from promosync_pipeline_tests.support.feed_process import start_feed
+from promosync_pipeline_tests.support.paths import PROMOSYNC, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-PROMOSYNC = Path(sys.executable).parent / "promosync"
 IN_FLIGHT = 32
 
 
@@ -76,7 +74,7 @@ def cli_sync(code: str, env: dict[str, str]) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run(
-        [str(PROMOSYNC), "sync", code, "--skip-images"],
+        [PROMOSYNC, "sync", code, "--skip-images"],
         env=env,
         cwd=ROOT,
         capture_output=True,

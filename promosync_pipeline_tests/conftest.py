@@ -1,25 +1,22 @@
-"""Shared fixtures: real PostgreSQL and SQLite catalogs, a feed simulator and a webhook
-receiver on loopback.
+"""Fixtures of the whole suite: real PostgreSQL and SQLite catalogs, Dagster instances, a feed
+simulator, an S3 server and a webhook receiver on loopback. The helpers they use, and that
+tests and benchmarks share, are in ``support/``.
 
-PostgreSQL is the server at ``PROMOSYNC_TEST_PG_URL`` (default: trust auth as ``postgres`` on
-127.0.0.1:5432, database ``test``). Every database the tests use is created here under a
-random name and dropped at the end. An unreachable server skips the PostgreSQL tests with a
-loud reason, except with ``CI=true``, where it fails them: CI must never pass without them.
+PostgreSQL is the server at ``PROMOSYNC_TEST_PG_URL`` (``support/databases.py``). Every
+database the tests use is created there under a random name and dropped at the end. An
+unreachable server skips the PostgreSQL tests with a loud reason, except with ``CI=true``,
+where it fails them: CI must never pass without them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sys
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -28,12 +25,16 @@ import sqlalchemy as sa
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.resources import RESOURCE_VARIABLES
-from promosync_pipeline_tests import processes
-
-PG_ADMIN_URL = os.environ.get(
-    "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from promosync_pipeline_tests.support import processes
+from promosync_pipeline_tests.support.ci import missing
+from promosync_pipeline_tests.support.databases import (
+    BACKENDS,
+    PG_ADMIN_URL,
+    Databases,
+    admin_engine,
 )
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from promosync_pipeline_tests.support.syncs import point_resources_at
+from promosync_pipeline_tests.support.webhook import Receiver, webhook_receiver
 
 # The code location binds a resource field to its variable when that variable is set as the
 # definitions load (resources.default_resources). Tests set these variables themselves, so none
@@ -41,6 +42,24 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 # monkeypatch.delenv and fail its runs.
 for _name in RESOURCE_VARIABLES:
     os.environ.pop(_name, None)
+
+DEFAULT_FEED: dict[str, Any] = {
+    "seed": 11,
+    "suppliers": 2,
+    "families": 12,
+    "exact": True,
+    "image_size": (240, 180),
+}
+"""The feed simulator's spec unless a ``feed`` marker says otherwise. Small images keep the
+image step quick; the image tests ask for larger ones."""
+
+QUEUED_RUNS = {
+    "run_coordinator": {
+        "module": "dagster._core.run_coordinator",
+        "class": "QueuedRunCoordinator",
+    }
+}
+"""Instance setting: submitted runs wait in the queue (no run queue daemon runs in tests)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,14 +73,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: -slow[item.path])  # a stable sort: files stay whole
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
 @pytest.fixture(autouse=True)
 def _archive_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every sync keeps its raw files in the test's own folder, never in ``.promosync``."""
-    monkeypatch.setenv("PROMOSYNC_ARCHIVE_STORE", str(tmp_path / "archive"))
+    monkeypatch.setenv(settings.ARCHIVE_STORE, str(tmp_path / "archive"))
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the outside environment's supplier filter, webhook or extra hosts."""
+    for name in (settings.SUPPLIERS, settings.ALERT_WEBHOOK_URL, settings.ALLOWED_HOSTS):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,22 +111,19 @@ def no_process_left_behind() -> Iterator[None]:
         )
 
 
+# -- databases ---------------------------------------------------------------------------------
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[sa.Engine]:
     """An AUTOCOMMIT engine on the server's maintenance database (CREATE/DROP DATABASE)."""
-    engine = sa.create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
+    engine = admin_engine()
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as exc:
         engine.dispose()
-        reason = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.orig}".strip()
-        if _in_ci():
-            pytest.fail(f"CI=true requires PostgreSQL. {reason}", pytrace=False)
-        print(f"\n*** POSTGRESQL TESTS SKIPPED: {reason} ***", file=sys.stderr)
-        pytest.skip(f"POSTGRESQL NOT TESTED: {reason} (CI=true makes this an error)")
+        missing("PostgreSQL", f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.orig}".strip())
     yield engine
     engine.dispose()
 
@@ -112,19 +131,9 @@ def pg_admin() -> Iterator[sa.Engine]:
 @pytest.fixture(scope="session")
 def pg_database(pg_admin: sa.Engine) -> Iterator[Callable[[], str]]:
     """Creates uniquely named databases on demand; drops all of them at the end."""
-    created: list[str] = []
-
-    def create() -> str:
-        name = f"promosync_test_{uuid.uuid4().hex[:12]}"
-        with pg_admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        created.append(name)
-        return sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-
-    yield create
-    with pg_admin.connect() as conn:
-        for name in created:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    databases = Databases(pg_admin)
+    yield databases.create
+    databases.drop_all()
 
 
 @pytest.fixture
@@ -142,15 +151,53 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def feed_spec() -> FeedSpec:
-    """Small images keep the image step quick; the image tests bring larger ones."""
-    return FeedSpec(seed=11, suppliers=2, families=12, exact=True, image_size=(240, 180))
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite catalog database URL."""
+    return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+
+
+# -- the feed and where the resources point ----------------------------------------------------
+
+
+@pytest.fixture
+def feed_spec(request: pytest.FixtureRequest) -> FeedSpec:
+    """:data:`DEFAULT_FEED`, with what the closest ``feed`` marker says on top: a module or a
+    test chooses its feed with ``pytest.mark.feed(suppliers=1, families=30, seed=5)``."""
+    marker = request.node.get_closest_marker("feed")
+    if marker is not None and marker.args:
+        raise TypeError("pytest.mark.feed takes FeedSpec fields by name only")
+    return FeedSpec(**{**DEFAULT_FEED, **(marker.kwargs if marker is not None else {})})
 
 
 @pytest.fixture
 def feed(feed_spec: FeedSpec) -> Iterator[FeedServer]:
+    """The feed simulator serving :func:`feed_spec` over HTTP on loopback."""
     with FeedServer(FeedGenerator(feed_spec)) as server:
         yield server
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path) -> str:
+    """The resources point at the simulator, a fresh catalog on each backend and an image
+    folder in ``tmp_path / "images"``; returns the catalog URL."""
+    return point_resources_at(monkeypatch, feed, catalog_url, tmp_path / "images")
+
+
+@pytest.fixture
+def sqlite_env(
+    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, sqlite_url: str, tmp_path: Path
+) -> str:
+    """The same with an SQLite catalog only, for scenarios whose subject is not the database."""
+    return point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")
+
+
+@pytest.fixture
+def pg_env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, pg_url: str, tmp_path: Path) -> str:
+    """The same with a PostgreSQL catalog only."""
+    return point_resources_at(monkeypatch, feed, pg_url, tmp_path / "images")
+
+
+# -- S3 ----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -181,14 +228,10 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return name
 
 
-@pytest.fixture(autouse=True)
-def _hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the outside environment's supplier filter, webhook or extra hosts."""
-    for name in (settings.SUPPLIERS, settings.ALERT_WEBHOOK_URL, settings.ALLOWED_HOSTS):
-        monkeypatch.delenv(name, raising=False)
+# -- Dagster instances -------------------------------------------------------------------------
 
 
-def dagster_instance(
+def _dagster_instance(
     request: pytest.FixtureRequest, overrides: dict | None = None
 ) -> Iterator[dg.DagsterInstance]:
     """A throwaway Dagster instance with ``overrides``; its run, event and schedule storage is
@@ -204,94 +247,22 @@ def dagster_instance(
 
 @pytest.fixture
 def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
-    """A throwaway Dagster instance: SQLite storage, or each storage of :data:`BACKENDS` where
+    """A throwaway Dagster instance: SQLite storage, or each storage of ``BACKENDS`` where
     a package parametrizes it (``automation/conftest.py``)."""
-    yield from dagster_instance(request)
-
-
-def _point_resources_at(
-    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, images: Path
-) -> str:
-    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-    monkeypatch.setenv(settings.DATABASE_URL, catalog_url)
-    monkeypatch.setenv(settings.IMAGE_STORE, str(images))
-    return catalog_url
+    yield from _dagster_instance(request)
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, feed: FeedServer, catalog_url: str, tmp_path: Path) -> str:
-    """The resources point at the simulator, a fresh catalog on each backend and an image
-    folder in ``tmp_path / "images"``; returns the catalog URL."""
-    return _point_resources_at(monkeypatch, feed, catalog_url, tmp_path / "images")
+def queued_instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
+    """The same with a run queue: the runs a sensor submits stay QUEUED."""
+    yield from _dagster_instance(request, QUEUED_RUNS)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A fresh SQLite catalog database URL."""
-    return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
-
-
-@pytest.fixture
-def sqlite_env(
-    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, sqlite_url: str, tmp_path: Path
-) -> str:
-    """The same with an SQLite catalog only, for scenarios whose subject is not the database."""
-    return _point_resources_at(monkeypatch, feed, sqlite_url, tmp_path / "images")
-
-
-@dataclass
-class Receiver:
-    """A Slack-like webhook on 127.0.0.1: records each JSON body; answers ``status``."""
-
-    url: str
-    bodies: list[dict] = field(default_factory=list)
-    status: int = 200
-    fail_next: int = 0
-    """Answer this many of the next requests with HTTP 503, whatever ``status`` says."""
-    attempts: int = 0
-
-    @property
-    def texts(self) -> list[str]:
-        return [b["text"] for b in self.bodies]
-
-    def take(self) -> list[str]:
-        """The texts received since the last call."""
-        texts = self.texts
-        self.bodies.clear()
-        return texts
+# -- alerts ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def webhook() -> Iterator[Receiver]:
-    receiver: Receiver
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length))
-            receiver.attempts += 1
-            status = receiver.status
-            if receiver.fail_next > 0:
-                receiver.fail_next -= 1
-                status = 503
-            if status < 300:
-                receiver.bodies.append(body)
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    host, port = server.server_address[:2]
-    receiver = Receiver(url=f"http://{host}:{port}/services/T000/B000/s3cr3t-token")
-    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
-    thread.start()
-    try:
+    """A Slack-like webhook receiver on 127.0.0.1 (``support/webhook.py``)."""
+    with webhook_receiver() as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)

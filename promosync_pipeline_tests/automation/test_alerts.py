@@ -17,6 +17,7 @@ from promosync_pipeline.sensors import (
     run_failure_alert_sensor,
     run_recovery_alert_sensor,
 )
+from promosync_pipeline_tests.support.syncs import Run, refresh, supplier_run
 
 UI = "http://dagster.test:3000"
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -290,11 +291,8 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, sqlite_env, webhoo
     failure_cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
     recovery_cursor = status_tick(run_recovery_alert_sensor, instance, None, alerts)
 
-    job = defs.resolve_job_def("supplier_sync_job")
     # no feed refresh yet: supplier_index has no stored index to read
-    failed = job.execute_in_process(
-        partition_key=code, instance=instance, run_config=QUIET, raise_on_error=False
-    )
+    failed = supplier_run(instance, code)
     assert not failed.success
     failure_cursor = status_tick(run_failure_alert_sensor, instance, failure_cursor, alerts)
     failure_cursor = status_tick(run_failure_alert_sensor, instance, failure_cursor, alerts)
@@ -312,10 +310,8 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, sqlite_env, webhoo
     assert lines[4:] == [f"{UI}/runs/{failed.run_id}"]
     assert "s3cr3t" not in text
 
-    refreshed = defs.resolve_job_def("feed_refresh_job").execute_in_process(
-        instance=instance, run_config=QUIET
-    )
-    recovered = job.execute_in_process(partition_key=code, instance=instance, run_config=QUIET)
+    refreshed = refresh(instance)
+    recovered = supplier_run(instance, code)
     assert refreshed.success and recovered.success
     recovery_cursor = status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
     recovery_cursor = status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
@@ -325,19 +321,15 @@ def test_failed_run_alerts_once_then_recovers(instance, feed, sqlite_env, webhoo
         f"{UI}/runs/{recovered.run_id}"
     ]
 
-    again = job.execute_in_process(partition_key=code, instance=instance, run_config=QUIET)
+    again = supplier_run(instance, code)
     assert again.success
     status_tick(run_recovery_alert_sensor, instance, recovery_cursor, alerts)
     assert webhook.take() == []
 
 
-def _failed_supplier_run(instance, code: str) -> dg.ExecuteInProcessResult:
+def _failed_supplier_run(instance, code: str) -> Run:
     """A supplier_sync_job run that fails: no feed refresh yet, so no stored index."""
-    instance.add_dynamic_partitions(suppliers.name, [code])
-    job = defs.resolve_job_def("supplier_sync_job")
-    failed = job.execute_in_process(
-        partition_key=code, instance=instance, run_config=QUIET, raise_on_error=False
-    )
+    failed = supplier_run(instance, code)
     assert not failed.success
     return failed
 

@@ -12,6 +12,7 @@ from promosync_pipeline.definitions import defs
 from promosync_pipeline.freshness import with_catalog_freshness
 from promosync_pipeline.names import SUPPLIER_ASSETS
 from promosync_pipeline.sensors import load_sensors
+from promosync_pipeline_tests.support.syncs import supplier_run, sync
 
 
 def test_contract_names_resolve_and_everything_starts_stopped():
@@ -46,22 +47,10 @@ def test_full_refresh_job_syncs_the_same_assets_with_full_refresh_by_default():
 
 
 def test_full_refresh_job_downloads_every_file_again(instance, feed, sqlite_env):
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     code = feed.generator.supplier_codes()[0]
-    instance.add_dynamic_partitions("suppliers", [code])
-    assert (
-        defs.resolve_job_def("feed_refresh_job")
-        .execute_in_process(instance=instance, run_config=quiet)
-        .success
-    )
-    incremental = defs.resolve_job_def("supplier_sync_job")
-    assert incremental.execute_in_process(
-        partition_key=code, instance=instance, run_config=quiet
-    ).success
+    assert sync(instance, [code])[code].success
     feed.stats.reset()
-    assert incremental.execute_in_process(
-        partition_key=code, instance=instance, run_config=quiet
-    ).success
+    assert supplier_run(instance, code).success
     assert feed.stats.product_downloads() == 0
     full = defs.resolve_job_def("supplier_full_refresh_job")
     assert full.execute_in_process(partition_key=code, instance=instance).success

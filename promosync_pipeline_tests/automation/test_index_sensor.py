@@ -23,18 +23,22 @@ from promosync_pipeline import settings
 from promosync_pipeline.alerts import AlertWebhookResource
 from promosync_pipeline.automation.index_watch import IndexCursor, index_fingerprint
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.definitions import defs
-from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
-from promosync_pipeline.names import IMAGE_ASSETS, INDEX_HASH_TAG, SLICE_HASH_TAG, SUPPLIER_ASSETS
+from promosync_pipeline.feedsim import FeedServer, parse_fault
+from promosync_pipeline.names import INDEX_HASH_TAG, SLICE_HASH_TAG
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.promidata.index import slice_hash
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.sensors.index import build_promidata_index_sensor
-from promosync_pipeline_tests.automation.kept import cached_index
-from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
+from promosync_pipeline_tests.support.catalog import cached_index, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
+    assert_family_stored,
+    assert_supplier_equals_feed,
+)
+from promosync_pipeline_tests.support.paths import ROOT
+from promosync_pipeline_tests.support.syncs import Run, refresh, supplier_run
 
-ROOT = Path(__file__).resolve().parents[2]
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+pytestmark = pytest.mark.feed(seed=11, suppliers=3, families=6, image_size=(64, 48))
+
 sensor = build_promidata_index_sensor(300)
 
 
@@ -69,23 +73,11 @@ class Ticker:
             self.cursor = result.cursor
         return result
 
-    def launch(self, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+    def launch(self, request: dg.RunRequest) -> Run:
         """What the daemon would do with a requested supplier_sync_job run (images left out:
         they are not what this checks)."""
         assert request.job_name == "supplier_sync_job"
-        return defs.resolve_job_def("supplier_sync_job").execute_in_process(
-            instance=self.instance,
-            partition_key=request.partition_key,
-            tags=request.tags,
-            run_config=QUIET,
-            asset_selection=[dg.AssetKey(k) for k in SUPPLIER_ASSETS if k not in IMAGE_ASSETS],
-            raise_on_error=False,
-        )
-
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=11, suppliers=3, families=6, exact=True, image_size=(64, 48))
+        return supplier_run(self.instance, request.partition_key, tags=request.tags, images=False)
 
 
 def live_body(feed: FeedServer) -> bytes:
@@ -118,14 +110,6 @@ def added_partitions(result: dg.SensorResult) -> list[str]:
 
 def expected_runs(slices: dict[str, str], codes: list[str]) -> dict[str, str]:
     return {code: f"{code}:{slices[code]}" for code in codes}
-
-
-def assert_supplier_equals_feed(url: str, feed: FeedServer, code: str) -> None:
-    skus = feed.generator.family_skus(code)
-    products = rows(url, t.products, t.products.c.supplier_code == code)
-    assert {p["sku"] for p in products if p["is_active"]} == set(skus)
-    for sku in skus:
-        assert_family_stored(url, feed.generator.family(sku))
 
 
 def test_first_tick_requests_every_supplier_then_only_the_changed_ones(instance, feed, sqlite_env):
@@ -237,21 +221,21 @@ def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, sqlite_env
     code = sorted(feed.generator.supplier_codes())[1]
 
     first = supplier_requests(ticker.tick())
-    result = ticker.launch(first[code])
-    assert result.success
+    run = ticker.launch(first[code])
+    assert run.success
     assert instance.get_latest_materialization_event(dg.AssetKey("promidata_index")) is None
-    (mat,) = result.asset_materializations_for_node("supplier_index")
+    (mat,) = run.result.asset_materializations_for_node("supplier_index")
     assert mat.partition == code
     assert mat.metadata["slice_hash"].value == first[code].tags[SLICE_HASH_TAG]
-    assert_supplier_equals_feed(sqlite_env, feed, code)
+    assert_supplier_equals_feed(sqlite_env, feed.generator, code)
 
     changed = feed.generator.change_families(2, code=code)
     added = feed.generator.add_families(code, 1)
     (request,) = supplier_requests(ticker.tick()).values()
     assert request.partition_key == code
-    result = ticker.launch(request)
-    assert result.success
-    assert_supplier_equals_feed(sqlite_env, feed, code)
+    run = ticker.launch(request)
+    assert run.success
+    assert_supplier_equals_feed(sqlite_env, feed.generator, code)
     for sku in changed + added:
         assert_family_stored(sqlite_env, feed.generator.family(sku))
     others = {p["supplier_code"] for p in rows(sqlite_env, t.products)}
@@ -259,15 +243,9 @@ def test_requested_run_syncs_the_index_the_sensor_saw(instance, feed, sqlite_env
 
 
 def test_supplier_run_without_a_stored_index_fails_clearly(instance, feed, sqlite_env):
-    instance.add_dynamic_partitions("suppliers", [feed.generator.supplier_codes()[0]])
-    result = defs.resolve_job_def("supplier_sync_job").execute_in_process(
-        instance=instance,
-        partition_key=feed.generator.supplier_codes()[0],
-        run_config=QUIET,
-        raise_on_error=False,
-    )
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
+    run = supplier_run(instance, feed.generator.supplier_codes()[0])
+    assert not run.success
+    failure = next(e for e in run.result.all_events if e.is_step_failure)
     assert failure.step_key == "supplier_index"
     message = failure.step_failure_data.error.message
     assert "materialize promidata_index" in message and "promidata_index_sensor" in message
@@ -279,11 +257,9 @@ def test_requested_feed_refresh_finds_the_index_unchanged(instance, feed, sqlite
     ticker = Ticker(instance)
     ticker.tick()
     feed.stats.reset()
-    refresh = defs.resolve_job_def("feed_refresh_job").execute_in_process(
-        instance=instance, run_config=QUIET
-    )
-    assert refresh.success
-    (mat,) = refresh.asset_materializations_for_node("promidata_index")
+    refreshed = refresh(instance)
+    assert refreshed.success
+    (mat,) = refreshed.result.asset_materializations_for_node("promidata_index")
     assert mat.metadata["not_modified"].value is True
     assert sorted(mat.metadata["supplier_slices"].value) == sorted(feed.generator.supplier_codes())
     assert feed.stats.requests["index"] == 1 and feed.stats.statuses[304] >= 1

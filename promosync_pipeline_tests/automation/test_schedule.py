@@ -8,16 +8,13 @@ import pytest
 
 from promosync_pipeline import settings
 from promosync_pipeline.definitions import defs
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
+from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.schedules import build_nightly_supplier_sync, load_schedules
-from promosync_pipeline_tests.automation.kept import cached_index
+from promosync_pipeline_tests.support.catalog import cached_index
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=13, suppliers=3, families=4, exact=True, image_size=(64, 48))
+pytestmark = pytest.mark.feed(seed=13, suppliers=3, families=4, image_size=(64, 48))
 
 
 def evaluate(schedule: dg.ScheduleDefinition, instance, when: dt.datetime):

@@ -1,4 +1,5 @@
-"""Migrated catalog engines and stores, once per backend (databases come from the top level)."""
+"""The catalog of the catalog tests: a :class:`~promosync_pipeline.catalog.Catalog` on a
+migrated, empty database, once per backend (databases come from the top level)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,31 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
-from promosync_pipeline_tests.catalog.helpers import empty
-from promosync_pipeline_tests.conftest import BACKENDS
+from promosync_pipeline_tests.support.catalog import empty
+from promosync_pipeline_tests.support.databases import BACKENDS
 
 
 @pytest.fixture(scope="session")
-def pg_catalog(pg_database: Callable[[], str]) -> Iterator[sa.Engine]:
-    """One migrated PostgreSQL catalog for the session (emptied before each test)."""
+def migrated_pg_catalog(pg_database: Callable[[], str]) -> Iterator[sa.Engine]:
+    """One migrated PostgreSQL catalog for the session, emptied by each test that takes it."""
     engine = make_engine(pg_database())
     upgrade(engine)
     yield engine
     engine.dispose()
 
 
+@pytest.fixture
+def pg_catalog(migrated_pg_catalog: sa.Engine) -> sa.Engine:
+    """A migrated, empty PostgreSQL catalog's engine."""
+    empty(migrated_pg_catalog)
+    return migrated_pg_catalog
+
+
 @pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """A migrated, empty catalog, once per backend."""
+def catalog_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated, empty catalog's engine, once per backend."""
     if request.param == "postgresql":
-        pg = request.getfixturevalue("pg_catalog")
-        empty(pg)
-        yield pg
+        yield request.getfixturevalue("pg_catalog")
         return
     sqlite = make_engine(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
     upgrade(sqlite)
@@ -37,5 +43,6 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 
 
 @pytest.fixture
-def store(engine: sa.Engine) -> Catalog:
-    return Catalog(engine)
+def catalog(catalog_engine: sa.Engine) -> Catalog:
+    """The catalog on :func:`catalog_engine`."""
+    return Catalog(catalog_engine)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from promosync_pipeline.catalog import Catalog, quality
-from promosync_pipeline_tests.catalog.factories import SUPPLIER, family, tier, variant, write
 from promosync_pipeline_tests.support.catalog import write_families
+from promosync_pipeline_tests.support.families import SUPPLIER, family, tier, variant, write
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _store_ladders(
-    store: Catalog,
+    catalog: Catalog,
     ladders: dict[str, list[str | None]],
     quantities: tuple[int, ...] = (1, 50, 100, 250),
 ) -> None:
@@ -29,15 +29,15 @@ def _store_ladders(
         )
         for name, prices in ladders.items()
     )
-    stats = write_families(store, SUPPLIER, [write(family(1, variants=variants))], T0)
+    stats = write_families(catalog, SUPPLIER, [write(family(1, variants=variants))], T0)
     assert stats.failed == {}
 
 
 def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
-    store: Catalog,
+    catalog: Catalog,
 ) -> None:
     _store_ladders(
-        store,
+        catalog,
         {
             "falling": ["10.00", "9.00", "8.00", "7.00"],
             "flat": ["5.00", "5.00", "5.00"],
@@ -49,7 +49,7 @@ def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
         },
     )
 
-    found = quality.tier_audit(store.engine, SUPPLIER).rising_prices
+    found = quality.tier_audit(catalog.engine, SUPPLIER).rising_prices
 
     assert found.count == 3
     assert found.examples == tuple(
@@ -58,9 +58,9 @@ def test_a_ladder_rises_when_a_tier_costs_more_than_a_priced_tier_below_it(
     assert found.checked == 4 + 3 + 2 + 3 + 3 + 4 + 2  # every tier, on-request ones included
 
 
-def test_negative_prices_and_quantities_are_counted_per_variant(store: Catalog) -> None:
+def test_negative_prices_and_quantities_are_counted_per_variant(catalog: Catalog) -> None:
     _store_ladders(
-        store,
+        catalog,
         {
             "fine": ["3.00", "2.00"],
             "one_negative": ["3.00", "-1.00"],
@@ -68,7 +68,7 @@ def test_negative_prices_and_quantities_are_counted_per_variant(store: Catalog) 
         },
     )
 
-    audit = quality.tier_audit(store.engine, SUPPLIER)
+    audit = quality.tier_audit(catalog.engine, SUPPLIER)
     prices, quantities = audit.negative_prices, audit.negative_quantities
 
     assert (prices.count, prices.checked) == (2, 6)
@@ -76,19 +76,19 @@ def test_negative_prices_and_quantities_are_counted_per_variant(store: Catalog) 
     assert (quantities.count, quantities.checked, quantities.examples) == (0, 6, ())
 
 
-def test_a_negative_minimum_quantity_is_counted_per_variant(store: Catalog) -> None:
-    _store_ladders(store, {"from_minus_five": ["3.00", "2.00"]}, quantities=(-5, 50))
+def test_a_negative_minimum_quantity_is_counted_per_variant(catalog: Catalog) -> None:
+    _store_ladders(catalog, {"from_minus_five": ["3.00", "2.00"]}, quantities=(-5, 50))
 
-    audit = quality.tier_audit(store.engine, SUPPLIER)
+    audit = quality.tier_audit(catalog.engine, SUPPLIER)
 
     assert audit.negative_quantities == quality.Offenders(1, 2, (f"{SUPPLIER}-1-from_minus_five",))
     assert audit.negative_prices.count == audit.rising_prices.count == 0
 
 
-def test_tiers_of_inactive_products_are_not_audited(store: Catalog) -> None:
-    _store_ladders(store, {"step_up": ["1.00", "2.00"]})
-    store.families.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
+def test_tiers_of_inactive_products_are_not_audited(catalog: Catalog) -> None:
+    _store_ladders(catalog, {"step_up": ["1.00", "2.00"]})
+    catalog.families.deactivate(SUPPLIER, [f"{SUPPLIER}-1"], T0)
 
-    audit = quality.tier_audit(store.engine, SUPPLIER)
+    audit = quality.tier_audit(catalog.engine, SUPPLIER)
 
     assert audit.rising_prices == audit.negative_prices == quality.Offenders(0, 0, ())

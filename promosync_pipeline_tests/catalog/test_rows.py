@@ -16,8 +16,8 @@ from promosync_pipeline.catalog.rows import (
     problem,
 )
 from promosync_pipeline.promidata import parse_product
-from promosync_pipeline_tests.catalog import factories
 from promosync_pipeline_tests.promidata.builders import child, dumps, family, prices, tier
+from promosync_pipeline_tests.support import families
 
 
 def test_round_trip_keeps_every_value():
@@ -78,10 +78,10 @@ def test_tier_text_keeps_every_character_and_type():
 
 def test_the_checks_run_where_the_rows_are_built():
     region = "R" * 65
-    fam = factories.family(
-        8, variants=(factories.variant("S1-8-A", price_tiers=(factories.tier(region=region),)),)
+    fam = families.family(
+        8, variants=(families.variant("S1-8-A", price_tiers=(families.tier(region=region),)),)
     )
-    rows = decode_rows(encode_rows(family_rows(factories.write(fam))))
+    rows = decode_rows(encode_rows(family_rows(families.write(fam))))
 
     assert rows.refusal == f"price_tiers.region {region!r} is 65 characters long (max 64)"
     assert problem(rows, "S1") == rows.refusal
@@ -89,7 +89,7 @@ def test_the_checks_run_where_the_rows_are_built():
 
 
 def test_a_staged_family_cut_short_is_refused_by_name():
-    fam = factories.family(8, variants=2)
-    data = encode_rows(family_rows(factories.write(fam)))
+    fam = families.family(8, variants=2)
+    data = encode_rows(family_rows(families.write(fam)))
     with pytest.raises(ValueError, match="'S1-8' is cut short"):
         decode_rows(data[: data.rindex(b"\n", 0, -1) + 1])

@@ -11,9 +11,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import Catalog, make_engine, upgrade
 from promosync_pipeline_tests.support.catalog import write_families
-
-from .factories import SUPPLIER, family, write
-from .helpers import empty
+from promosync_pipeline_tests.support.families import SUPPLIER, family, write
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 STATS_FLUSH_S = 5.0
@@ -33,30 +31,29 @@ def _count(engine: sa.Engine, table: str) -> int:
 
 @pytest.mark.postgres
 def test_a_large_write_is_analyzed_and_an_unchanged_table_is_not(pg_catalog: sa.Engine):
-    empty(pg_catalog)
-    store = Catalog(pg_catalog)
-    write_families(store, SUPPLIER, [write(family(i, variants=3)) for i in range(120)], T0)
+    catalog = Catalog(pg_catalog)
+    write_families(catalog, SUPPLIER, [write(family(i, variants=3)) for i in range(120)], T0)
 
     analyzed: set[str] = set()
     deadline = time.monotonic() + STATS_FLUSH_S
     wanted = {"products", "product_variants", "price_tiers"}
     while not wanted <= analyzed and time.monotonic() < deadline:
-        analyzed |= set(store.statistics.refresh())
+        analyzed |= set(catalog.statistics.refresh())
         time.sleep(0.2)
 
     assert wanted <= analyzed
     for table in wanted:  # a table this small is read whole: the estimate is exact
         assert _planner_rows(pg_catalog, table) == _count(pg_catalog, table)
     assert _count(pg_catalog, "price_tiers") == 120 * 3 * 14  # 14 tiers per variant
-    assert "price_tiers" not in store.statistics.refresh()  # nothing changed since
+    assert "price_tiers" not in catalog.statistics.refresh()  # nothing changed since
 
 
 def test_sqlite_keeps_no_planner_statistics(tmp_path: Path):
     engine = make_engine(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
     upgrade(engine)
-    store = Catalog(engine)
-    write_families(store, SUPPLIER, [write(family(i)) for i in range(60)], T0)
-    assert store.statistics.refresh() == []
+    catalog = Catalog(engine)
+    write_families(catalog, SUPPLIER, [write(family(i)) for i in range(60)], T0)
+    assert catalog.statistics.refresh() == []
     with engine.connect() as conn:
         names = conn.execute(sa.text("SELECT name FROM sqlite_master")).scalars().all()
     assert "sqlite_stat1" not in names

@@ -7,41 +7,40 @@ from datetime import UTC, datetime, timedelta
 from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.images.results import ImageResult
 from promosync_pipeline_tests.support.catalog import write_families
-
-from .factories import family, write
+from promosync_pipeline_tests.support.families import family, write
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)
 
 
-def _sync(store: Catalog, code: str, at: datetime, status: str, run_id: str) -> int:
-    sync_run_id = store.runs.start(code, run_id, at)
-    store.runs.finish(sync_run_id, status, at + timedelta(minutes=2))
+def _sync(catalog: Catalog, code: str, at: datetime, status: str, run_id: str) -> int:
+    sync_run_id = catalog.runs.start(code, run_id, at)
+    catalog.runs.finish(sync_run_id, status, at + timedelta(minutes=2))
     return sync_run_id
 
 
-def test_states_of_every_supplier_in_one_read(store: Catalog):
-    store.suppliers.add(["A1", "B2", "C3"], T0)
+def test_states_of_every_supplier_in_one_read(catalog: Catalog):
+    catalog.suppliers.add(["A1", "B2", "C3"], T0)
     # A1: three families, one later removed; one image failed, the others pending
-    write_families(store, "A1", [write(family(n, supplier="A1")) for n in (1, 2, 3)], T0)
-    store.families.deactivate("A1", ["A1-3"], T0)
-    first = _sync(store, "A1", T0, "success", "run-a-old")
+    write_families(catalog, "A1", [write(family(n, supplier="A1")) for n in (1, 2, 3)], T0)
+    catalog.families.deactivate("A1", ["A1-3"], T0)
+    first = _sync(catalog, "A1", T0, "success", "run-a-old")
     bad = ImageResult("https://img.example.test/A1-1-1.jpg", error="bad")
-    store.images.record_results([bad], T0)
-    store.images.settle("A1", T0)
-    store.errors.record("A1", first, [("A1-1", None, "image", "bad")], T0)
-    latest = _sync(store, "A1", T1, "failed", "run-a-new")
-    store.errors.record("A1", latest, [("A1-9", "u", "parse", "invalid JSON")], T1)
-    store.errors.record("A1", latest, [("A1-8", "u", "parse", "x"), ("A1-7", None, "write", "y")])
-    store.suppliers.record_sync("A1", "failed", T1)
+    catalog.images.record_results([bad], T0)
+    catalog.images.settle("A1", T0)
+    catalog.errors.record("A1", first, [("A1-1", None, "image", "bad")], T0)
+    latest = _sync(catalog, "A1", T1, "failed", "run-a-new")
+    catalog.errors.record("A1", latest, [("A1-9", "u", "parse", "invalid JSON")], T1)
+    catalog.errors.record("A1", latest, [("A1-8", "u", "parse", "x"), ("A1-7", None, "write", "y")])
+    catalog.suppliers.record_sync("A1", "failed", T1)
     # B2: one family, its error resolved; never finished a catalog write
-    write_families(store, "B2", [write(family(1, supplier="B2", variants=1))], T0)
-    store.errors.record("B2", None, [("B2-1", None, "download", "HTTP 500")], T0)
-    store.errors.resolve("B2", ["B2-1"], T1)
-    store.runs.start("B2", "run-b", T1)
+    write_families(catalog, "B2", [write(family(1, supplier="B2", variants=1))], T0)
+    catalog.errors.record("B2", None, [("B2-1", None, "download", "HTTP 500")], T0)
+    catalog.errors.resolve("B2", ["B2-1"], T1)
+    catalog.runs.start("B2", "run-b", T1)
     # C3: nothing but its sighting
 
-    a1, b2, c3 = store.status.supplier_states()
+    a1, b2, c3 = catalog.status.supplier_states()
 
     assert (a1.code, a1.first_seen_at, a1.last_synced_at, a1.active_products) == ("A1", T0, T1, 2)
     assert a1.last_run is not None
@@ -62,18 +61,18 @@ def test_states_of_every_supplier_in_one_read(store: Catalog):
     assert (c3.open_errors, c3.images_pending, c3.images_failed) == ({}, 0, 0)
 
 
-def test_the_latest_run_is_the_latest_started(store: Catalog):
+def test_the_latest_run_is_the_latest_started(catalog: Catalog):
     """A retried step takes over its earlier row and moves its start: the order of
     ``latest_sync_run``, not of ids."""
-    store.suppliers.add(["A1"], T0)
-    retried = store.runs.start("A1", "run-1", T0)
-    other = _sync(store, "A1", T0 + timedelta(hours=1), "success", "run-2")
-    assert store.runs.start("A1", "run-1", T1) == retried
-    (state,) = store.status.supplier_states()
+    catalog.suppliers.add(["A1"], T0)
+    retried = catalog.runs.start("A1", "run-1", T0)
+    other = _sync(catalog, "A1", T0 + timedelta(hours=1), "success", "run-2")
+    assert catalog.runs.start("A1", "run-1", T1) == retried
+    (state,) = catalog.status.supplier_states()
     assert state.last_run is not None and state.last_run.id == retried != other
-    assert store.runs.latest("A1") == state.last_run
+    assert catalog.runs.latest("A1") == state.last_run
 
 
-def test_has_supplier(store: Catalog):
-    store.suppliers.add(["A1"], T0)
-    assert store.suppliers.exists("A1") and not store.suppliers.exists("a1")
+def test_has_supplier(catalog: Catalog):
+    catalog.suppliers.add(["A1"], T0)
+    assert catalog.suppliers.exists("A1") and not catalog.suppliers.exists("a1")

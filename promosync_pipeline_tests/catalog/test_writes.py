@@ -22,10 +22,24 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.families import FamilyWriter
 from promosync_pipeline.catalog.rows import encode_family
 from promosync_pipeline.promidata import PriceTier, content_hash
-from promosync_pipeline_tests.support.catalog import staged_rows, write_families
-
-from .factories import SUPPLIER, family, ladder, replace_variant, tier, variant, write
-from .helpers import empty, expected_tiers, product, rows, tiers, variants
+from promosync_pipeline_tests.support.catalog import (
+    expected_tiers,
+    product,
+    rows,
+    staged_rows,
+    tiers,
+    variants,
+    write_families,
+)
+from promosync_pipeline_tests.support.families import (
+    SUPPLIER,
+    family,
+    ladder,
+    replace_variant,
+    tier,
+    variant,
+    write,
+)
 
 T0 = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)
@@ -33,7 +47,7 @@ T2 = T0 + timedelta(days=2)
 T3 = T0 + timedelta(days=3)
 
 
-def test_a_family_reads_back_exactly(store: Catalog):
+def test_a_family_reads_back_exactly(catalog: Catalog):
     fam = family(
         7,
         variants=(
@@ -59,11 +73,11 @@ def test_a_family_reads_back_exactly(store: Catalog):
             variant("S1-7-C", is_active=False, diameter_mm=30.0, price_tiers=()),
         ),
     )
-    stats = write_families(store, SUPPLIER, [write(fam)], T0)
+    stats = write_families(catalog, SUPPLIER, [write(fam)], T0)
 
     assert (stats.products_written, stats.variants_written, stats.price_tiers_written) == (1, 3, 6)
     assert (stats.products_written, stats.failed) == (1, {})
-    assert product(store, fam.sku) == {
+    assert product(catalog, fam.sku) == {
         "sku": "S1-7",
         "supplier_code": "S1",
         "supplier_sku": "7",
@@ -89,7 +103,7 @@ def test_a_family_reads_back_exactly(store: Catalog):
         "attributes": {},
         "parser_version": "3",
     }
-    stored = variants(store, fam.sku)
+    stored = variants(catalog, fam.sku)
     assert stored["S1-7-A"] == {
         "sku": "S1-7-A",
         "product_sku": "S1-7",
@@ -120,7 +134,7 @@ def test_a_family_reads_back_exactly(store: Catalog):
         None, {}, None, None, None, None,
     )  # fmt: skip
     assert (stored["S1-7-C"]["is_active"], stored["S1-7-C"]["diameter_mm"]) == (False, 30.0)
-    assert tiers(store, fam.sku) == [
+    assert tiers(catalog, fam.sku) == [
         ("S1-7-A", "CH", "selling", 1, Decimal("13.00"), "CHF", False),
         ("S1-7-A", "DE", "buying", 1, Decimal("7.5"), "EUR", False),
         ("S1-7-A", "DE", "selling", 1, Decimal("12.3456"), "EUR", False),
@@ -128,41 +142,41 @@ def test_a_family_reads_back_exactly(store: Catalog):
         ("S1-7-B", "DE", "selling", 1, None, "EUR", True),
         ("S1-7-B", "DE", "selling", 5, Decimal("99999.9999"), "EUR", False),
     ]
-    assert store.reads.active_variant_count(SUPPLIER) == 2
+    assert catalog.reads.active_variant_count(SUPPLIER) == 2
 
 
-def test_a_family_without_prices_has_no_price_range(store: Catalog):
+def test_a_family_without_prices_has_no_price_range(catalog: Catalog):
     fam = family(1, variants=(variant("S1-1-1", price_tiers=(tier(None, 1, on_request=True),)),))
-    write_families(store, SUPPLIER, [write(fam)], T0)
-    row = product(store, fam.sku)
+    write_families(catalog, SUPPLIER, [write(fam)], T0)
+    row = product(catalog, fam.sku)
     assert (row["price_min"], row["price_max"]) == (None, None)
 
 
-def test_known_hashes_is_one_query_per_supplier(store: Catalog):
+def test_known_hashes_is_one_query_per_supplier(catalog: Catalog):
     families = [family(n) for n in range(1, 4)]
-    write_families(store, SUPPLIER, [write(f, f"H{n}") for n, f in enumerate(families)], T0)
-    write_families(store, "S2", [write(family(1, supplier="S2"))], T0)
-    store.families.deactivate(SUPPLIER, [families[2].sku], T1)
+    write_families(catalog, SUPPLIER, [write(f, f"H{n}") for n, f in enumerate(families)], T0)
+    write_families(catalog, "S2", [write(family(1, supplier="S2"))], T0)
+    catalog.families.deactivate(SUPPLIER, [families[2].sku], T1)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
-    sa.event.listen(store.engine, "before_cursor_execute", count)
+    sa.event.listen(catalog.engine, "before_cursor_execute", count)
     try:
-        known = store.reads.known_hashes(SUPPLIER)
+        known = catalog.reads.known_hashes(SUPPLIER)
     finally:
-        sa.event.remove(store.engine, "before_cursor_execute", count)
+        sa.event.remove(catalog.engine, "before_cursor_execute", count)
     assert len([s for s in statements if "products" in s]) == 1, statements
     assert known == {
         f.sku: KnownProduct(f"H{n}", content_hash(f), n != 2) for n, f in enumerate(families)
     }
-    assert store.reads.known_hashes("NOPE") == {}
+    assert catalog.reads.known_hashes("NOPE") == {}
 
 
-def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: Catalog):
+def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(catalog: Catalog):
     old = family(3, variants=4)
-    write_families(store, SUPPLIER, [write(old)], T0)
+    write_families(catalog, SUPPLIER, [write(old)], T0)
     gone, kept, *rest = old.variants
     selling = {p.min_quantity: p for p in kept.price_tiers if p.kind == "selling"}
     changed_tiers = (
@@ -176,32 +190,32 @@ def test_rewrite_drops_a_variant_and_replaces_the_tiers_exactly(store: Catalog):
         variants=(dataclasses.replace(kept, price_tiers=changed_tiers, size="XL"), *rest),
         name={"en": "Renamed"},
     )
-    stats = write_families(store, SUPPLIER, [write(new, "H2")], T1)
+    stats = write_families(catalog, SUPPLIER, [write(new, "H2")], T1)
 
     assert (stats.products_written, stats.failed) == (1, {})
-    assert tiers(store, old.sku) == expected_tiers(new)
-    stored = variants(store, old.sku)
+    assert tiers(catalog, old.sku) == expected_tiers(new)
+    stored = variants(catalog, old.sku)
     assert set(stored) == {v.sku for v in old.variants}
     assert stored[gone.sku]["is_active"] is False
     assert all(stored[v.sku]["is_active"] for v in new.variants)
     assert stored[kept.sku]["size"] == "XL"
-    row = product(store, old.sku)
+    row = product(catalog, old.sku)
     assert (row["first_seen_at"], row["last_synced_at"]) == (T0, T1)
     assert (row["source_hash"], row["content_hash"]) == ("H2", content_hash(new))
     assert (row["variant_count"], row["name"]) == (3, {"en": "Renamed"})
     assert (row["price_min"], row["price_max"]) == (Decimal("1.00"), new.price_max)
 
 
-def test_unchanged_rows_of_a_rewritten_family_survive(store: Catalog):
+def test_unchanged_rows_of_a_rewritten_family_survive(catalog: Catalog):
     fam = family(4, variants=3)
-    write_families(store, SUPPLIER, [write(fam)], T0)
-    write_families(store, SUPPLIER, [write(fam, "H2")], T1)
-    assert tiers(store, fam.sku) == expected_tiers(fam)
-    assert all(v["is_active"] for v in variants(store, fam.sku).values())
+    write_families(catalog, SUPPLIER, [write(fam)], T0)
+    write_families(catalog, SUPPLIER, [write(fam, "H2")], T1)
+    assert tiers(catalog, fam.sku) == expected_tiers(fam)
+    assert all(v["is_active"] for v in variants(catalog, fam.sku).values())
 
 
 def test_tier_values_with_tabs_line_breaks_and_backslashes_are_stored_as_given(
-    store: Catalog,
+    catalog: Catalog,
 ):
     """Tiers travel as COPY text on PostgreSQL: new ones straight into the table, changed
     ones through a merge. Neither path may change a character."""
@@ -212,32 +226,32 @@ def test_tier_values_with_tabs_line_breaks_and_backslashes_are_stored_as_given(
         tier(None, 30, region="E\\F\x1cü", on_request=True),
     )
     fam = family(6, variants=(variant("S1-6-\\A\t", price_tiers=awkward),))
-    write_families(store, SUPPLIER, [write(fam)], T0)
-    assert tiers(store, fam.sku) == expected_tiers(fam)
+    write_families(catalog, SUPPLIER, [write(fam)], T0)
+    assert tiers(catalog, fam.sku) == expected_tiers(fam)
 
     repriced = tuple(dataclasses.replace(p, price=Decimal("2.25")) for p in awkward[:2])
     changed = dataclasses.replace(
         fam, variants=(dataclasses.replace(fam.variants[0], price_tiers=(*repriced, *awkward[2:])),)
     )
-    stats = write_families(store, SUPPLIER, [write(changed, "H2")], T1)
+    stats = write_families(catalog, SUPPLIER, [write(changed, "H2")], T1)
 
     assert (stats.failed, stats.price_tiers_written) == ({}, 4)
-    assert tiers(store, fam.sku) == expected_tiers(changed)
+    assert tiers(catalog, fam.sku) == expected_tiers(changed)
 
 
-def test_touch_unchanged_updates_only_the_source(store: Catalog):
+def test_touch_unchanged_updates_only_the_source(catalog: Catalog):
     a, b, c = family(1), family(2), family(3)
-    write_families(store, SUPPLIER, [write(a), write(b), write(c)], T0)
-    before = {table.name: rows(store, table) for table in (t.product_variants, t.price_tiers)}
-    products_before = {r["sku"]: r for r in rows(store, t.products)}
+    write_families(catalog, SUPPLIER, [write(a), write(b), write(c)], T0)
+    before = {table.name: rows(catalog, table) for table in (t.product_variants, t.price_tiers)}
+    products_before = {r["sku"]: r for r in rows(catalog, t.products)}
 
     new_url = "https://feed.example.test/new.json"
-    touched = store.families.touch_unchanged(
+    touched = catalog.families.touch_unchanged(
         SUPPLIER, {a.sku: "H9", b.sku: (new_url, "H8"), "S1-unknown": "H"}
     )
 
     assert touched == 2
-    after = {r["sku"]: r for r in rows(store, t.products)}
+    after = {r["sku"]: r for r in rows(catalog, t.products)}
     assert after[a.sku] == {**products_before[a.sku], "source_hash": "H9"}
     assert after[b.sku] == {
         **products_before[b.sku],
@@ -245,37 +259,37 @@ def test_touch_unchanged_updates_only_the_source(store: Catalog):
         "source_url": new_url,
     }
     assert after[c.sku] == products_before[c.sku]
-    assert {table.name: rows(store, table) for table in (t.product_variants, t.price_tiers)} == (
+    assert {table.name: rows(catalog, table) for table in (t.product_variants, t.price_tiers)} == (
         before
     )
-    assert store.families.touch_unchanged("S2", {a.sku: "H0"}) == 0
-    assert store.families.touch_unchanged(SUPPLIER, {}) == 0
+    assert catalog.families.touch_unchanged("S2", {a.sku: "H0"}) == 0
+    assert catalog.families.touch_unchanged(SUPPLIER, {}) == 0
 
 
-def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(store: Catalog):
+def test_deactivate_keeps_the_rows_and_a_later_write_reactivates(catalog: Catalog):
     fam, other = family(5), family(6)
-    write_families(store, SUPPLIER, [write(fam), write(other)], T0)
+    write_families(catalog, SUPPLIER, [write(fam), write(other)], T0)
 
-    assert store.families.deactivate(SUPPLIER, [fam.sku], T1) == 1
-    assert store.families.deactivate(SUPPLIER, [fam.sku], T2) == 0
-    assert store.families.deactivate("S2", [other.sku], T2) == 0
+    assert catalog.families.deactivate(SUPPLIER, [fam.sku], T1) == 1
+    assert catalog.families.deactivate(SUPPLIER, [fam.sku], T2) == 0
+    assert catalog.families.deactivate("S2", [other.sku], T2) == 0
 
-    row = product(store, fam.sku)
+    row = product(catalog, fam.sku)
     assert (row["is_active"], row["removed_at"], row["last_synced_at"]) == (False, T1, T0)
-    assert not any(v["is_active"] for v in variants(store, fam.sku).values())
-    assert tiers(store, fam.sku) == expected_tiers(fam)
-    assert product(store, other.sku)["is_active"] is True
-    assert store.reads.active_count(SUPPLIER) == 1
-    assert store.reads.known_hashes(SUPPLIER)[fam.sku].is_active is False
+    assert not any(v["is_active"] for v in variants(catalog, fam.sku).values())
+    assert tiers(catalog, fam.sku) == expected_tiers(fam)
+    assert product(catalog, other.sku)["is_active"] is True
+    assert catalog.reads.active_count(SUPPLIER) == 1
+    assert catalog.reads.known_hashes(SUPPLIER)[fam.sku].is_active is False
 
-    write_families(store, SUPPLIER, [write(fam)], T3)
-    row = product(store, fam.sku)
+    write_families(catalog, SUPPLIER, [write(fam)], T3)
+    row = product(catalog, fam.sku)
     assert (row["is_active"], row["removed_at"]) == (True, None)
     assert (row["first_seen_at"], row["last_synced_at"]) == (T0, T3)
-    assert all(v["is_active"] for v in variants(store, fam.sku).values())
+    assert all(v["is_active"] for v in variants(catalog, fam.sku).values())
 
 
-def test_families_the_checks_refuse_fail_alone(store: Catalog):
+def test_families_the_checks_refuse_fail_alone(catalog: Catalog):
     ok1, ok2 = family(1), family(2)
     long_sku = replace_variant(family(3), 0, sku="S1-3-" + "x" * 300)
     bad_kind = replace_variant(family(4), 1, price_tiers=(tier("1", 1, kind="rental"),))
@@ -286,7 +300,7 @@ def test_families_the_checks_refuse_fail_alone(store: Catalog):
     foreign = family(8, supplier="S2")
     batch = [ok1, long_sku, bad_kind, long_region, twice, huge, nul, foreign, ok2]
 
-    stats = write_families(store, SUPPLIER, [write(f) for f in batch], T0)
+    stats = write_families(catalog, SUPPLIER, [write(f) for f in batch], T0)
 
     assert stats.products_written == 2
     assert set(stats.failed) == {f.sku for f in batch[1:-1]}
@@ -297,20 +311,20 @@ def test_families_the_checks_refuse_fail_alone(store: Catalog):
     assert "out of range" in stats.failed[huge.sku]
     assert "price_tiers.currency holds a NUL character" in stats.failed[nul.sku]
     assert "belongs to supplier S2, not S1" in stats.failed[foreign.sku]
-    assert {r["sku"] for r in rows(store, t.products)} == {ok1.sku, ok2.sku}
-    assert {r["product_sku"] for r in rows(store, t.product_variants)} == {ok1.sku, ok2.sku}
-    assert {r["product_sku"] for r in rows(store, t.price_tiers)} == {ok1.sku, ok2.sku}
+    assert {r["sku"] for r in rows(catalog, t.products)} == {ok1.sku, ok2.sku}
+    assert {r["product_sku"] for r in rows(catalog, t.product_variants)} == {ok1.sku, ok2.sku}
+    assert {r["product_sku"] for r in rows(catalog, t.price_tiers)} == {ok1.sku, ok2.sku}
 
 
-def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(store: Catalog):
+def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(catalog: Catalog):
     owner = family(1)
-    write_families(store, SUPPLIER, [write(owner)], T0)
+    write_families(catalog, SUPPLIER, [write(owner)], T0)
     taken = owner.variants[0]
     thief = family(2, variants=(variant("S1-2-1"), taken))
     twin_a, twin_b = family(3), family(4, variants=(variant("S1-3-1"),))
 
     stats = write_families(
-        store, SUPPLIER, [write(family(5)), write(thief), write(twin_a), write(twin_b)], T0
+        catalog, SUPPLIER, [write(family(5)), write(thief), write(twin_a), write(twin_b)], T0
     )
 
     assert set(stats.failed) == {thief.sku, twin_b.sku}
@@ -319,45 +333,45 @@ def test_a_variant_sku_owned_by_another_active_family_fails_the_newcomer(store: 
         in (stats.failed[thief.sku])
     )
     assert f"variant SKU S1-3-1 also belongs to family {twin_a.sku}" in stats.failed[twin_b.sku]
-    stored = rows(store, t.product_variants, t.product_variants.c.sku == taken.sku)
+    stored = rows(catalog, t.product_variants, t.product_variants.c.sku == taken.sku)
     assert stored[0]["product_sku"] == owner.sku
-    assert {r["sku"] for r in rows(store, t.products)} == {owner.sku, "S1-5", twin_a.sku}
+    assert {r["sku"] for r in rows(catalog, t.products)} == {owner.sku, "S1-5", twin_a.sku}
 
 
-def test_a_variant_may_move_from_a_removed_family_or_within_a_batch(store: Catalog):
+def test_a_variant_may_move_from_a_removed_family_or_within_a_batch(catalog: Catalog):
     a, b = family(1, variants=2), family(2, variants=2)
-    write_families(store, SUPPLIER, [write(a), write(b)], T0)
+    write_families(catalog, SUPPLIER, [write(a), write(b)], T0)
     moved = a.variants[0]
     # within one batch: a gives up its first variant, c takes it
     a2 = dataclasses.replace(a, variants=a.variants[1:])
     c = family(3, variants=(moved,))
-    assert write_families(store, SUPPLIER, [write(c), write(a2)], T1).failed == {}
-    assert rows(store, t.product_variants, t.product_variants.c.sku == moved.sku)[0][
+    assert write_families(catalog, SUPPLIER, [write(c), write(a2)], T1).failed == {}
+    assert rows(catalog, t.product_variants, t.product_variants.c.sku == moved.sku)[0][
         "product_sku"
     ] == (c.sku)
     # from a removed family
-    store.families.deactivate(SUPPLIER, [b.sku], T1)
+    catalog.families.deactivate(SUPPLIER, [b.sku], T1)
     d = family(4, variants=(b.variants[0],))
-    assert write_families(store, SUPPLIER, [write(d)], T2).failed == {}
-    assert tiers(store, d.sku) == expected_tiers(d)
-    assert [v[0] for v in tiers(store, b.sku)] == [b.variants[1].sku] * 14
+    assert write_families(catalog, SUPPLIER, [write(d)], T2).failed == {}
+    assert tiers(catalog, d.sku) == expected_tiers(d)
+    assert [v[0] for v in tiers(catalog, b.sku)] == [b.variants[1].sku] * 14
 
 
-def test_a_product_sku_of_another_supplier_is_not_taken_over(store: Catalog):
-    write_families(store, SUPPLIER, [write(family(1))], T0)
+def test_a_product_sku_of_another_supplier_is_not_taken_over(catalog: Catalog):
+    write_families(catalog, SUPPLIER, [write(family(1))], T0)
     intruder = family(1, supplier="S2", sku="S1-1")
-    stats = write_families(store, "S2", [write(intruder)], T0)
+    stats = write_families(catalog, "S2", [write(intruder)], T0)
     assert stats.failed == {"S1-1": "product SKU S1-1 already belongs to supplier S1"}
-    assert product(store, "S1-1")["supplier_code"] == SUPPLIER
+    assert product(catalog, "S1-1")["supplier_code"] == SUPPLIER
 
 
-def _refused_alone(store: Catalog, bad_tier: PriceTier) -> None:
+def _refused_alone(catalog: Catalog, bad_tier: PriceTier) -> None:
     families = [family(n) for n in range(1, 8)]
     families[4] = replace_variant(families[4], 2, price_tiers=(bad_tier,))
     batches: list[int] = []
 
     stats = write_families(
-        store, SUPPLIER, [write(f) for f in families], T0, on_batch=batches.append
+        catalog, SUPPLIER, [write(f) for f in families], T0, on_batch=batches.append
     )
 
     good = families[:4] + families[5:]
@@ -366,14 +380,16 @@ def _refused_alone(store: Catalog, bad_tier: PriceTier) -> None:
     assert stats.products_written == 6
     assert stats.price_tiers_written == sum(f.price_tier_count for f in good)
     assert batches == [7]
-    assert {r["sku"] for r in rows(store, t.products)} == {f.sku for f in good}
-    assert tiers(store, families[4].sku) == []
+    assert {r["sku"] for r in rows(catalog, t.products)} == {f.sku for f in good}
+    assert tiers(catalog, families[4].sku) == []
 
 
-def test_a_family_the_database_refuses_fails_alone(store: Catalog, monkeypatch: pytest.MonkeyPatch):
+def test_a_family_the_database_refuses_fails_alone(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+):
     """The checks can miss something: the batch is split until the family is isolated."""
     monkeypatch.setattr(writes_module, "problem", lambda *args: None)
-    _refused_alone(store, tier("1", 1, kind="rental"))  # CHECK constraint
+    _refused_alone(catalog, tier("1", 1, kind="rental"))  # CHECK constraint
 
 
 @pytest.mark.postgres
@@ -381,14 +397,13 @@ def test_a_value_too_long_for_postgresql_fails_alone(
     pg_catalog: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ):
     """A DataError raised inside COPY is handled like any refusal (SQLite has no lengths)."""
-    empty(pg_catalog)
     monkeypatch.setattr(writes_module, "problem", lambda *args: None)
     _refused_alone(Catalog(pg_catalog), tier("1", 1, region="R" * 99))
 
 
-def test_families_are_streamed_in_batches(engine: sa.Engine):
-    store = Catalog(engine)
-    writer = FamilyWriter(engine, batch_families=3)
+def test_families_are_streamed_in_batches(catalog_engine: sa.Engine):
+    catalog = Catalog(catalog_engine)
+    writer = FamilyWriter(catalog_engine, batch_families=3)
     pulled: list[int] = []
 
     def feed():
@@ -405,10 +420,10 @@ def test_families_are_streamed_in_batches(engine: sa.Engine):
     assert [n for n, _ in settled] == [3, 3, 3, 1]
     # a batch is written as soon as it is full; while batches are written (one per
     # connection), the next one is read: at most that batch and one family are read ahead
-    connections = writes_module.WRITE_CONNECTIONS if is_postgres(engine) else 1
+    connections = writes_module.WRITE_CONNECTIONS if is_postgres(catalog_engine) else 1
     ahead = connections * 3 + 1
     assert all(seen <= done + ahead for (_, seen), done in zip(settled, (3, 6, 9, 10), strict=True))
-    assert store.reads.active_count(SUPPLIER) == 10
+    assert catalog.reads.active_count(SUPPLIER) == 10
 
 
 class _TimedWriter(FamilyWriter):
@@ -439,56 +454,58 @@ def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def test_batches_without_a_shared_sku_are_written_at_once_on_postgresql(engine: sa.Engine):
-    store = _timed(engine)
-    stats = write_families(store, SUPPLIER, [write(family(n)) for n in range(1, 5)], T0)
-    assert stats.failed == {} and store.reads.active_count(SUPPLIER) == 4
-    first, second = store.families.spans["S1-1"], store.families.spans["S1-3"]
-    assert _overlap(first, second) == is_postgres(engine)
+def test_batches_without_a_shared_sku_are_written_at_once_on_postgresql(catalog_engine: sa.Engine):
+    catalog = _timed(catalog_engine)
+    stats = write_families(catalog, SUPPLIER, [write(family(n)) for n in range(1, 5)], T0)
+    assert stats.failed == {} and catalog.reads.active_count(SUPPLIER) == 4
+    first, second = catalog.families.spans["S1-1"], catalog.families.spans["S1-3"]
+    assert _overlap(first, second) == is_postgres(catalog_engine)
 
 
-def test_a_variant_two_batches_claim_goes_to_the_family_first_in_the_feed(engine: sa.Engine):
+def test_a_variant_two_batches_claim_goes_to_the_family_first_in_the_feed(
+    catalog_engine: sa.Engine,
+):
     """The batch of the later claimant waits for the earlier one, however long that takes."""
-    store = _timed(engine)
+    catalog = _timed(catalog_engine)
     first = family(1)
     contested = first.variants[0]
     later = family(3, variants=(variant("S1-3-1"), contested))
 
     stats = write_families(
-        store, SUPPLIER, [write(first), write(family(2)), write(later), write(family(4))], T0
+        catalog, SUPPLIER, [write(first), write(family(2)), write(later), write(family(4))], T0
     )
 
     assert stats.failed == {
         later.sku: f"variant SKU {contested.sku} already belongs to family {first.sku}"
     }
-    owner = rows(store, t.product_variants, t.product_variants.c.sku == contested.sku)
+    owner = rows(catalog, t.product_variants, t.product_variants.c.sku == contested.sku)
     assert owner[0]["product_sku"] == first.sku
-    assert not _overlap(store.families.spans["S1-1"], store.families.spans["S1-3"])
-    assert {r["sku"] for r in rows(store, t.products)} == {"S1-1", "S1-2", "S1-4"}
+    assert not _overlap(catalog.families.spans["S1-1"], catalog.families.spans["S1-3"])
+    assert {r["sku"] for r in rows(catalog, t.products)} == {"S1-1", "S1-2", "S1-4"}
 
 
-def test_a_batch_is_capped_by_variants_too(engine: sa.Engine):
-    writer = FamilyWriter(engine, batch_families=100, batch_variants=5)
+def test_a_batch_is_capped_by_variants_too(catalog_engine: sa.Engine):
+    writer = FamilyWriter(catalog_engine, batch_families=100, batch_variants=5)
     settled: list[int] = []
     families = staged_rows(write(family(n, variants=2)) for n in range(5))
     writer.write(SUPPLIER, families, T0, on_batch=settled.append)
     assert settled == [2, 2, 1]
 
 
-def test_the_same_family_twice_in_one_call_ends_as_the_last(store: Catalog):
+def test_the_same_family_twice_in_one_call_ends_as_the_last(catalog: Catalog):
     first = family(1, variants=3)
     last = dataclasses.replace(first, variants=first.variants[:1], brand="Zeta")
-    stats = write_families(store, SUPPLIER, [write(first), write(last, "H2")], T0)
+    stats = write_families(catalog, SUPPLIER, [write(first), write(last, "H2")], T0)
     assert stats.failed == {}
-    row = product(store, first.sku)
+    row = product(catalog, first.sku)
     assert (row["brand"], row["source_hash"], row["variant_count"]) == ("Zeta", "H2", 1)
-    assert tiers(store, first.sku) == expected_tiers(last)
+    assert tiers(catalog, first.sku) == expected_tiers(last)
 
 
-def test_committing_a_family_resolves_its_open_errors(store: Catalog):
+def test_committing_a_family_resolves_its_open_errors(catalog: Catalog):
     fam = family(1)
-    run = store.runs.start(SUPPLIER, None, T0)
-    store.errors.record(
+    run = catalog.runs.start(SUPPLIER, None, T0)
+    catalog.errors.record(
         SUPPLIER,
         run,
         [
@@ -498,44 +515,44 @@ def test_committing_a_family_resolves_its_open_errors(store: Catalog):
         ],
         T0,
     )
-    write_families(store, SUPPLIER, [write(fam)], T1)
-    assert sorted((e.sku, e.stage) for e in store.errors.open(SUPPLIER)) == [
+    write_families(catalog, SUPPLIER, [write(fam)], T1)
+    assert sorted((e.sku, e.stage) for e in catalog.errors.open(SUPPLIER)) == [
         ("S1-1", "image"),
         ("S1-2", "parse"),
     ]
-    resolved = rows(store, t.sync_errors, t.sync_errors.c.stage == "parse")
+    resolved = rows(catalog, t.sync_errors, t.sync_errors.c.stage == "parse")
     assert [(r["sku"], r["resolved_at"]) for r in resolved] == [("S1-1", T1), ("S1-2", None)]
 
 
-def test_timestamps_come_back_as_the_same_instant_in_utc(store: Catalog):
+def test_timestamps_come_back_as_the_same_instant_in_utc(catalog: Catalog):
     local = datetime(2026, 6, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
-    write_families(store, SUPPLIER, [write(family(1))], local)
-    row = product(store, "S1-1")
+    write_families(catalog, SUPPLIER, [write(family(1))], local)
+    row = product(catalog, "S1-1")
     assert row["first_seen_at"] == local
     assert row["first_seen_at"].utcoffset() == timedelta(0)
 
 
-def test_staged_families_are_written_from_the_staging_table(store: Catalog):
+def test_staged_families_are_written_from_the_staging_table(catalog: Catalog):
     a, b = family(1), family(2)
-    run = store.runs.start(SUPPLIER, "dagster-run", T0)
-    store.staging.stage(SUPPLIER, run, [encode_family(write(f)) for f in (a, b)])
-    staged = store.staging.hashes(run)
+    run = catalog.runs.start(SUPPLIER, "dagster-run", T0)
+    catalog.staging.stage(SUPPLIER, run, [encode_family(write(f)) for f in (a, b)])
+    staged = catalog.staging.hashes(run)
     assert {sku: s.content_hash for sku, s in staged.items()} == {
         a.sku: content_hash(a),
         b.sku: content_hash(b),
     }
     done: list[int] = []
-    stats = store.families.write(
-        SUPPLIER, store.staging.rows(run, [a.sku, b.sku]), T1, on_batch=done.append
+    stats = catalog.families.write(
+        SUPPLIER, catalog.staging.rows(run, [a.sku, b.sku]), T1, on_batch=done.append
     )
     assert stats.products_written == 2
     assert sum(done) == 2
-    assert tiers(store, a.sku) == expected_tiers(a)
-    store.staging.clear(SUPPLIER)
-    assert store.staging.hashes(run) == {}
+    assert tiers(catalog, a.sku) == expected_tiers(a)
+    catalog.staging.clear(SUPPLIER)
+    assert catalog.staging.hashes(run) == {}
 
 
-def test_many_families_round_trip(store: Catalog):
+def test_many_families_round_trip(catalog: Catalog):
     families = [family(n, variants=(n % 5) + 1) for n in range(1, 451)]
     families = [
         dataclasses.replace(f, variants=tuple(
@@ -544,17 +561,17 @@ def test_many_families_round_trip(store: Catalog):
         ))
         for n, f in enumerate(families, start=1)
     ]  # fmt: skip
-    stats = write_families(store, SUPPLIER, (write(f) for f in families), T0)
+    stats = write_families(catalog, SUPPLIER, (write(f) for f in families), T0)
     assert stats.failed == {}
     assert stats.products_written == 450
     assert stats.variants_written == sum(len(f.variants) for f in families)
     assert stats.price_tiers_written == sum(f.price_tier_count for f in families) == 37800
     for fam in families[::37]:
-        assert tiers(store, fam.sku) == expected_tiers(fam)
-        assert product(store, fam.sku)["price_min"] == fam.price_min
+        assert tiers(catalog, fam.sku) == expected_tiers(fam)
+        assert product(catalog, fam.sku)["price_min"] == fam.price_min
 
 
-def test_suppliers_written_concurrently_do_not_block_each_other(store: Catalog):
+def test_suppliers_written_concurrently_do_not_block_each_other(catalog: Catalog):
     """Dagster runs supplier partitions in parallel processes against one catalog."""
     errors: list[BaseException] = []
 
@@ -564,7 +581,7 @@ def test_suppliers_written_concurrently_do_not_block_each_other(store: Catalog):
                 batch = [
                     write(family(n, supplier=code, variants=2)) for n in range(start, start + 10)
                 ]
-                stats = write_families(store, code, batch, T0)
+                stats = write_families(catalog, code, batch, T0)
                 assert stats.failed == {}
         except BaseException as exc:
             errors.append(exc)
@@ -575,7 +592,7 @@ def test_suppliers_written_concurrently_do_not_block_each_other(store: Catalog):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert [store.reads.active_count(f"P{i}") for i in range(4)] == [40] * 4
+    assert [catalog.reads.active_count(f"P{i}") for i in range(4)] == [40] * 4
 
 
 @pytest.mark.postgres
@@ -583,23 +600,22 @@ def test_postgresql_through_another_driver_falls_back_to_statements(pg_url: str)
     """COPY needs psycopg 3; an engine built by hand on psycopg2 still writes correctly."""
     engine = sa.create_engine(pg_url.replace("+psycopg://", "+psycopg2://"))
     upgrade(engine)
-    store = Catalog(engine)
+    catalog = Catalog(engine)
     old = family(1, variants=3)
     new = dataclasses.replace(old, variants=old.variants[1:])
-    write_families(store, SUPPLIER, [write(old), write(family(2))], T0)
-    stats = write_families(store, SUPPLIER, [write(new, "H2")], T1)
+    write_families(catalog, SUPPLIER, [write(old), write(family(2))], T0)
+    stats = write_families(catalog, SUPPLIER, [write(new, "H2")], T1)
     assert stats.failed == {}
-    assert tiers(store, old.sku) == expected_tiers(new)
-    assert variants(store, old.sku)[old.variants[0].sku]["is_active"] is False
-    assert store.families.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
-    assert store.reads.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
+    assert tiers(catalog, old.sku) == expected_tiers(new)
+    assert variants(catalog, old.sku)[old.variants[0].sku]["is_active"] is False
+    assert catalog.families.touch_unchanged(SUPPLIER, {old.sku: "H3"}) == 1
+    assert catalog.reads.known_hashes(SUPPLIER)[old.sku].source_hash == "H3"
     engine.dispose()
 
 
 def test_a_batch_postgresql_aborts_as_deadlocked_is_written_again(pg_catalog: sa.Engine):
     """The server's first product insert fails as a deadlock victim would (SQLSTATE 40P01; a
     sequence counts the attempts, as it is not rolled back with them)."""
-    empty(pg_catalog)
     ddl = [
         "CREATE SEQUENCE test_deadlock_attempts",
         "CREATE FUNCTION test_deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
+from promosync_pipeline_tests.support.cli import cli_env, run_cli
 
 DAGSTER_NOISE = ("Telemetry", "Welcome to Dagster", "No dagster instance configuration file")
 

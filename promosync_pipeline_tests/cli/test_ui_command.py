@@ -1,7 +1,8 @@
 """The command ``promosync demo`` prints to open the web UI (the browser tests serve it)."""
 
 from promosync_pipeline.cli.demo import ui_command
-from promosync_pipeline_tests.ui.dagster_dev import DG, ROOT, dg_project
+from promosync_pipeline_tests.support.paths import DG, ROOT
+from promosync_pipeline_tests.support.ui.dagster_dev import dg_project
 
 
 def test_in_a_dg_project_it_is_plain_dg_dev_with_the_project_as_dagster_home(tmp_path, monkeypatch):

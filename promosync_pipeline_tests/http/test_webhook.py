@@ -1,11 +1,10 @@
 """One JSON POST to a webhook on loopback: its status comes back, an outage raises an error
 that never shows the secret path."""
 
-import socket
-
 import pytest
 
 from promosync_pipeline.http.webhook import WebhookError, post_json
+from promosync_pipeline_tests.support.ports import free_port
 
 
 def test_the_body_arrives_as_json_and_the_status_comes_back(webhook):
@@ -17,10 +16,7 @@ def test_the_body_arrives_as_json_and_the_status_comes_back(webhook):
 
 
 def test_an_unreachable_webhook_raises_without_its_secret_path():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/services/T000/B000/s3cr3t-token"
+    url = f"http://127.0.0.1:{free_port()}/services/T000/B000/s3cr3t-token"
     with pytest.raises(WebhookError, match="ConnectError") as raised:
         post_json(url, {"text": "lost"}, timeout_s=2)
     assert "s3cr3t" not in str(raised.value)

@@ -15,7 +15,7 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.checks import CATALOG_CHECKS
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer
-from promosync_pipeline_tests.pipeline.harness import QUIET, sync
+from promosync_pipeline_tests.support.syncs import QUIET, sync
 
 CHECK_NAMES = {key.name for c in CATALOG_CHECKS for key in c.check_keys}
 

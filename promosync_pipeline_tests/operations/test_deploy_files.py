@@ -16,7 +16,8 @@ import yaml
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config
 
-ROOT = Path(__file__).resolve().parents[2]
+from promosync_pipeline_tests.support.paths import ROOT
+
 DEPLOY = ROOT / "deploy"
 LAUNCHERS = {
     "run_launcher.ecs.yaml": ("dagster_aws.ecs", "EcsRunLauncher"),

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,15 +15,10 @@ from promosync_pipeline.catalog import make_engine, upgrade
 from promosync_pipeline.cli.main import main
 from promosync_pipeline.feedsim import FeedServer
 from promosync_pipeline.feedsim.faults import parse_fault
+from promosync_pipeline_tests.support.paths import PROMOSYNC
+from promosync_pipeline_tests.support.ports import free_port
 
-PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
 COMPONENTS = ("catalog", "image store", "feed", "dagster")
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def lines(out: str) -> dict[str, str]:
@@ -73,7 +66,7 @@ def test_everything_up(healthy: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_feed_down(
     healthy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, f"http://127.0.0.1:{unused_port()}/profile")
+    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, f"http://127.0.0.1:{free_port()}/profile")
     code, found, out = doctor(capsys)
     assert code != 0
     assert found["feed"].startswith("FAIL feed: GET http://127.0.0.1:"), out
@@ -97,7 +90,7 @@ def test_feed_redirected_off_its_host_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The doctor follows redirects only as runs do: never to a host the policy does not allow."""
-    port = unused_port()
+    port = free_port()
     feed.set_faults([parse_fault(f"redirect:target=index,location=http://127.0.0.1:{port}/x")])
     code, found, out = doctor(capsys)
     assert code != 0
@@ -131,7 +124,7 @@ def test_feed_error_status(
 def test_catalog_unreachable_without_leaking_the_password(
     healthy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"postgresql+psycopg://promosync:s3cret-pw@127.0.0.1:{unused_port()}/catalog"
+    url = f"postgresql+psycopg://promosync:s3cret-pw@127.0.0.1:{free_port()}/catalog"
     monkeypatch.setenv(settings.DATABASE_URL, url)
     code, found, out = doctor(capsys)
     assert code != 0
@@ -220,7 +213,7 @@ def test_console_script(healthy: Path, feed: FeedServer) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert set(lines(ok.stdout)) == set(COMPONENTS)
 
-    env[settings.PROMIDATA_BASE_URL] = f"http://127.0.0.1:{unused_port()}"
+    env[settings.PROMIDATA_BASE_URL] = f"http://127.0.0.1:{free_port()}"
     down = subprocess.run(
         [PROMOSYNC, "doctor"], env=env, cwd=healthy, capture_output=True, text=True, timeout=120
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +15,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from promosync_pipeline import settings
 from promosync_pipeline.catalog import Catalog, make_engine
 from promosync_pipeline.feedsim import FeedServer
 from promosync_pipeline.io_managers import IO_BUCKET, IO_PREFIX
-from promosync_pipeline_tests.deployment import dagster_url, s3_buckets
-from promosync_pipeline_tests.pipeline.harness import sync
-
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY_YAML = ROOT / "deploy" / "dagster.yaml"
-EMBEDDED_YAML = ROOT / "dagster.yaml"
-DAGSTER = Path(sys.executable).with_name("dagster")
+from promosync_pipeline_tests.support.databases import dagster_url
+from promosync_pipeline_tests.support.deployment import s3_buckets
+from promosync_pipeline_tests.support.paths import DAGSTER, DEPLOY_YAML, EMBEDDED_YAML
+from promosync_pipeline_tests.support.syncs import sync
 
 
 def dagster_runs(url: str) -> list[tuple[str, str, str]]:
@@ -48,20 +43,9 @@ def active_products(url: str, code: str) -> int:
         engine.dispose()
 
 
-@pytest.fixture
-def synced_env(
-    monkeypatch: pytest.MonkeyPatch, feed: FeedServer, pg_url: str, tmp_path: Path
-) -> str:
-    """Feed simulator, a PostgreSQL catalog and an image folder; returns the catalog URL."""
-    monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-    monkeypatch.setenv(settings.DATABASE_URL, pg_url)
-    monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
-    return pg_url
-
-
 @pytest.mark.postgres
 def test_supplier_sync_on_an_instance_stored_in_postgres(
-    synced_env: str, pg_database: Callable[[], str], feed: FeedServer
+    pg_env: str, pg_database: Callable[[], str], feed: FeedServer
 ) -> None:
     deploy = yaml.safe_load(DEPLOY_YAML.read_text())
     assert deploy["storage"] == {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}
@@ -79,7 +63,7 @@ def test_supplier_sync_on_an_instance_stored_in_postgres(
     stored = {run_id: (job, status) for run_id, job, status in dagster_runs(runs_url)}
     assert stored[run_id] == ("supplier_sync_job", "SUCCESS")
     assert ("feed_refresh_job", "SUCCESS") in stored.values()
-    assert active_products(synced_env, code) == len(feed.generator.family_skus(code))
+    assert active_products(pg_env, code) == len(feed.generator.family_skus(code))
 
 
 @pytest.fixture
@@ -151,7 +135,7 @@ def test_deploy_yaml_loads_with_postgres_and_s3(deploy_home: dict[str, Any]) -> 
 @pytest.mark.postgres
 def test_sync_on_the_deploy_instance_keeps_step_values_in_s3(
     deploy_home: dict[str, Any],
-    synced_env: str,
+    pg_env: str,
     feed: FeedServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -172,7 +156,7 @@ def test_sync_on_the_deploy_instance_keeps_step_values_in_s3(
     # the catalog's feed cache and has no value to store
     assert {k for k in keys if not k.endswith(f"/{code}")} == set()
     assert {f"promosync/io/{name}/{code}" for name in ("supplier_index", "parsed_variants")} <= keys
-    assert active_products(synced_env, code) == len(feed.generator.family_skus(code))
+    assert active_products(pg_env, code) == len(feed.generator.family_skus(code))
 
 
 def test_io_manager_defaults_to_the_instance_storage(

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from promosync_pipeline.feedsim import FeedSpec
-from promosync_pipeline_tests.deployment import (
-    rehearsal,
-    run_backfill,
-)
-from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed
-from promosync_pipeline_tests.reliability.helpers import refresh
+from promosync_pipeline_tests.support.backfills import run_backfill
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_catalog_equals_feed
+from promosync_pipeline_tests.support.deployment import rehearsal
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, refresh
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -30,7 +28,7 @@ def test_backfill_of_every_supplier_then_a_no_op_backfill(
         setup, feed, catalog_url, _, _ = parts
         instance = setup.instance()
         try:
-            assert refresh(instance).success
+            assert refresh(instance, TEST_CLIENT).success
             codes = sorted(feed.generator.supplier_codes())
 
             full = run_backfill(setup, instance, codes, "all suppliers", timeout_s=900)

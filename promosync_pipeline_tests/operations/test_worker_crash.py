@@ -16,15 +16,12 @@ import pytest
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedServer, FeedSpec
-from promosync_pipeline_tests import processes
-from promosync_pipeline_tests.deployment import (
-    Deployment,
-    rehearsal,
-    wait_for,
-    worker_pid,
-)
-from promosync_pipeline_tests.pipeline.harness import rows
-from promosync_pipeline_tests.reliability.helpers import assert_whole_families, refresh
+from promosync_pipeline_tests.support import processes
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_whole_families
+from promosync_pipeline_tests.support.deployment import Deployment, rehearsal, worker_pid
+from promosync_pipeline_tests.support.polling import wait_for
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, refresh
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -104,7 +101,7 @@ def test_killed_run_worker_is_retried_from_s3_with_no_local_file_left(deployment
     (code,) = feed.generator.supplier_codes()
     instance = setup.instance()
     try:
-        assert refresh(instance).success  # the kept index and the supplier partitions
+        assert refresh(instance, TEST_CLIENT).success  # the kept index and the supplier partitions
         setup.launch_run(JOB, code)
         run = wait_for(
             "the supplier run to start",

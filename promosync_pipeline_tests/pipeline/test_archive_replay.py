@@ -9,16 +9,12 @@ import pytest
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import FamilyWrite, make_engine
 from promosync_pipeline.catalog.store import Catalog
-from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import Family, content_hash
-from promosync_pipeline_tests.pipeline.harness import catalog_snapshot
-from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost, sync
 from promosync_pipeline_tests.support.catalog import write_families
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost, catalog_snapshot
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=16, suppliers=2, families=20, exact=True, image_size=(240, 180))
+pytestmark = pytest.mark.feed(seed=16, suppliers=2, families=20)
 
 
 def misread(family: Family, how: int) -> Family:
@@ -58,7 +54,7 @@ def test_replay_after_a_parser_fix_equals_a_full_refresh_with_no_product_downloa
     no product request reaching the feed; a full refresh from the feed afterwards finds
     nothing left to change."""
     generator = feed.generator
-    first = sync(instance)
+    first = sync(instance, promidata=TEST_CLIENT, images=False)
     assert all(run.success for run in first.values())
     code = generator.supplier_codes()[0]
     skus = generator.family_skus(code)
@@ -67,12 +63,14 @@ def test_replay_after_a_parser_fix_equals_a_full_refresh_with_no_product_downloa
     with pytest.raises(AssertionError, match="not stored with the feed's content"):
         assert_nothing_lost(env, generator)
     feed.stats.reset()
-    normal = sync(instance, [code])
+    normal = sync(instance, [code], promidata=TEST_CLIENT, images=False)
     assert feed.stats.product_downloads() == 0
     assert normal[code].metadata["catalog_products"]["families_changed"] == 0
 
     feed.stats.reset()
-    replay = sync(instance, [code], parse={"from_archive": True})[code]
+    replay = sync(
+        instance, [code], promidata=TEST_CLIENT, parse={"from_archive": True}, images=False
+    )[code]
     assert replay.success, replay.error()
     assert feed.stats.product_downloads() == 0
     parsed = replay.metadata["parsed_variants"]
@@ -83,7 +81,9 @@ def test_replay_after_a_parser_fix_equals_a_full_refresh_with_no_product_downloa
     replayed = catalog_snapshot(env)
 
     feed.stats.reset()
-    refresh = sync(instance, [code], parse={"full_refresh": True})[code]
+    refresh = sync(
+        instance, [code], promidata=TEST_CLIENT, parse={"full_refresh": True}, images=False
+    )[code]
     assert feed.stats.product_downloads() == len(skus)
     assert refresh.metadata["catalog_products"]["families_changed"] == 0
     assert catalog_snapshot(env) == replayed
@@ -92,11 +92,13 @@ def test_replay_after_a_parser_fix_equals_a_full_refresh_with_no_product_downloa
 def test_replay_downloads_what_the_archive_lacks_and_counts_it(instance, feed, env, tmp_path: Path):
     generator = feed.generator
     code = generator.supplier_codes()[1]
-    sync(instance)
+    sync(instance, promidata=TEST_CLIENT, images=False)
     changed = generator.change_families(2, code=code)
     # The changed files' new versions were never downloaded, so they are not archived yet.
     feed.stats.reset()
-    replay = sync(instance, [code], parse={"from_archive": True})[code]
+    replay = sync(
+        instance, [code], promidata=TEST_CLIENT, parse={"from_archive": True}, images=False
+    )[code]
     assert replay.success, replay.error()
     assert sorted(p.rsplit("/", 1)[-1] for p in feed.stats.paths if "/Products/" in p) == sorted(
         f"{sku}.json" for sku in changed
@@ -116,12 +118,12 @@ def test_the_archive_keeps_n_versions_per_family_and_reports_its_size(
     generator = feed.generator
     code = generator.supplier_codes()[0]
     sku = generator.family_skus(code)[0]
-    runs = sync(instance, [code])
+    runs = sync(instance, [code], promidata=TEST_CLIENT, images=False)
     assert runs[code].metadata["parsed_variants"]["archive_objects"] == 20
     for _ in range(3):
         generator.change_families(1, code=code)  # picks at random: make sure ``sku`` moves
         generator.change_bytes_only([sku])
-        runs = sync(instance, [code])
+        runs = sync(instance, [code], promidata=TEST_CLIENT, images=False)
         assert runs[code].success
     family_dir = next((tmp_path / "archive" / code).glob(f"{sku}"))
     versions = sorted(p.name for p in family_dir.iterdir())
@@ -136,7 +138,7 @@ def test_the_archive_keeps_n_versions_per_family_and_reports_its_size(
 
 def test_an_archive_outage_does_not_fail_the_sync(instance, feed, env, monkeypatch, s3_bucket):
     monkeypatch.setenv(settings.ARCHIVE_STORE, f"s3://{s3_bucket}-gone/raw")
-    runs = sync(instance)
+    runs = sync(instance, promidata=TEST_CLIENT, images=False)
     generator = feed.generator
     for code in generator.supplier_codes():
         run = runs[code]

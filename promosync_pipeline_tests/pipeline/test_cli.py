@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import sys
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -12,10 +10,10 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import head_revision
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import parse_fault
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
-from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows
-
-ROOT = Path(__file__).resolve().parents[2]
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_catalog_equals_feed
+from promosync_pipeline_tests.support.cli import cli_env, run_cli
+from promosync_pipeline_tests.support.paths import DG, ROOT
 
 
 def test_sync_exits_non_zero_naming_the_failed_family_then_zero(feed, catalog_url, tmp_path):
@@ -104,9 +102,8 @@ def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypa
         assert int(new) == 4 and int(variants) >= int(new) and int(images) >= 1, line
         assert (changed, unchanged, removed, failed, img_failed) == ("0", "0", "0", "0", "0")
     assert "catalog: sqlite:///.promosync/catalog.sqlite" in result.stdout
-    dg_cli = Path(sys.executable).with_name("dg")
     ui_command = (
-        f"cd {tmp_path} && DAGSTER_HOME={tmp_path} {dg_cli} dev -m promosync_pipeline.definitions"
+        f"cd {tmp_path} && DAGSTER_HOME={tmp_path} {DG} dev -m promosync_pipeline.definitions"
     )
     assert result.stdout.rstrip().endswith(ui_command), result.stdout[-500:]
     catalog = f"sqlite:///{tmp_path / '.promosync' / 'catalog.sqlite'}"

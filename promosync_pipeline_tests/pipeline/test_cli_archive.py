@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from promosync_pipeline import settings
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
-from promosync_pipeline_tests.pipeline.harness import (
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_catalog_equals_feed,
     assert_family_stored,
 )
+from promosync_pipeline_tests.support.cli import cli_env, run_cli
 
 
 def _env(feed, tmp_path: Path) -> tuple[str, dict[str, str]]:

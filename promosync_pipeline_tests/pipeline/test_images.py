@@ -13,17 +13,16 @@ from PIL import Image
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec, parse_fault
+from promosync_pipeline.feedsim import FeedGenerator, FeedServer, parse_fault
 from promosync_pipeline.images.keys import RENDITIONS
 from promosync_pipeline.images.stores import ImageStore, open_image_store
-from promosync_pipeline_tests.pipeline.harness import assert_catalog_equals_feed, rows, sync
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_catalog_equals_feed
+from promosync_pipeline_tests.support.syncs import sync
+
+pytestmark = pytest.mark.feed(seed=5, suppliers=2, families=5, image_size=(900, 600))
 
 BOXES = {"original": 2000, "large": 1600, "medium": 800, "small": 400}
-
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=5, suppliers=2, families=5, exact=True, image_size=(900, 600))
 
 
 def _expected_refs(generator: FeedGenerator) -> set[tuple[str, str, str, int, str]]:

@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
-from promosync_pipeline_tests import processes
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli, start_cli
-from promosync_pipeline_tests.pipeline.harness import (
+from promosync_pipeline_tests.support import processes
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_catalog_equals_feed,
     assert_family_stored,
     catalog_snapshot,
-    rows,
 )
+from promosync_pipeline_tests.support.cli import cli_env, run_cli, start_cli
 
 pytestmark = pytest.mark.slow
 

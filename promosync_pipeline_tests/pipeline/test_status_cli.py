@@ -16,13 +16,10 @@ import pytest
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import Catalog, head_revision, make_engine, upgrade
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
-from promosync_pipeline_tests.pipeline.cli_process import cli_env, run_cli
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.support.cli import cli_env, run_cli
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=11, suppliers=3, families=6, exact=True, image_size=(240, 180))
+pytestmark = pytest.mark.feed(seed=11, suppliers=3, families=6)
 
 
 def _table(stdout: str) -> dict[str, str]:

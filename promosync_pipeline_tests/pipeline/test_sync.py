@@ -4,15 +4,14 @@ import httpx
 import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import parse_fault
-from promosync_pipeline_tests.pipeline.harness import (
+from promosync_pipeline_tests.support.catalog import active_skus, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_catalog_equals_feed,
     assert_family_stored,
     catalog_snapshot,
-    rows,
-    sync,
 )
+from promosync_pipeline_tests.support.syncs import refresh, sync
 
 
 def test_first_sync_writes_every_family_variant_and_tier(instance, feed, env):
@@ -22,10 +21,11 @@ def test_first_sync_writes_every_family_variant_and_tier(instance, feed, env):
     assert_catalog_equals_feed(env, generator)
     for code, run in runs.items():
         families = [generator.family(s) for s in generator.family_skus(code)]
-        assert run.metadata["families_new"] == len(families)
-        assert run.metadata["variants_written"] == sum(len(f.variants) for f in families)
-        assert run.metadata["price_tiers_written"] == sum(f.price_tier_count for f in families)
-        assert run.metadata["families_failed"] == 0
+        written = run.metadata["catalog_products"]
+        assert written["families_new"] == len(families)
+        assert written["variants_written"] == sum(len(f.variants) for f in families)
+        assert written["price_tiers_written"] == sum(f.price_tier_count for f in families)
+        assert written["families_failed"] == 0
     suppliers = rows(env, t.suppliers)
     assert {s["code"]: s["products_count"] for s in suppliers} == {
         c: len(generator.family_skus(c)) for c in generator.supplier_codes()
@@ -46,8 +46,9 @@ def test_second_sync_without_change_downloads_and_writes_nothing(instance, feed,
     assert feed.stats.product_downloads() == 0
     for run in runs.values():
         assert run.success
-        assert run.metadata["families_new"] == run.metadata["families_changed"] == 0
-        assert run.metadata["variants_written"] == run.metadata["price_tiers_written"] == 0
+        written = run.metadata["catalog_products"]
+        assert written["families_new"] == written["families_changed"] == 0
+        assert written["variants_written"] == written["price_tiers_written"] == 0
     assert rows(env, t.products) == before
 
 
@@ -60,7 +61,7 @@ def test_one_changed_family_is_the_only_download_and_rewrite(instance, feed, env
     runs = sync(instance)
     assert feed.stats.product_downloads() == 1
     code = sku.split("-")[0]
-    assert runs[code].metadata["families_changed"] == 1
+    assert runs[code].metadata["catalog_products"]["families_changed"] == 1
     assert_family_stored(env, generator.family(sku))
     after = {r["sku"]: r["last_synced_at"] for r in rows(env, t.products)}
     assert {s for s in after if after[s] != untouched[s]} == {sku}
@@ -75,8 +76,8 @@ def test_bytes_only_change_is_downloaded_but_not_rewritten(instance, feed, env):
     feed.stats.reset()
     runs = sync(instance)
     assert feed.stats.product_downloads() == 1
-    run = runs[sku.split("-")[0]]
-    assert run.metadata["families_changed"] == run.metadata["variants_written"] == 0
+    written = runs[sku.split("-")[0]].metadata["catalog_products"]
+    assert written["families_changed"] == written["variants_written"] == 0
     (after,) = rows(env, t.products, t.products.c.sku == sku)
     assert after["source_hash"] == generator.file_hash(sku) != before["source_hash"]
     assert after["content_hash"] == before["content_hash"]
@@ -88,7 +89,7 @@ def test_removed_family_is_deactivated_not_deleted(instance, feed, env):
     sku = generator.all_skus()[0]
     generator.remove_families([sku])
     runs = sync(instance)
-    assert runs[sku.split("-")[0]].metadata["families_removed"] == 1
+    assert runs[sku.split("-")[0]].metadata["catalog_products"]["families_removed"] == 1
     (product,) = rows(env, t.products, t.products.c.sku == sku)
     assert not product["is_active"] and product["removed_at"] is not None
     variants = rows(env, t.product_variants, t.product_variants.c.product_sku == sku)
@@ -100,7 +101,7 @@ def test_new_supplier_is_discovered_and_synced(instance, feed, env):
     sync(instance)
     code = feed.generator.add_supplier(4)
     runs = sync(instance)
-    assert code in runs and runs[code].metadata["families_new"] == 4
+    assert code in runs and runs[code].metadata["catalog_products"]["families_new"] == 4
     assert_catalog_equals_feed(env, feed.generator)
 
 
@@ -110,7 +111,7 @@ def test_429_and_5xx_bursts_are_retried_and_the_sync_succeeds(instance, feed, en
     )
     runs = sync(instance)
     assert all(run.success for run in runs.values())
-    assert sum(run.metadata["retries"] for run in runs.values()) > 0
+    assert sum(run.metadata["catalog_products"]["retries"] for run in runs.values()) > 0
     assert_catalog_equals_feed(env, feed.generator)
 
 
@@ -120,7 +121,7 @@ def test_truncated_family_is_recorded_and_the_others_commit(instance, feed, env)
     feed.set_faults([parse_fault(f"truncate:sku={bad}")])
     runs = sync(instance)
     code = bad.split("-")[0]
-    assert runs[code].success and runs[code].metadata["families_failed"] == 1
+    assert runs[code].success and runs[code].metadata["catalog_products"]["families_failed"] == 1
     (error,) = rows(env, t.sync_errors, t.sync_errors.c.resolved_at.is_(None))
     assert (error["sku"], error["stage"]) == (bad, "parse")
     assert "invalid JSON" in error["error"] and bad in error["error"]
@@ -137,7 +138,7 @@ def test_full_refresh_downloads_everything_and_converges(instance, feed, env):
     sync(instance)
     first = catalog_snapshot(env)
     feed.stats.reset()
-    sync(instance, full_refresh=True)
+    sync(instance, parse={"full_refresh": True})
     assert feed.stats.product_downloads() == len(feed.generator.all_skus())
     assert catalog_snapshot(env) == first
 
@@ -153,41 +154,35 @@ def test_too_many_failures_fail_the_step(instance, feed, env):
     assert {r["status"] for r in rows(env, t.sync_runs)} == {"failed"}
 
 
-def _active(url):
-    return {r["sku"] for r in rows(url, t.products, t.products.c.is_active)}
-
-
 def test_empty_index_is_refused_and_deactivates_nothing(instance, feed, env):
     sync(instance)
-    before = _active(env)
+    before = active_skus(env)
     feed.generator.remove_families(feed.generator.all_skus())
-    result = defs.resolve_job_def("feed_refresh_job").execute_in_process(
-        instance=instance, raise_on_error=False
-    )
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
+    run = refresh(instance)
+    assert not run.success
+    failure = next(e for e in run.result.all_events if e.is_step_failure)
     assert "lists no product file" in failure.step_failure_data.error.message
-    assert _active(env) == before
+    assert active_skus(env) == before
 
 
 def test_index_that_lost_most_of_a_supplier_is_refused(instance, feed, env):
     sync(instance)
-    before = _active(env)
+    before = active_skus(env)
     code = feed.generator.supplier_codes()[0]
     feed.generator.remove_families(feed.generator.family_skus(code)[:8])
     runs = sync(instance, [code])
     assert not runs[code].success
-    assert _active(env) == before
+    assert active_skus(env) == before
 
 
 def test_supplier_missing_from_the_index_keeps_its_catalog(instance, feed, env):
     sync(instance)
-    before = _active(env)
+    before = active_skus(env)
     code = feed.generator.supplier_codes()[0]
     feed.generator.remove_supplier(code)
     runs = sync(instance, [code])
     assert not runs[code].success
-    assert _active(env) == before
+    assert active_skus(env) == before
 
 
 def test_an_unusable_index_line_is_recorded_and_its_family_kept(instance, feed, env):

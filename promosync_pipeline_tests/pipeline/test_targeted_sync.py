@@ -5,20 +5,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedSpec
 from promosync_pipeline.promidata import content_hash
-from promosync_pipeline_tests.pipeline.harness import rows
-from promosync_pipeline_tests.reliability.helpers import (
-    active_skus,
+from promosync_pipeline_tests.support.catalog import active_skus, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_nothing_lost,
     assert_whole_families,
-    sync,
 )
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=23, suppliers=1, families=50, exact=True, image_size=(120, 90))
+pytestmark = pytest.mark.feed(seed=23, suppliers=1, families=50, image_size=(120, 90))
 
 
 def product_files(feed) -> list[str]:
@@ -41,7 +36,7 @@ def test_targeted_sync_of_two_changed_families_among_fifty_fetches_exactly_those
 ):
     generator = feed.generator
     (code,) = generator.supplier_codes()
-    assert all(run.success for run in sync(instance, images=True).values())
+    assert all(run.success for run in sync(instance, promidata=TEST_CLIENT).values())
     changed = generator.change_families(5, code=code)
     targets, others = changed[:2], changed[2:]
     (gone,) = generator.remove_families([s for s in generator.family_skus(code)[:10]
@@ -49,7 +44,7 @@ def test_targeted_sync_of_two_changed_families_among_fifty_fetches_exactly_those
     image_rows_before = {r["id"] for r in rows(env, t.product_images)}
 
     feed.stats.reset()
-    run = sync(instance, [code], parse={"only_skus": targets}, images=True)[code]
+    run = sync(instance, [code], promidata=TEST_CLIENT, parse={"only_skus": targets})[code]
     assert run.success, run.error()
     assert product_files(feed) == sorted(targets)
     written = run.metadata["catalog_products"]
@@ -70,7 +65,7 @@ def test_targeted_sync_of_two_changed_families_among_fifty_fetches_exactly_those
     assert served == {urlsplit(r["source_url"]).path for r in originals}
 
     feed.stats.reset()
-    normal = sync(instance, [code])[code]
+    normal = sync(instance, [code], promidata=TEST_CLIENT, images=False)[code]
     assert normal.success, normal.error()
     assert product_files(feed) == sorted(others), "the targeted families are not fetched again"
     assert normal.metadata["catalog_products"]["families_removed"] == 1
@@ -80,10 +75,16 @@ def test_targeted_sync_of_two_changed_families_among_fifty_fetches_exactly_those
 def test_an_unknown_sku_is_named_and_the_rest_of_the_request_still_runs(instance, feed, env):
     generator = feed.generator
     (code,) = generator.supplier_codes()
-    sync(instance)
+    sync(instance, promidata=TEST_CLIENT, images=False)
     (target,) = generator.change_families(1, code=code)
     feed.stats.reset()
-    run = sync(instance, [code], parse={"only_skus": [f"{code}-999999", target, "ZZ-1"]})[code]
+    run = sync(
+        instance,
+        [code],
+        promidata=TEST_CLIENT,
+        parse={"only_skus": [f"{code}-999999", target, "ZZ-1"]},
+        images=False,
+    )[code]
     assert run.success, run.error()
     assert product_files(feed) == [target]
     assert run.metadata["parsed_variants"]["skus_unknown"] == f"{code}-999999, ZZ-1"

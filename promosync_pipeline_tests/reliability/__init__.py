@@ -1,5 +1,5 @@
 """End-to-end reliability suite: source faults, our own faults, bad input, security.
 
 Every test runs the real Dagster jobs over real HTTP against the feed simulator and ends by
-checking that nothing was lost (see :func:`helpers.assert_nothing_lost`).
+checking that nothing was lost (``support/catalog_vs_feed.py::assert_nothing_lost``).
 """

@@ -13,19 +13,12 @@ import copy
 import orjson
 import pytest
 
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
-from promosync_pipeline_tests.reliability.helpers import (
-    active_skus,
-    assert_nothing_lost,
-    open_errors,
-    supplier_runs,
-    sync,
-)
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.support.catalog import active_skus, open_errors
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=29, suppliers=1, families=16, exact=True, languages=("de", "en"))
+pytestmark = pytest.mark.feed(seed=29, suppliers=1, families=16, languages=("de", "en"))
 
 
 def _many_variants(doc: dict, count: int) -> dict:
@@ -107,9 +100,9 @@ def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, env):
         ]
     )
 
-    runs = sync(instance, parse={"max_failure_share": 0.9})
-    assert runs[""].metadata["promidata_index"]["index_problems"] == 4
-    run = supplier_runs(runs)[code]
+    runs = sync(instance, promidata=TEST_CLIENT, parse={"max_failure_share": 0.9}, images=False)
+    assert runs.refresh.metadata["promidata_index"]["index_problems"] == 4
+    run = runs[code]
     assert run.success, run.error()
     errors = open_errors(sqlite_env)
     for sku, (stage, reason) in bad.items():
@@ -124,7 +117,7 @@ def test_poisoned_files_fail_alone_and_odd_ones_are_stored(instance, feed, env):
 
     feed.set_faults([])
     g.cure()
-    runs = sync(instance)
+    runs = sync(instance, promidata=TEST_CLIENT, images=False)
     assert all(r.success for r in runs.values())
     assert open_errors(sqlite_env) == {}
     assert_nothing_lost(sqlite_env, g)

@@ -10,14 +10,14 @@ import sqlalchemy as sa
 
 from promosync_pipeline import settings
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
-from promosync_pipeline_tests.pipeline.harness import rows
-from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost, open_errors, sync
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.support.catalog import open_errors, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=37, suppliers=2, families=6, exact=True, languages=("en",))
+pytestmark = pytest.mark.feed(
+    seed=37, suppliers=2, families=6, languages=("en",), image_size=(640, 480)
+)
 
 
 @pytest.fixture
@@ -80,8 +80,8 @@ def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
     feed.set_faults([parse_fault(f"404:sku={skus[0]}"), parse_fault(f"truncate:sku={skus[1]}")])
     g.point_to_host([skus[2]], f"http://127.0.0.2:{feed.port}", what="product")
 
-    runs = sync(instance, parse={"max_failure_share": 0.9}, images=True)
-    assert runs[""].success, runs[""].error()
+    runs = sync(instance, promidata=TEST_CLIENT, parse={"max_failure_share": 0.9})
+    assert runs.refresh.success, runs.refresh.error()
     errors = open_errors(secret_pg_url)
     assert {skus[0], skus[1], skus[2]} <= set(errors)
     assert_nothing_lost(secret_pg_url, g)
@@ -93,11 +93,11 @@ def test_passwords_and_keys_never_appear_in_logs_metadata_or_errors(
     g.change_families(2, code=kept)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    store_down = sync(instance, [kept], images=True)[kept]
+    store_down = sync(instance, [kept], promidata=TEST_CLIENT)[kept]
     assert not store_down.success and "image store failed" in store_down.error()
 
     g.remove_supplier(gone)
-    refused = sync(instance, [gone])[gone]
+    refused = sync(instance, [gone], promidata=TEST_CLIENT, images=False)[gone]
     assert not refused.success and "allow_supplier_removal" in refused.error()
 
     recorded = _everything_recorded(instance, secret_pg_url)
@@ -117,8 +117,8 @@ def test_feed_password_stays_out_of_the_index_refusal(
     monkeypatch.setenv(settings.PROMIDATA_BASE_URL, base)
     monkeypatch.setenv(settings.DATABASE_URL, sqlite_url)
     feed.generator.replace_index(b"")
-    runs = sync(instance)
-    assert not runs[""].success and "lists no product file" in runs[""].error()
+    runs = sync(instance, promidata=TEST_CLIENT, images=False, refresh_may_fail=True)
+    assert not runs.refresh.success and "lists no product file" in runs.refresh.error()
     recorded = _everything_recorded(instance, sqlite_url)
     captured = capfd.readouterr()
     assert secrets["feed"] not in recorded

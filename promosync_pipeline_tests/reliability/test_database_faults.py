@@ -1,13 +1,12 @@
 """Our own faults: the catalog database goes away in the middle of the write.
 
-Two ways: a PostgreSQL server of the test's own (``private_postgres.py``) really restarted
+Two ways: a PostgreSQL server of the test's own (``support/private_postgres.py``) really restarted
 while a batch of families is being written; and, on the shared server (never restarted), every
 connection of the run terminated by the server (``pg_terminate_backend``), which is what
 clients see when a proxy drops them. ``kill -9`` of the syncing process during the write is
 ``pipeline/test_kill.py::test_kill_during_catalog_write_leaves_whole_families_and_converges``.
 """
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,16 +15,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from promosync_pipeline import settings
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
-from promosync_pipeline_tests.pipeline.harness import rows
-from promosync_pipeline_tests.reliability.helpers import (
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_nothing_lost,
     assert_whole_families,
-    sync,
 )
-from promosync_pipeline_tests.reliability.private_postgres import PrivatePostgres, find_bindir
+from promosync_pipeline_tests.support.ci import missing
+from promosync_pipeline_tests.support.private_postgres import PrivatePostgres, find_bindir
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, point_resources_at, sync
 
 TERMINATE = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -87,13 +86,11 @@ def _cut_the_database_during_the_write(
     whole families are stored; the next sync loses nothing."""
     spec = FeedSpec(seed=seed, suppliers=1, families=300, exact=True)
     with FeedServer(FeedGenerator(spec)) as feed:
-        monkeypatch.setenv(settings.PROMIDATA_BASE_URL, feed.base_url)
-        monkeypatch.setenv(settings.DATABASE_URL, url)
-        monkeypatch.setenv(settings.IMAGE_STORE, str(tmp_path / "images"))
+        point_resources_at(monkeypatch, feed, url, tmp_path / "images")
         generator = feed.generator
         (code,) = generator.supplier_codes()
         fault.start()
-        runs = sync(instance)
+        runs = sync(instance, promidata=TEST_CLIENT, images=False)
         fault.stop.set()
         fault.join(60)
         assert fault.terminated, "the write ended before the database could be cut"
@@ -109,7 +106,7 @@ def _cut_the_database_during_the_write(
         stored = [generator.family(p["sku"]) for p in rows(url, t.products)]
         assert_whole_families(url, stored)
 
-        again = sync(instance)
+        again = sync(instance, promidata=TEST_CLIENT, images=False)
         assert all(r.success for r in again.values()), again[code].error()
         assert_nothing_lost(url, generator)
 
@@ -131,10 +128,7 @@ def restartable_pg() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of this test's own (the shared one is never restarted)."""
     bindir = find_bindir()
     if bindir is None:
-        reason = "no initdb/pg_ctl on this machine: the server-restart test cannot run"
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"CI=true requires it. {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing("the server-restart test", "no initdb/pg_ctl on this machine")
     server = PrivatePostgres(bindir)
     try:
         server.start()

@@ -14,18 +14,11 @@ from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec, parse_fault
 from promosync_pipeline.partitions import suppliers
-from promosync_pipeline_tests.pipeline.harness import rows
-from promosync_pipeline_tests.reliability.helpers import (
-    assert_nothing_lost,
-    open_errors,
-    supplier_runs,
-    sync,
-)
+from promosync_pipeline_tests.support.catalog import open_errors, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=31, suppliers=1, families=12, exact=True, languages=("en",))
+pytestmark = pytest.mark.feed(seed=31, suppliers=1, families=12, languages=("en",))
 
 
 @pytest.fixture
@@ -60,9 +53,9 @@ def test_urls_and_redirects_off_the_allowed_origin_are_never_fetched(
             "gopher://127.0.0.1:70/A1/A1-3.json|" + "A" * 40,
         ]
     )
-    runs = sync(instance, parse={"max_failure_share": 0.9})
-    assert runs[""].metadata["promidata_index"]["index_problems"] == 3
-    (run,) = supplier_runs(runs).values()
+    runs = sync(instance, promidata=TEST_CLIENT, parse={"max_failure_share": 0.9}, images=False)
+    assert runs.refresh.metadata["promidata_index"]["index_problems"] == 3
+    (run,) = runs.values()
     assert run.success, run.error()
     assert canary.stats.requests == {}, canary.stats.as_dict()
     errors = open_errors(sqlite_env)
@@ -114,11 +107,11 @@ def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, sqli
     for bad_code, sku in unsafe.items():
         g.poison(sku, _doc_named(g, skus[0], sku), code=bad_code)
 
-    runs = sync(instance)
-    assert runs[""].success, runs[""].error()
-    assert runs[""].metadata["promidata_index"]["index_problems"] == len(unsafe)
+    runs = sync(instance, promidata=TEST_CLIENT, images=False)
+    assert runs.refresh.success, runs.refresh.error()
+    assert runs.refresh.metadata["promidata_index"]["index_problems"] == len(unsafe)
     assert sorted(instance.get_dynamic_partitions(suppliers.name)) == sorted([code, WEIRD_CODE])
-    assert all(r.success for r in supplier_runs(runs).values())
+    assert all(r.success for r in runs.values())
 
     stored = {r["sku"]: r for r in rows(sqlite_env, t.products)}
     for sku in [*weird, odd_supplier_sku]:
@@ -138,6 +131,6 @@ def test_names_with_quotes_sql_and_path_characters_are_data(instance, feed, sqli
     assert_nothing_lost(sqlite_env, g)
 
     g.remove_families([skus[-1]])  # the removal path takes the weird SKUs through IN lists
-    runs = sync(instance)
-    assert all(r.success for r in supplier_runs(runs).values())
+    runs = sync(instance, promidata=TEST_CLIENT, images=False)
+    assert all(r.success for r in runs.values())
     assert_nothing_lost(sqlite_env, g)

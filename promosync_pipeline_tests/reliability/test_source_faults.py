@@ -13,19 +13,12 @@ import time
 
 import pytest
 
-from promosync_pipeline.feedsim import FeedSpec, parse_fault
-from promosync_pipeline_tests.reliability.helpers import (
-    active_skus,
-    assert_nothing_lost,
-    open_errors,
-    supplier_runs,
-    sync,
-)
+from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.support.catalog import active_skus, open_errors
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_nothing_lost
+from promosync_pipeline_tests.support.syncs import TEST_CLIENT, sync
 
-
-@pytest.fixture
-def feed_spec() -> FeedSpec:
-    return FeedSpec(seed=17, suppliers=1, families=10, exact=True)
+pytestmark = pytest.mark.feed(seed=17, suppliers=1, families=10)
 
 
 def _product_log(feed):
@@ -43,9 +36,11 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     feed.set_faults([parse_fault("429:times=2,retry_after=0.4")])
     runs = sync(
         instance,
-        promidata={"max_in_flight": 4, "requests_per_second": 200.0, "retry_after_cap_s": 5.0},
+        promidata=TEST_CLIENT
+        | {"max_in_flight": 4, "requests_per_second": 200.0, "retry_after_cap_s": 5.0},
+        images=False,
     )
-    (run,) = supplier_runs(runs).values()
+    (run,) = runs.values()
     assert run.success, run.error()
     stats = run.metadata["parsed_variants"]
     files = len(feed.generator.all_skus())
@@ -72,7 +67,7 @@ def test_429_storm_honours_retry_after_caps_it_and_pauses_every_request(instance
     feed.generator.change_families(3)
     feed.set_faults([parse_fault("429:times=1,retry_after=3600")])
     started = time.monotonic()
-    runs = sync(instance, promidata={"retry_after_cap_s": 0.3})
+    runs = sync(instance, promidata=TEST_CLIENT | {"retry_after_cap_s": 0.3}, images=False)
     assert all(r.success for r in runs.values())
     assert time.monotonic() - started < 60
     assert_nothing_lost(sqlite_env, feed.generator)
@@ -87,8 +82,13 @@ def test_5xx_bursts_are_retried_and_a_file_that_never_recovers_is_recorded(
     commits, and a later sync against a healthy source commits it too."""
     broken = feed.generator.all_skus()[4]
     feed.set_faults([parse_fault(f"5xx:status=500,sku={broken}"), parse_fault("5xx:times=2")])
-    runs = sync(instance, promidata={"max_attempts": 3}, parse={"max_failure_share": 0.5})
-    (run,) = supplier_runs(runs).values()
+    runs = sync(
+        instance,
+        promidata=TEST_CLIENT | {"max_attempts": 3},
+        parse={"max_failure_share": 0.5},
+        images=False,
+    )
+    (run,) = runs.values()
     assert run.success, run.error()
     files = len(feed.generator.all_skus())
     assert feed.stats.statuses[503] == 2 * (files - 1)
@@ -98,7 +98,7 @@ def test_5xx_bursts_are_retried_and_a_file_that_never_recovers_is_recorded(
     assert_nothing_lost(sqlite_env, feed.generator)
 
     feed.set_faults([])
-    sync(instance)
+    sync(instance, promidata=TEST_CLIENT, images=False)
     assert open_errors(sqlite_env) == {}
     assert_nothing_lost(sqlite_env, feed.generator)
 
@@ -119,12 +119,13 @@ def test_hanging_responses_time_out_and_are_retried(instance, feed, sqlite_env):
     started = time.monotonic()
     runs = sync(
         instance,
-        promidata={"read_timeout_s": 0.5, "max_attempts": 2},
+        promidata=TEST_CLIENT | {"read_timeout_s": 0.5, "max_attempts": 2},
         parse={"max_failure_share": 0.5},
+        images=False,
     )
     elapsed = time.monotonic() - started
-    (run,) = supplier_runs(runs).values()
-    assert runs[""].success and run.success, run.error()
+    (run,) = runs.values()
+    assert runs.refresh.success and run.success, run.error()
     assert feed.stats.requests["index"] >= 2
     error = open_errors(sqlite_env)[stuck]
     assert error["stage"] == "download" and "timed out" in error["error"]
@@ -146,9 +147,14 @@ def test_connections_dropped_mid_body_are_retried(instance, feed, sqlite_env):
             parse_fault("drop:times=1"),
         ]
     )
-    runs = sync(instance, promidata={"max_attempts": 3}, parse={"max_failure_share": 0.5})
-    (run,) = supplier_runs(runs).values()
-    assert runs[""].success and run.success, run.error()
+    runs = sync(
+        instance,
+        promidata=TEST_CLIENT | {"max_attempts": 3},
+        parse={"max_failure_share": 0.5},
+        images=False,
+    )
+    (run,) = runs.values()
+    assert runs.refresh.success and run.success, run.error()
     assert run.metadata["parsed_variants"]["retries"] >= len(skus) - 1
     error = open_errors(sqlite_env)[cut]
     assert error["stage"] == "download" and "connection failed" in error["error"]

@@ -1,16 +1,26 @@
-"""Families written to a catalog the way a sync writes them."""
+"""Writing and reading catalog rows: families written the way a sync writes them, rows read
+back as dicts, and a catalog emptied between tests."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
-from promosync_pipeline.catalog import Catalog, FamilyWrite, WriteStats
+import sqlalchemy as sa
+
+from promosync_pipeline.catalog import FAMILY_STAGES, Catalog, FamilyWrite, WriteStats, make_engine
+from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.rows import FamilyRows, decode_rows, encode_family
+from promosync_pipeline.feedsim import FeedServer
+from promosync_pipeline.promidata import Family
 
 _STAGING_IDS = itertools.count(10**12)
 """Staging ids of test writes: far above any sync run a test opens."""
+
+
+# -- writing -----------------------------------------------------------------------------------
 
 
 def write_families(
@@ -41,3 +51,94 @@ def staged_rows(writes: Iterable[FamilyWrite]) -> Iterator[FamilyRows]:
     lazily: for tests of how the write consumes its input."""
     for write in writes:
         yield decode_rows(encode_family(write).payload)
+
+
+def empty(engine: sa.Engine) -> None:
+    """Delete every row of the catalog tables (the schema stays)."""
+    names = [table.name for table in reversed(t.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        else:
+            for name in names:
+                conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def rows(catalog: str | sa.Engine | Catalog, table: sa.Table, *where: Any) -> list[dict[str, Any]]:
+    """Rows of ``table`` where ``where`` holds, as dicts in primary key order. ``catalog`` is
+    the catalog's URL (an engine is opened and disposed of), an engine or a :class:`Catalog`."""
+    query = sa.select(table).where(*where).order_by(*table.primary_key.columns)
+    if isinstance(catalog, str):
+        engine = make_engine(catalog)
+        try:
+            return rows(engine, table, *where)
+        finally:
+            engine.dispose()
+    engine = catalog.engine if isinstance(catalog, Catalog) else catalog
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def product(catalog: str | sa.Engine | Catalog, sku: str) -> dict[str, Any]:
+    """The product row of ``sku`` (there must be one)."""
+    (row,) = rows(catalog, t.products, t.products.c.sku == sku)
+    return row
+
+
+def variants(catalog: str | sa.Engine | Catalog, product_sku: str) -> dict[str, dict[str, Any]]:
+    """The variant rows of a product, by variant SKU (inactive ones included)."""
+    v = t.product_variants
+    return {r["sku"]: r for r in rows(catalog, v, v.c.product_sku == product_sku)}
+
+
+def tiers(catalog: str | sa.Engine | Catalog, product_sku: str) -> list[tuple[Any, ...]]:
+    """(variant, region, kind, quantity, price, currency, on_request) of a product, sorted."""
+    pt = t.price_tiers
+    return [
+        (
+            r["variant_sku"],
+            r["region"],
+            r["kind"],
+            r["min_quantity"],
+            r["price"],
+            r["currency"],
+            r["on_request"],
+        )
+        for r in rows(catalog, pt, pt.c.product_sku == product_sku)
+    ]
+
+
+def expected_tiers(family: Family) -> list[tuple[Any, ...]]:
+    """The tiers of ``family`` in the shape and order of :func:`tiers`."""
+    return sorted(
+        (v.sku, p.region, p.kind, p.min_quantity, p.price, p.currency, p.on_request)
+        for v in family.variants
+        for p in v.price_tiers
+    )
+
+
+def active_skus(url: str) -> set[str]:
+    """SKUs of the active products."""
+    return {r["sku"] for r in rows(url, t.products, t.products.c.is_active)}
+
+
+def open_errors(url: str) -> dict[str, dict[str, Any]]:
+    """Open ``sync_errors`` rows of families, by SKU (the latest one when several)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows(url, t.sync_errors, t.sync_errors.c.resolved_at.is_(None)):
+        if row["sku"] is not None and row["stage"] in FAMILY_STAGES:
+            out[row["sku"]] = row
+    return out
+
+
+def cached_index(url: str, feed: FeedServer) -> bytes | None:
+    """The copy of ``feed``'s Import.txt kept in the catalog at ``url`` (None: no copy)."""
+    engine = make_engine(url)
+    try:
+        cached = Catalog(engine).feed_cache.get(feed.index_url)
+    finally:
+        engine.dispose()
+    return cached.body if cached is not None else None

@@ -44,7 +44,9 @@ FAMILIES = MIN_FILES_FOR_PROCESSES + 5
 
 
 @pytest.fixture(scope="module")
-def feed():
+def staging_feed():
+    """The feed these tests share: one supplier of ``FAMILIES`` families whose eighth file is
+    served cut short."""
     spec = FeedSpec(seed=23, suppliers=1, families=FAMILIES, exact=True)
     with FeedServer(FeedGenerator(spec)) as server:
         broken = server.generator.all_skus()[7]
@@ -134,15 +136,15 @@ def failures(result: StageResult) -> list[tuple[str, str, str]]:
     return sorted((f.sku, f.stage, f.reason) for f in result.failed)
 
 
-def test_worker_processes_stage_what_the_event_loop_stages(feed, tmp_path):
-    in_processes, rows, _ = staged(feed, tmp_path, "processes", None)
-    on_loop, loop_rows, _ = staged(feed, tmp_path, "loop", 0)
+def test_worker_processes_stage_what_the_event_loop_stages(staging_feed, tmp_path):
+    in_processes, rows, _ = staged(staging_feed, tmp_path, "processes", None)
+    on_loop, loop_rows, _ = staged(staging_feed, tmp_path, "loop", 0)
 
     assert in_processes.parse_processes >= 1
     assert on_loop.parse_processes == 0
     assert len(rows) == FAMILIES - 1
     assert rows == loop_rows
-    broken = feed.generator.all_skus()[7]
+    broken = staging_feed.generator.all_skus()[7]
     assert failures(in_processes) == failures(on_loop)
     assert [(sku, stage) for sku, stage, _ in failures(in_processes)] == [(broken, "parse")]
     assert "invalid JSON" in in_processes.failed[0].reason
@@ -153,53 +155,57 @@ def test_worker_processes_stage_what_the_event_loop_stages(feed, tmp_path):
 
 
 def test_the_archive_keeps_every_downloaded_file_as_served_even_one_that_does_not_parse(
-    feed, tmp_path
+    staging_feed, tmp_path
 ):
-    _, _, folder = staged(feed, tmp_path, "processes", 2)
+    _, _, folder = staged(staging_feed, tmp_path, "processes", 2)
     kept = {p.parent.name: gzip.decompress(p.read_bytes()) for p in folder.rglob("*.json.gz")}
     assert len(kept) == FAMILIES
-    broken = feed.generator.all_skus()[7]
-    whole = feed.generator.product_bytes(broken)
+    broken = staging_feed.generator.all_skus()[7]
+    whole = staging_feed.generator.product_bytes(broken)
     assert 0 < len(kept[broken]) < len(whole)
     assert whole.startswith(kept[broken])
-    intact = feed.generator.all_skus()[0]
-    assert kept[intact] == feed.generator.product_bytes(intact)
+    intact = staging_feed.generator.all_skus()[0]
+    assert kept[intact] == staging_feed.generator.product_bytes(intact)
 
 
 def test_an_s3_archive_keeps_every_file_of_a_supplier_fetched_in_processes(
-    feed, tmp_path, s3_bucket
+    staging_feed, tmp_path, s3_bucket
 ):
     import boto3
 
-    result, rows, _ = staged(feed, tmp_path, "s3", 2, archive_location=f"s3://{s3_bucket}/raw")
+    result, rows, _ = staged(
+        staging_feed, tmp_path, "s3", 2, archive_location=f"s3://{s3_bucket}/raw"
+    )
     assert result.parse_processes == 2 and len(rows) == FAMILIES - 1
     s3 = boto3.client("s3")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="raw/")["Contents"]]
     assert len(keys) == FAMILIES
-    intact = feed.generator.all_skus()[0]
+    intact = staging_feed.generator.all_skus()[0]
     (key,) = [k for k in keys if f"/{intact}/" in k]
     body = s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()
-    assert gzip.decompress(body) == feed.generator.product_bytes(intact)
+    assert gzip.decompress(body) == staging_feed.generator.product_bytes(intact)
 
 
 def test_a_replayed_supplier_is_parsed_in_processes_from_the_archive_without_downloads(
-    feed, tmp_path
+    staging_feed, tmp_path
 ):
     """``from_archive`` on a large supplier: the syncing process reads the archived files and
     hands them to the worker processes with their chunk; nothing is downloaded again."""
-    _, downloaded, _ = staged(feed, tmp_path, "first", None)
-    before = feed.stats.product_downloads()
-    result, replayed, _ = staged(feed, tmp_path, "replay", None, archive_name="first", replay=True)
+    _, downloaded, _ = staged(staging_feed, tmp_path, "first", None)
+    before = staging_feed.stats.product_downloads()
+    result, replayed, _ = staged(
+        staging_feed, tmp_path, "replay", None, archive_name="first", replay=True
+    )
     assert result.parse_processes >= 1
-    assert feed.stats.product_downloads() == before
+    assert staging_feed.stats.product_downloads() == before
     assert replayed == downloaded
 
 
-def test_processes_report_the_counters_of_one_client(feed, tmp_path):
+def test_processes_report_the_counters_of_one_client(staging_feed, tmp_path):
     """Requests, bytes and statuses of every process add up to what one client counts."""
     in_processes, on_loop = ClientStats(), ClientStats()
-    staged(feed, tmp_path, "processes", 2, stats=in_processes)
-    staged(feed, tmp_path, "loop", 0, stats=on_loop)
+    staged(staging_feed, tmp_path, "processes", 2, stats=in_processes)
+    staged(staging_feed, tmp_path, "loop", 0, stats=on_loop)
     assert in_processes.requests == on_loop.requests == FAMILIES
     assert in_processes.bytes == on_loop.bytes > 0
     assert in_processes.statuses == on_loop.statuses == {200: FAMILIES}
@@ -213,11 +219,11 @@ def test_processes_split_the_request_cap_and_rate_between_them():
     assert share.max_in_flight == 2, "never more requests open in all than the cap"
 
 
-def test_as_many_processes_as_requests_allowed_in_flight_at_most(feed, tmp_path):
-    run = Run.open(tmp_path, "one", feed.index_url)
+def test_as_many_processes_as_requests_allowed_in_flight_at_most(staging_feed, tmp_path):
+    run = Run.open(tmp_path, "one", staging_feed.index_url)
     result = run.stage(
         ClientSettings(max_in_flight=1),
-        feed.index_url,
+        staging_feed.index_url,
         workers=1,
         max_failure_share=0.5,
         parse_processes=4,
@@ -226,11 +232,11 @@ def test_as_many_processes_as_requests_allowed_in_flight_at_most(feed, tmp_path)
     assert len(result.staged_skus) == FAMILIES - 1
 
 
-def test_a_killed_worker_process_fails_the_fetch_at_once_instead_of_hanging(feed):
+def test_a_killed_worker_process_fails_the_fetch_at_once_instead_of_hanging(staging_feed):
     """The kernel's OOM killer ending a worker, say: the pool breaks, and the error reaches the
     caller (the step fails and is retried) instead of the fetch waiting for it forever."""
-    entries = parse_index(httpx.get(feed.index_url).content).entries
-    policy = HostPolicy.for_feed(feed.index_url)
+    entries = parse_index(httpx.get(staging_feed.index_url).content).entries
+    policy = HostPolicy.for_feed(staging_feed.index_url)
     pool = process_pool(1)
     os.kill(pool.submit(os.getpid).result(timeout=30), signal.SIGKILL)
     sunk: list[object] = []

@@ -16,9 +16,9 @@ import pytest
 
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
-from promosync_pipeline_tests.ui.broken_feed import break_feed
-from promosync_pipeline_tests.ui.browser import CHROMIUM_ARGS, VIEWPORT, require_chromium
-from promosync_pipeline_tests.ui.dagster_dev import DagsterDev, dagster_dev
+from promosync_pipeline_tests.support.ui.broken_feed import break_feed
+from promosync_pipeline_tests.support.ui.browser import CHROMIUM_ARGS, VIEWPORT, require_chromium
+from promosync_pipeline_tests.support.ui.dagster_dev import DagsterDev, dagster_dev
 
 _SHOTS: dict[str, Path] = {}
 

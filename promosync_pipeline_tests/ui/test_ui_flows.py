@@ -21,9 +21,13 @@ from playwright.sync_api import expect
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, parse_fault
-from promosync_pipeline_tests.pipeline.harness import assert_family_stored, rows
-from promosync_pipeline_tests.reliability.helpers import assert_nothing_lost
-from promosync_pipeline_tests.ui.actions import (
+from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog_vs_feed import (
+    assert_family_stored,
+    assert_nothing_lost,
+    assert_supplier_equals_feed,
+)
+from promosync_pipeline_tests.support.ui.actions import (
     RUN_TIMEOUT_MS,
     expect_run_succeeded,
     launch_group_run,
@@ -34,8 +38,8 @@ from promosync_pipeline_tests.ui.actions import (
     run_final_status,
     sync_supplier,
 )
-from promosync_pipeline_tests.ui.broken_feed import broken_family, broken_supplier
-from promosync_pipeline_tests.ui.browser import save_readme_picture
+from promosync_pipeline_tests.support.ui.broken_feed import broken_family, broken_supplier
+from promosync_pipeline_tests.support.ui.browser import save_readme_picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -94,19 +98,6 @@ def _supplier_rows_written(url: str, code: str) -> int:
     variants = rows(url, t.product_variants, t.product_variants.c.product_sku.in_(products))
     tiers = rows(url, t.price_tiers, t.price_tiers.c.product_sku.in_(products))
     return len(products) + len(variants) + len(tiers)
-
-
-def _assert_supplier_equals_feed(url: str, feed: FeedServer, code: str) -> None:
-    """Every family of the supplier is stored whole with the feed's content, and nothing else
-    of the supplier is active."""
-    skus = set(feed.generator.family_skus(code))
-    active = {
-        r["sku"]
-        for r in rows(url, t.products, t.products.c.supplier_code == code, t.products.c.is_active)
-    }
-    assert active == skus
-    for sku in skus:
-        assert_family_stored(url, feed.generator.family(sku))
 
 
 def _partition_counts(page: Any) -> dict[str, int]:
@@ -192,7 +183,7 @@ def test_run_terminated_while_downloading_then_the_next_run_converges(
     _assert_supplier_equals_feed_or_absent(ui_catalog_url, ui_feed, code)
 
     sync_supplier(page, code)
-    _assert_supplier_equals_feed(ui_catalog_url, ui_feed, code)
+    assert_supplier_equals_feed(ui_catalog_url, ui_feed.generator, code)
 
 
 def _assert_supplier_equals_feed_or_absent(url: str, feed: FeedServer, code: str) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -17,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-DG = Path(sys.executable).with_name("dg")
+from promosync_pipeline_tests.support.paths import DG, ROOT
+from promosync_pipeline_tests.support.ports import free_port
+
 INSTANCE_YAML = """\
 telemetry:
   enabled: false
@@ -37,12 +36,6 @@ class DagsterDev:
     url: str
     log: Path
     process: subprocess.Popen[bytes]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_serving(dev: DagsterDev, timeout_s: float) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from promosync_pipeline import settings
-
-PROMOSYNC = str(Path(sys.executable).with_name("promosync"))
+from promosync_pipeline_tests.support.paths import PROMOSYNC
 
 
 def cli_env(base_url: str, database_url: str, dagster_home: Path) -> dict[str, str]:
+    """This process's environment with the feed, the catalog and ``DAGSTER_HOME`` set."""
     return {
         **os.environ,
         settings.PROMIDATA_BASE_URL: base_url,
@@ -22,12 +21,14 @@ def cli_env(base_url: str, database_url: str, dagster_home: Path) -> dict[str, s
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``promosync *args`` to its end (5 minutes at most), its output captured."""
     return subprocess.run(
         [PROMOSYNC, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
     )
 
 
 def start_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """``promosync *args`` started, not waited for (its output discarded)."""
     return subprocess.Popen(
         [PROMOSYNC, *args],
         env=env,

@@ -1,4 +1,5 @@
-"""Run the feed simulator in its own process so it does not share the GIL with the client."""
+"""The feed simulator in a process of its own, so that it does not share the GIL with the
+client it serves (benchmarks)."""
 
 from __future__ import annotations
 

@@ -12,10 +12,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from promosync_pipeline_tests.support.ports import free_port
 
 
 def find_bindir() -> Path | None:
@@ -27,18 +28,12 @@ def find_bindir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PrivatePostgres:
     """``start()``, ``restart()`` and ``stop()`` a server in its own data folder."""
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="promosync-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"

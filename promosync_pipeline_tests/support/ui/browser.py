@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-import pytest
+from promosync_pipeline_tests.support.ci import missing
 
 CHROMIUM = os.environ.get("PROMOSYNC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,10 +24,6 @@ README_PICTURES_ENV = "PROMOSYNC_README_SCREENSHOTS"
 README_PICTURE_WIDTH = 1100
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
 def require_chromium() -> str:
     """The Chromium executable; fails under CI=true when it is missing, skips loudly otherwise."""
     problem = None
@@ -41,10 +36,7 @@ def require_chromium() -> str:
             problem = "the playwright package is missing (pip install -e '.[dev]')"
     if problem is None:
         return CHROMIUM
-    if in_ci():
-        pytest.fail(f"CI=true requires the browser tests: {problem}", pytrace=False)
-    print(f"\n*** BROWSER TESTS SKIPPED: {problem} ***", file=sys.stderr)
-    pytest.skip(f"BROWSER TESTS NOT RUN: {problem} (CI=true makes this an error)")
+    missing("the browser tests", problem)
 
 
 def save_readme_picture(source: Path, name: str) -> None:

@@ -1,4 +1,5 @@
-"""Small factories of parsed families for catalog tests (models built directly, no parser)."""
+"""Small factories of parsed families (models built directly, no parser): a family, its
+variants and their price tiers, with values a test overrides by name."""
 
 from __future__ import annotations
 
