@@ -107,7 +107,10 @@ def family_changes(
                 supplier_code, rows.sku, None, ChangeKind.REACTIVATED, None, None, name, None, now
             )
         )
-    for fact in diff(stored.state, state_of(rows)):
+    new = state_of(rows)
+    for fact in diff(_without_gone_variants(stored.state, new), new):
+        if not stored.is_active and fact.field == "product_variants.is_active":
+            continue  # deactivated with the family, active again with it: the row above
         out.append(
             Change(
                 supplier_code, rows.sku, fact.variant_sku, ChangeKind.CHANGED, fact.field,
@@ -115,6 +118,33 @@ def family_changes(
             )
         )  # fmt: skip
     return out
+
+
+def _without_gone_variants(old: FamilyState, new: FamilyState) -> FamilyState:
+    """``old`` without the variants that left the family at an earlier sync (kept inactive
+    in the catalog, absent from the feed): they went then, not now."""
+    listed = {v.sku for v in new.variants}
+    gone = {v.sku for v in old.variants if not v.is_active and v.sku not in listed}
+    if not gone:
+        return old
+    positions = [p for p in old.positions if p.variant_sku not in gone]
+    kept_positions = {p.id for p in positions}
+    options = [o for o in old.options if o.position_id in kept_positions]
+    kept_options = {o.id for o in options}
+    charges = [c for c in old.charges if c.option_id in kept_options]
+    owners = kept_options | {c.id for c in charges}
+    return FamilyState(
+        old.product,
+        [v for v in old.variants if v.sku not in gone],
+        [tier for tier in old.tiers if tier.variant_sku not in gone],
+        [term for term in old.terms if term.variant_sku not in gone],
+        positions,
+        options,
+        charges,
+        [p for p in old.prices if p.owner_id in owners],
+        [i for i in old.images if i.variant_sku not in gone],
+        old.parser_version,
+    )
 
 
 def stored_families(conn: sa.Connection, skus: Sequence[str]) -> dict[str, StoredFamily]:

@@ -14,7 +14,7 @@ No SQL here: the rows come from the staged family (new) and from the catalog (ol
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,9 @@ from promosync_pipeline.catalog.rows import ImageRefRow, PriceTermRow, ProductRo
 from promosync_pipeline.promidata.hashing import PARSER_VERSION
 
 FactKey = tuple[str | None, str, str]
-"""(variant SKU or None, field path, discriminator: the URL of an image, else empty)."""
+"""(variant SKU or None, field path, discriminator: the URL of an image, :data:`ROOT` for
+the fact that a variant, position, option or charge exists, else empty)."""
+ROOT = "#"
 
 PRODUCT_BOOKKEEPING = frozenset(
     {"sku", "supplier_code", "source_url", "source_hash", "content_hash", "variant_count"}
@@ -96,12 +98,40 @@ def diff(old: FamilyState, new: FamilyState) -> list[FactChange]:
     if old.parser_version is None:
         after = {k: v for k, v in after.items() if not k[1].startswith(BEFORE_VERSIONS)}
         before = {k: v for k, v in before.items() if not k[1].startswith(BEFORE_VERSIONS)}
+    inside = _inside_of(
+        [k for k in before.keys() ^ after.keys() if k[2] == ROOT]  # came or went whole
+    )
     changes = []
     for key in sorted(before.keys() | after.keys(), key=lambda k: (k[1], k[0] or "", k[2])):
         was, now = before.get(key), after.get(key)
-        if was != now:
+        if was != now and not inside(key):
             changes.append(FactChange(key[0], key[1], was, now, _move(key[1], was, now)))
     return changes
+
+
+def _inside_of(roots: Sequence[FactKey]) -> Callable[[FactKey], bool]:
+    """Whether a fact belongs to one of ``roots`` (a variant, position, option or charge that
+    came or went whole: its one row says so, its values are not listed one by one)."""
+    variants = {variant for variant, path, _ in roots if path == "product_variants"}
+    prefixes: dict[str | None, list[str]] = {}
+    for variant, path, _ in roots:
+        if path == "product_variants":
+            continue
+        kind, _, name = path.partition(".")
+        found = prefixes.setdefault(variant, [])
+        found.append(f"{path}.")
+        if kind in ("imprint_options", "imprint_charges"):
+            found.append(f"imprint_prices.{name}.")
+
+    def inside(key: FactKey) -> bool:
+        variant, path, mark = key
+        if mark == ROOT:
+            return False
+        if variant in variants:
+            return True
+        return path.startswith(tuple(prefixes.get(variant, ())))
+
+    return inside
 
 
 def _move(path: str, old: str | None, new: str | None) -> float | None:
@@ -135,10 +165,12 @@ def facts(state: FamilyState) -> dict[FactKey, str]:
     return out
 
 
-def _put(out: dict[FactKey, str], variant: str | None, path: str, value: Any) -> None:
+def _put(
+    out: dict[FactKey, str], variant: str | None, path: str, value: Any, mark: str = ""
+) -> None:
     shown = text(value)
     if shown is not None:
-        out[(variant, path, "")] = shown
+        out[(variant, path, mark)] = shown
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -177,7 +209,7 @@ VARIANT_KEYS = frozenset({"sku", "product_sku"})
 
 
 def _variant(out: dict[FactKey, str], variant: VariantRow) -> None:
-    _put(out, variant.sku, "product_variants", variant.sku)
+    _put(out, variant.sku, "product_variants", variant.sku, ROOT)
     _columns(out, variant.sku, "product_variants.", variant, VARIANT_KEYS)
 
 
@@ -195,19 +227,19 @@ def _decoration(out: dict[FactKey, str], state: FamilyState) -> None:
     }
     for p in state.positions:
         variant, code = positions[p.id]
-        _put(out, variant, f"imprint_positions.{code}", code)
+        _put(out, variant, f"imprint_positions.{code}", code, ROOT)
         _columns(out, variant, f"imprint_positions.{code}.", p, DECORATION_KEYS | {"position_code"})
     options = _option_paths(state.options, positions)
     for o in state.options:
         variant, path = options[o.id]
-        _put(out, variant, f"imprint_options.{path}", o.option_sku or path)
+        _put(out, variant, f"imprint_options.{path}", o.option_sku or path, ROOT)
         _columns(out, variant, f"imprint_options.{path}.", o, DECORATION_KEYS | {"option_sku"})
     charges: dict[int, tuple[str | None, str]] = {}
     for c in state.charges:
         variant, option_path = options[c.option_id]
         path = c.charge_sku or f"{option_path}#c{c.sort_order}"
         charges[c.id] = (variant, path)
-        _put(out, variant, f"imprint_charges.{path}", c.charge_sku or path)
+        _put(out, variant, f"imprint_charges.{path}", c.charge_sku or path, ROOT)
         _columns(out, variant, f"imprint_charges.{path}.", c, DECORATION_KEYS | {"charge_sku"})
     owners = {**options, **charges}
     for price in state.prices:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -36,3 +38,18 @@ class FeedCache:
         }
         with writer(self.engine).begin() as conn:
             upsert(conn, t.feed_cache, [row], ["url"])
+
+    @contextmanager
+    def kept_as_it_was(self, url: str) -> Iterator[None]:
+        """Whatever the block keeps of ``url``, its kept copy is as before afterwards (none,
+        if there was none): a dry run reads the current index without keeping it."""
+        c = t.feed_cache
+        with self.engine.connect() as conn:
+            before = conn.execute(sa.select(c).where(c.c.url == url)).mappings().first()
+        try:
+            yield
+        finally:
+            with writer(self.engine).begin() as conn:
+                conn.execute(sa.delete(c).where(c.c.url == url))
+                if before is not None:
+                    conn.execute(sa.insert(c), [dict(before)])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from dagster import DagsterInstance
+
 from promosync_pipeline import names, settings
 from promosync_pipeline.catalog import Catalog
 from promosync_pipeline.cli.changes import change_lines
@@ -17,7 +19,8 @@ from promosync_pipeline.cli.runner import (
     refresh_feed,
     sync_supplier,
 )
-from promosync_pipeline.resources import CatalogDatabaseResource
+from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
+from promosync_pipeline.sync.kept_index import refresh_kept_index
 
 SUMMARY_COLUMNS = (
     ("new", "families_new"),
@@ -105,30 +108,63 @@ def cmd_sync(codes: Sequence[str], *, all_suppliers: bool, request: SyncRequest)
         return 2
     instance = get_instance()
     catalog = CatalogDatabaseResource().catalog()
+    if request.dry_run:
+        return _dry_run(instance, catalog, codes, request)
     feed_run = refresh_feed(instance, catalog, request.feed_url)
     if feed_run is not None and not feed_run.success:
         print(f"feed refresh failed (run {feed_run.run_id}):", file=sys.stderr)
         for error in feed_run.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    wanted = list(codes) if codes else listed_supplier_codes(catalog, request.feed_url)
-    if all_suppliers and not codes and (only := settings.supplier_filter()):
-        wanted = [c for c in wanted if c in only]
     summary: dict[str, dict[str, object]] = {}
     failed: list[str] = []
-    for code in wanted:
+    for code in _wanted(catalog, codes, request):
         outcome = sync_supplier(instance, code, request)
-        if request.dry_run:
-            if not _print_preview(catalog, code, outcome):
-                failed.append(f"{code} (run {outcome.run_id})")
-            continue
         summary[code] = _summary_row(outcome)
         if not _report(catalog, code, outcome, summary[code]):
             failed.append(f"{code} (run {outcome.run_id})")
-    if summary:
-        _print_summary(summary)
+    _print_summary(summary)
     if failed:
         print(f"not everything synced: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _wanted(catalog: Catalog, codes: Sequence[str], request: SyncRequest) -> list[str]:
+    """The named suppliers, or every supplier the kept index lists (``PROMOSYNC_SUPPLIERS``
+    when set)."""
+    if codes:
+        return list(codes)
+    listed = listed_supplier_codes(catalog, request.feed_url)
+    only = settings.supplier_filter()
+    return [c for c in listed if c in only] if only else listed
+
+
+class _Warnings:
+    """Where fetching the index reports what it could not do: standard error."""
+
+    def warning(self, message: str) -> None:
+        print(f"WARNING {message}", file=sys.stderr)
+
+
+def _dry_run(
+    instance: DagsterInstance, catalog: Catalog, codes: Sequence[str], request: SyncRequest
+) -> int:
+    """Dry runs of ``codes``: the current Import.txt is fetched for the runs to read and the
+    kept copy put back as it was afterwards; the categories are not refreshed. Nothing of the
+    catalog database changes."""
+    source = PromidataResource(base_url=request.feed_url)
+    failed: list[str] = []
+    with catalog.feed_cache.kept_as_it_was(source.index_url):
+        if refresh_kept_index(source, catalog, _Warnings()) is None:
+            print("promosync sync --dry-run: no usable Import.txt", file=sys.stderr)
+            return 1
+        for code in _wanted(catalog, codes, request):
+            outcome = sync_supplier(instance, code, request)
+            if not _print_preview(catalog, code, outcome):
+                failed.append(f"{code} (run {outcome.run_id})")
+    if failed:
+        print(f"dry run not done for: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

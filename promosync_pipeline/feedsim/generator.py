@@ -109,6 +109,8 @@ class FeedGenerator:
         self._foreign: dict[str, str] = {}
         self._poison: dict[str, _Poison] = {}
         self._index_lines: list[str] = []
+        self._listed_hash: dict[str, str] = {}
+        """SKU -> the hash the index keeps listing whatever the file holds now."""
         self.index_override: bytes | None = None
         """When set, the server answers Import.txt with these bytes instead of the index."""
         self.version = 1
@@ -183,6 +185,11 @@ class FeedGenerator:
             self.product_bytes(sku)
         return self._hashes[sku]
 
+    def listed_hash(self, sku: str) -> str:
+        """The hash Import.txt lists for the family (its file's, unless changed behind the
+        index)."""
+        return self._listed_hash.get(sku) or self.file_hash(sku)
+
     def product_content_type(self, sku: str) -> str:
         poisoned = self._poison.get(sku)
         return poisoned.content_type if poisoned is not None else "application/json"
@@ -202,7 +209,7 @@ class FeedGenerator:
         """Import.txt as Promidata serves it: BOM, CRLF, a CAT.csv line, ``url|SHA-1``."""
         lines = [categories_url]
         lines += [
-            f"{self.product_url(product_base, sku)}|{self.file_hash(sku)}"
+            f"{self.product_url(product_base, sku)}|{self.listed_hash(sku)}"
             for sku in self.all_skus()
         ]
         for sku, extra in self._poison.items():
@@ -240,17 +247,29 @@ class FeedGenerator:
         factor: float = 1.1,
         share: float | None = None,
         code: str | None = None,
+        skus: list[str] | None = None,
     ) -> list[str]:
-        """Multiply every selling price of ``count`` families (or a ``share`` of them) by
-        ``factor`` (rounded to the cent); nothing else of them changes."""
-        pool = self.family_skus(code) if code else self.all_skus()
-        n = count if count is not None else max(1, round(len(pool) * (share or 0.0)))
-        chosen = random.Random(f"{self.spec.seed}:prices:{self.version}").sample(pool, n)
-        for sku in chosen:
+        """Multiply every selling price of these ``skus`` (or of ``count`` families, or a
+        ``share`` of them, drawn) by ``factor``, rounded to the cent; nothing else of them
+        changes."""
+        if skus is None:
+            pool = self.family_skus(code) if code else self.all_skus()
+            n = count if count is not None else max(1, round(len(pool) * (share or 0.0)))
+            skus = random.Random(f"{self.spec.seed}:prices:{self.version}").sample(pool, n)
+        for sku in skus:
             supplier, index = self._locate(sku)
             before = supplier.price_factor.get(index, Decimal(1))
             supplier.price_factor[index] = before * Decimal(str(factor))
-        return self._touch(chosen)
+        return self._touch(skus)
+
+    def change_behind_the_index(self, skus: list[str]) -> list[str]:
+        """Change these families' content while the index keeps listing their old hash (what
+        an upstream that rewrites files without touching Import.txt does)."""
+        for sku in skus:
+            self._listed_hash.setdefault(sku, self.file_hash(sku))
+            supplier, index = self._locate(sku)
+            supplier.revision[index] = supplier.revision.get(index, 0) + 1
+        return self._touch(skus)
 
     def change_bytes_only(self, skus: list[str]) -> list[str]:
         """New bytes (and index hash), same parsed content."""
@@ -263,6 +282,13 @@ class FeedGenerator:
         for sku in skus:
             supplier, index = self._locate(sku)
             supplier.removed.add(index)
+        return self._touch(skus)
+
+    def restore_families(self, skus: list[str]) -> list[str]:
+        """List removed families again, as they were."""
+        for sku in skus:
+            code, _, number = sku.partition("-")
+            self._suppliers[code].removed.discard(int(number) - 100000)
         return self._touch(skus)
 
     def add_families(self, code: str, count: int) -> list[str]:

@@ -367,3 +367,22 @@ def test_undeliverable_run_alert_fails_the_tick_with_its_text(
     assert "alert not delivered after 4 attempts" in reaction.error.to_string()
     assert f"supplier {code}" in reaction.error.to_string()
     assert "s3cr3t" not in reaction.error.to_string()
+
+
+def test_a_refused_price_shift_is_alerted_by_its_run_and_not_again_by_the_sensor(
+    instance, feed, sqlite_env, webhook, alerts, monkeypatch
+):
+    """The guard alerts from the run (a CLI run has no sensor behind it); the run failure
+    sensor sees the run's tag and stays quiet, so the alert arrives once."""
+    monkeypatch.setenv(settings.ALERT_WEBHOOK_URL, webhook.url)
+    code = feed.generator.supplier_codes()[0]
+    cursor = status_tick(run_failure_alert_sensor, instance, None, alerts)
+    assert refresh(instance).success and supplier_run(instance, code, images=False).success
+    feed.generator.change_prices(share=0.5, factor=10, code=code)
+    assert refresh(instance).success
+    assert not supplier_run(instance, code, images=False).success
+    (text,) = webhook.take()
+    assert text.startswith(f"promosync ALERT: {code}: ") and "active families" in text
+    cursor = status_tick(run_failure_alert_sensor, instance, cursor, alerts)
+    status_tick(run_failure_alert_sensor, instance, cursor, alerts)
+    assert webhook.take() == []

@@ -1,4 +1,5 @@
-"""nightly_supplier_sync: one incremental run per enabled supplier partition."""
+"""nightly_supplier_sync: one incremental run per enabled supplier partition; the weekly
+reconciliation: one full refresh run per supplier."""
 
 import datetime as dt
 
@@ -6,13 +7,16 @@ import dagster as dg
 import httpx
 import pytest
 
-from promosync_pipeline import settings
+from promosync_pipeline import names, settings
+from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import parse_fault
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource, PromidataResource
 from promosync_pipeline.schedules import build_nightly_supplier_sync, load_schedules
-from promosync_pipeline_tests.support.catalog import cached_index
+from promosync_pipeline_tests.support.catalog import cached_index, rows
+from promosync_pipeline_tests.support.catalog_vs_feed import assert_supplier_equals_feed
+from promosync_pipeline_tests.support.syncs import CATALOG_ONLY, sync
 
 pytestmark = pytest.mark.feed(seed=13, suppliers=3, families=4, image_size=(64, 48))
 
@@ -100,18 +104,66 @@ def test_no_supplier_yet_skips(instance, feed, sqlite_env, monkeypatch):
 
 
 def test_cron_and_timezone_come_from_the_environment():
-    (schedule,) = load_schedules(
-        {settings.NIGHTLY_CRON: "30 3 * * 1-5", settings.TIMEZONE: "Europe/Berlin"}
+    schedule, weekly = load_schedules(
+        {
+            settings.NIGHTLY_CRON: "30 3 * * 1-5",
+            settings.RECONCILE_CRON: "0 5 * * 6",
+            settings.TIMEZONE: "Europe/Berlin",
+        }
     )
     assert (schedule.name, schedule.cron_schedule, schedule.execution_timezone) == (
         "nightly_supplier_sync",
         "30 3 * * 1-5",
         "Europe/Berlin",
     )
-    (default,) = load_schedules({})
+    assert (weekly.name, weekly.cron_schedule, weekly.execution_timezone) == (
+        "weekly_reconciliation",
+        "0 5 * * 6",
+        "Europe/Berlin",
+    )
+    default, default_weekly = load_schedules({})
     assert (default.cron_schedule, default.execution_timezone) == ("0 2 * * *", "UTC")
     assert default.job_name == "supplier_sync_job"
     assert default.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert default_weekly.cron_schedule == "0 4 * * 0"
+    assert default_weekly.job_name == "supplier_full_refresh_job"
+    assert default_weekly.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_the_weekly_reconciliation_finds_a_file_changed_behind_the_index(
+    instance, feed, sqlite_env
+):
+    """A file rewritten while Import.txt keeps its old hash: the incremental sync cannot see
+    it; the reconciliation's full refresh run finds it, writes it and records what changed."""
+    gen = feed.generator
+    code = sorted(gen.supplier_codes())[0]
+    assert sync(instance, [code], images=False)[code].success
+    (hidden,) = gen.change_behind_the_index(gen.family_skus(code)[:1])
+    assert (
+        sync(instance, [code], images=False)[code].metadata[names.CATALOG_PRODUCTS][
+            "families_changed"
+        ]
+        == 0
+    ), "the index hash did not change: nothing downloaded"
+
+    schedule = defs.resolve_schedule_def(names.WEEKLY_RECONCILIATION)
+    sunday = dt.datetime(2026, 3, 8, 4, 0, tzinfo=dt.UTC)
+    requests = evaluate(schedule, instance, sunday).run_requests
+    assert [r.run_key for r in requests] == [
+        f"reconcile:{c}:2026-03-08T04:00+0000" for c in sorted(gen.supplier_codes())
+    ]
+    request = next(r for r in requests if r.partition_key == code)
+    job = defs.resolve_job_def(names.SUPPLIER_FULL_REFRESH_JOB)
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=code,
+        tags=request.tags,
+        asset_selection=CATALOG_ONLY,
+    )
+    assert result.success
+    found = rows(sqlite_env, t.catalog_changes, t.catalog_changes.c.change == "changed")
+    assert found and {c["product_sku"] for c in found} == {hidden}
+    assert_supplier_equals_feed(sqlite_env, gen, code)
 
 
 def test_run_key_uses_the_schedule_timezone(instance, feed, sqlite_env, monkeypatch):

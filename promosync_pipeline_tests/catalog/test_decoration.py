@@ -6,17 +6,15 @@ value of a product file lost on its way to the catalog's rows."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
-import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 
-from promosync_pipeline.catalog import Catalog, FamilyWrite, make_engine, upgrade
+from promosync_pipeline.catalog import Catalog, FamilyWrite
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows
 from promosync_pipeline.promidata import content_hash, parse_product
@@ -28,14 +26,6 @@ from promosync_pipeline_tests.support.catalog import write_families
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 DECORATION = (t.imprint_positions, t.imprint_options, t.imprint_charges, t.imprint_prices)
 FAMILY_TABLES = (t.price_tiers, t.price_terms, *DECORATION)
-
-
-@pytest.fixture
-def catalog(catalog_url: str) -> Iterator[Catalog]:
-    engine = make_engine(catalog_url)
-    upgrade(engine)
-    yield Catalog(engine)
-    engine.dispose()
 
 
 def parsed(doc: dict[str, Any], source_hash: str = "H1") -> FamilyWrite:

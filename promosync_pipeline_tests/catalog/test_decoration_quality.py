@@ -3,7 +3,6 @@ fails, naming examples, on the family that breaks it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import orjson
@@ -11,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from promosync_pipeline import checks, names
-from promosync_pipeline.catalog import Catalog, FamilyWrite, make_engine, quality, upgrade
+from promosync_pipeline.catalog import Catalog, FamilyWrite, quality
 from promosync_pipeline.promidata import content_hash, parse_product
 from promosync_pipeline_tests.promidata.builders import block, clone, reference_like, tier
 from promosync_pipeline_tests.support.catalog import write_families
@@ -20,11 +19,8 @@ T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(catalog_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(catalog_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(catalog_engine: sa.Engine) -> sa.Engine:
+    return catalog_engine
 
 
 def _write(engine: sa.Engine, *docs: dict) -> None:

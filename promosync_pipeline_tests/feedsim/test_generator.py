@@ -1,7 +1,9 @@
 """The generator: deterministic, realistic in shape and size, mutations do what they say."""
 
+import dataclasses
 import hashlib
 from collections import Counter
+from decimal import Decimal
 
 from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.promidata import content_hash, parse_categories, parse_index, parse_product
@@ -84,6 +86,34 @@ def test_bytes_only_change_keeps_the_parsed_content():
     assert content_hash(parse(generator, sku)) == content_hash(old_family)
 
 
+def test_a_price_change_scales_the_selling_prices_alone():
+    generator = FeedGenerator(FeedSpec(seed=4, suppliers=1, families=6, exact=True))
+    sku, other = generator.all_skus()[:2]
+    before, untouched = generator.family(sku), generator.family(other)
+    generator.change_prices(skus=[sku], factor=10)
+    after = generator.family(sku)
+    assert parse(generator, sku) == after and generator.family(other) == untouched
+    for old, new in zip(before.variants, after.variants, strict=True):
+        assert dataclasses.replace(new, price_tiers=old.price_tiers) == old
+        for a, b in zip(old.price_tiers, new.price_tiers, strict=True):
+            if a.kind == "selling" and a.price is not None:
+                assert b.price == (a.price * 10).quantize(Decimal("0.01"))
+            else:
+                assert b == a
+    assert len(generator.change_prices(share=0.5, factor=1.1)) == 3
+
+
+def test_a_change_behind_the_index_keeps_the_listed_hash():
+    generator = FeedGenerator(FeedSpec(seed=4, suppliers=1, families=3, exact=True))
+    sku = generator.all_skus()[0]
+    before, listed = generator.family(sku), generator.listed_hash(sku)
+    generator.change_behind_the_index([sku])
+    assert generator.family(sku) != before and parse(generator, sku) == generator.family(sku)
+    assert generator.listed_hash(sku) == listed != generator.file_hash(sku)
+    index = parse_index(generator.index_bytes("http://h/P", "http://h/C.csv"))
+    assert {e.sku: e.hash for e in index.entries}[sku] == listed
+
+
 def test_remove_add_and_new_supplier_show_in_the_index():
     generator = FeedGenerator(FeedSpec(seed=4, suppliers=1, families=5, exact=True))
     (code,) = generator.supplier_codes()
@@ -97,6 +127,8 @@ def test_remove_add_and_new_supplier_show_in_the_index():
     assert gone not in skus and set(added) <= set(skus)
     assert len([s for s in skus if s.startswith(f"{new_code}-")]) == 3
     assert len(skus) == 5 - 1 + 2 + 3
+    generator.restore_families([gone])
+    assert gone in generator.all_skus()
 
 
 def test_byte_cache_stays_bounded_for_a_large_feed():

@@ -3,7 +3,7 @@ that never shows the secret path."""
 
 import pytest
 
-from promosync_pipeline.http.webhook import WebhookError, post_json
+from promosync_pipeline.http.webhook import WebhookError, check_webhook_url, post_json
 from promosync_pipeline_tests.support.ports import free_port
 
 
@@ -20,3 +20,15 @@ def test_an_unreachable_webhook_raises_without_its_secret_path():
     with pytest.raises(WebhookError, match="ConnectError") as raised:
         post_json(url, {"text": "lost"}, timeout_s=2)
     assert "s3cr3t" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "ftp://hooks.example.test/x", "hooks.example.test/T0/secret", "http://"],
+)
+def test_only_an_http_url_with_a_host_is_a_webhook(url, webhook):
+    with pytest.raises(WebhookError, match="must be an http") as raised:
+        post_json(url, {"text": "never sent"}, timeout_s=2)
+    assert "secret" not in str(raised.value) and "passwd" not in str(raised.value)
+    check_webhook_url(webhook.url)  # the receiver's own URL is one
+    assert webhook.attempts == 0

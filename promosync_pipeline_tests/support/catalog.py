@@ -30,10 +30,12 @@ def write_families(
     now: datetime,
     *,
     on_batch: Callable[[int], None] | None = None,
+    changes_of: int | None = None,
 ) -> WriteStats:
     """Write ``writes`` as a sync does: each family encoded as a parsing process encodes it,
     staged in the catalog's staging table, read back from it in the given order and written in
-    batches; the staged rows are cleared afterwards."""
+    batches (recording the change feed of sync run ``changes_of``, if given); the staged rows
+    are cleared afterwards."""
     staging_id = next(_STAGING_IDS)
     skus: list[str] = []
     for write in writes:
@@ -41,7 +43,9 @@ def write_families(
         skus.append(write.family.sku)
     try:
         families = catalog.staging.rows(staging_id, skus)
-        return catalog.families.write(supplier_code, families, now, on_batch=on_batch)
+        return catalog.families.write(
+            supplier_code, families, now, on_batch=on_batch, changes_of=changes_of
+        )
     finally:
         catalog.staging.clear(supplier_code)
 

@@ -70,6 +70,8 @@ class Run:
     ``catalog_products`` …); an asset whose step failed is missing."""
     wall_s: float
     """Seconds the run took, from its start to its end in this process."""
+    observed: dict[str, dict[str, Any]]
+    """Observation metadata values by asset key (what a dry run would change)."""
 
     @property
     def success(self) -> bool:
@@ -135,11 +137,17 @@ def _execute(job_name: str, instance: dg.DagsterInstance, **options: Any) -> Run
     result = job.execute_in_process(instance=instance, raise_on_error=False, **options)
     wall_s = time.perf_counter() - started
     metadata: dict[str, dict[str, Any]] = {}
+    observed: dict[str, dict[str, Any]] = {}
     for event in result.all_events:
         if event.is_step_materialization:
             mat = event.step_materialization_data.materialization
             metadata[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
-    return Run(result, metadata, wall_s)
+        elif event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+            seen = event.asset_observation_data.asset_observation
+            observed[seen.asset_key.to_user_string()] = {
+                k: v.value for k, v in seen.metadata.items()
+            }
+    return Run(result, metadata, wall_s, observed)
 
 
 def refresh(instance: dg.DagsterInstance, promidata: Mapping[str, Any] | None = None) -> Run:
