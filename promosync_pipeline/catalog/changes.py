@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -37,14 +37,14 @@ DEFAULT_RETENTION_DAYS = 365
 c = t.catalog_changes
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """A ``catalog_changes`` row (or a dry run's preview of one)."""
 
     supplier_code: str
     product_sku: str
     variant_sku: str | None
-    change: ChangeKind
+    change: str
+    """A :class:`ChangeKind`."""
     field: str | None
     old_value: str | None
     new_value: str | None
@@ -303,11 +303,11 @@ def summary(conn: sa.Connection, table: sa.Table, where: Any) -> ChangeSummary:
         ).where(where)
     ).one()
     moves = conn.execute(
-        sa.select(table)
+        _select(table)
         .where(where, table.c.price_move.is_not(None))
         .order_by(sa.func.abs(table.c.price_move).desc(), table.c.product_sku, table.c.field)
         .limit(LARGEST_MOVES)
-    ).mappings()
+    )
     return ChangeSummary(
         added=kinds.get(ChangeKind.ADDED, 0),
         removed=kinds.get(ChangeKind.REMOVED, 0),
@@ -316,7 +316,7 @@ def summary(conn: sa.Connection, table: sa.Table, where: Any) -> ChangeSummary:
         facts_changed=kinds.get(ChangeKind.CHANGED, 0),
         prices_up=int(up or 0),
         prices_down=int(down or 0),
-        largest_moves=tuple(_change(row) for row in moves),
+        largest_moves=tuple(Change._make(row) for row in moves),
     )
 
 
@@ -337,7 +337,7 @@ class ChangeFeed:
         """Changes of these suppliers (all when empty), recorded at or after ``after`` or by
         sync run ``from_sync_run`` and later ones; the largest price moves first, then by
         family and field."""
-        query = sa.select(c)
+        query = _select(c)
         if suppliers:
             query = query.where(c.c.supplier_code.in_(list(suppliers)))
         if after is not None:
@@ -346,7 +346,7 @@ class ChangeFeed:
             query = query.where(c.c.sync_run_id >= from_sync_run)
         query = query.order_by(*_largest_moves_first(c)).limit(limit)
         with self.engine.connect() as conn:
-            return [_change(row) for row in conn.execute(query).mappings()]
+            return [Change._make(row) for row in conn.execute(query)]
 
     def summary_of_run(self, sync_run_id: int) -> ChangeSummary:
         with self.engine.connect() as conn:
@@ -356,13 +356,6 @@ class ChangeFeed:
         previews = t.change_previews
         with self.engine.connect() as conn:
             return summary(conn, previews, previews.c.run_id == run_id)
-
-    def of_sync_run(self, sync_run_id: int) -> list[Change]:
-        query = (
-            sa.select(c).where(c.c.sync_run_id == sync_run_id).order_by(*_largest_moves_first(c))
-        )
-        with self.engine.connect() as conn:
-            return [_change(row) for row in conn.execute(query).mappings()]
 
     def prune(self, supplier_code: str, now: datetime, retention_days: float) -> int:
         """Delete the supplier's changes older than the retention; the number deleted."""
@@ -397,12 +390,12 @@ class ChangeFeed:
     def preview(self, run_id: str) -> list[Change]:
         previews = t.change_previews
         query = (
-            sa.select(previews)
+            _select(previews)
             .where(previews.c.run_id == run_id)
             .order_by(*_largest_moves_first(previews))
         )
         with self.engine.connect() as conn:
-            return [_change(row) for row in conn.execute(query).mappings()]
+            return [Change._make(row) for row in conn.execute(query)]
 
 
 def _largest_moves_first(table: sa.Table) -> list[Any]:
@@ -417,16 +410,7 @@ def _largest_moves_first(table: sa.Table) -> list[Any]:
     ]
 
 
-def _change(row: sa.RowMapping) -> Change:
-    return Change(
-        row["supplier_code"],
-        row["product_sku"],
-        row["variant_sku"],
-        ChangeKind(row["change"]),
-        row["field"],
-        row["old_value"],
-        row["new_value"],
-        row["price_move"],
-        row["created_at"],
-        row.get("sync_run_id"),
-    )
+def _select(table: sa.Table) -> sa.Select[Any]:
+    """The columns of a :class:`Change`, in its order (``change_previews`` has no sync run)."""
+    run = table.c.sync_run_id if "sync_run_id" in table.c else sa.null()
+    return sa.select(*(table.c[name] for name in Change._fields if name != "sync_run_id"), run)

@@ -7,16 +7,20 @@ for prices, the move in per cent; the largest price moves first, then by family 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from promosync_pipeline.catalog import Catalog
-from promosync_pipeline.catalog.changes import Change
-from promosync_pipeline.resources import CatalogDatabaseResource
+import orjson
+import sqlalchemy as sa
 
+from promosync_pipeline import settings
+from promosync_pipeline.catalog import Catalog, make_engine
+from promosync_pipeline.catalog.changes import Change
+from promosync_pipeline.redaction import redact_url
+
+JSON_LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 VALUE_WIDTH = 40
 """Longest old or new value the table shows (``--json`` gives them whole)."""
 
@@ -58,43 +62,59 @@ def parse_since(text: str | None, catalog: Catalog) -> Since:
 def _cut(value: str | None) -> str:
     if value is None:
         return "-"
+    if len(value) <= VALUE_WIDTH and "\n" not in value:
+        return value
     flat = value.replace("\n", " ")
     return flat if len(flat) <= VALUE_WIDTH else flat[: VALUE_WIDTH - 1] + "…"
 
 
+HEADER = ("supplier", "family", "variant", "change", "field", "old → new", "move")
+
+
 def change_lines(changes: Sequence[Change]) -> list[str]:
     """The table of ``changes`` (in their order), with a header."""
-    rows = [("supplier", "family", "variant", "change", "field", "old → new", "move")]
-    for c in changes:
-        move = f"{c.price_move:+.1%}" if c.price_move is not None else ""
-        values = f"{_cut(c.old_value)} → {_cut(c.new_value)}"
-        rows.append(
-            (c.supplier_code, c.product_sku, c.variant_sku or "", str(c.change), c.field or "",
-             values, move)
-        )  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True))
-        + f"  {row[-1]:>7}".rstrip()
-        for row in rows
-    ]
+    rows = [HEADER]
+    rows += [
+        (
+            c.supplier_code, c.product_sku, c.variant_sku or "", c.change, c.field or "",
+            f"{_cut(c.old_value)} → {_cut(c.new_value)}",
+            "" if c.price_move is None else f"{c.price_move:+.1%}",
+        )
+        for c in changes
+    ]  # fmt: skip
+    widths = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + f"  {{:>{max(widths[-1], 7)}}}"
+    return [line.format(*row).rstrip() for row in rows]
 
 
 def run_changes(
     codes: Sequence[str], *, since: str | None, as_json: bool, limit: int | None
 ) -> int:
-    """Print the change feed of ``codes`` (every supplier when empty)."""
-    catalog = CatalogDatabaseResource().catalog()
+    """Print the change feed of ``codes`` (every supplier when empty). Reads only: neither
+    Dagster nor the migrations are loaded."""
+    url = settings.env(settings.DATABASE_URL, settings.DEFAULT_DATABASE_URL)
+    catalog = Catalog(make_engine(url))
     try:
         start = parse_since(since, catalog)
+        found = catalog.changes.since(
+            codes, after=start.after, from_sync_run=start.sync_run, limit=limit
+        )
     except BadSince as exc:
         print(f"promosync changes: {exc}", file=sys.stderr)
         return 2
-    found = catalog.changes.since(
-        codes, after=start.after, from_sync_run=start.sync_run, limit=limit
-    )
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"promosync changes: {redact_url(url)} cannot be read ({reason}); "
+            "run `promosync db upgrade`",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        catalog.dispose()
     if as_json:
-        print(json.dumps([c.as_json() for c in found], ensure_ascii=False, indent=1))
+        sys.stdout.buffer.write(orjson.dumps([c.as_json() for c in found], option=JSON_LAYOUT))
+        sys.stdout.flush()
         return 0
     if not found:
         print("no changes recorded" + (f" since {since}" if since else ""))
