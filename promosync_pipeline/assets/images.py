@@ -41,9 +41,10 @@ class ImageConfig(dg.Config):
     deps=[names.CATALOG_PRODUCTS],
     pool=names.FEED_POOL,
     description=(
-        "Every main and gallery image of this supplier's active variants: downloaded once per "
-        "URL, verified, optimized and rendered (original capped at 2000 px, large 1600, "
-        "medium 800, small 400, thumbnail 200x200) under content-addressed keys; "
+        "Every main, gallery and print-area image of this supplier's active variants: "
+        "downloaded once per URL, verified, optimized and rendered (original capped at "
+        "2000 px, large 1600, medium 800, small 400, thumbnail 200x200) under "
+        "content-addressed keys; "
         "`product_images` rows per image and rendition."
     ),
 )

@@ -1,7 +1,7 @@
 """The catalog tables.
 
-Table and column names of the contract (DESIGN.md, "Catalog schema") are fixed: other
-applications read them. Columns beyond the contract are ours and may grow. Every change here
+Table and column names of the contract tables are fixed: other applications read them.
+Columns beyond the contract are ours and may grow. Every change here
 needs a migration in ``migrations/versions``; a test compares the two.
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +37,16 @@ class RunOutcome:
     """Each observed asset's metadata (a dry run's preview), by asset key."""
 
 
+FAILURE_PREFIX = re.compile(r"^dagster\._core\.definitions\.events\.Failure: ")
+"""How Dagster words a step's ``dg.Failure``: the message after it is the step's own."""
+
+
 def _step_errors(result: dg.ExecuteInProcessResult | Any) -> list[str]:
     errors = []
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             message = event.step_failure_data.error.message.strip().splitlines()[0]
-            errors.append(f"{event.step_key}: {message}")
+            errors.append(f"{event.step_key}: {FAILURE_PREFIX.sub('', message)}")
     return errors
 
 

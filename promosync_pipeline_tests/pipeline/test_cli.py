@@ -86,7 +86,8 @@ def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog
 
 def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypatch):
     """The README's main command, as a new user runs it: no PROMOSYNC_* setting, no
-    DAGSTER_HOME, the repository's dagster.yaml in the working directory."""
+    DAGSTER_HOME, the repository's dagster.yaml in the working directory. It syncs every
+    supplier, then again after the feed raised one family's prices, and prints what changed."""
     shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
     env = {
         k: v
@@ -111,11 +112,18 @@ def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypa
     assert len(products) == sum(int(line.split()[1]) for line in table)
     assert {p["supplier_code"] for p in products} == {line.split()[0] for line in table}
     assert any((tmp_path / ".promosync" / "images").rglob("thumbnail.jpg"))
+    second = result.stdout.split("the feed raises the selling prices of 1 families by 8%", 1)[1]
+    again = second.split("supplier ", 1)[1].splitlines()[1:3]
+    assert sorted(line.split()[2] for line in again) == ["0", "1"], "one family changed"
+    report = second.split("what the second sync changed", 1)[1].splitlines()
+    assert "old → new" in report[1] and "+8." in report[2], report[:3]
+    changes = rows(catalog, t.catalog_changes, t.catalog_changes.c.change == "changed")
+    assert changes and all(c["price_move"] > 0.07 for c in changes)
     monkeypatch.chdir(tmp_path)  # the embedded dagster.yaml's folders are relative
     with dg.DagsterInstance.from_config(str(tmp_path)) as inst:
         runs = inst.get_runs()
     syncs = [r for r in runs if r.job_name == "supplier_sync_job"]
-    assert len(syncs) == 2 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in syncs)
+    assert len(syncs) == 4 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in syncs)
     # the simulator's URL is in each run's config (the UI shows it), not in the environment
     feed = result.stdout.split("feed simulator: ", 1)[1].split()[0]
     assert {r.run_config["resources"]["promidata"]["config"]["base_url"] for r in runs} == {feed}
