@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 from pydantic import Field
 
 from promosync_pipeline import clock, names
@@ -286,34 +287,35 @@ def changed_product_families(
     )
 
 
+def _catalog_spec(key: str, table: sa.Table, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        deps=[names.CHANGED_PRODUCT_FAMILIES],
+        description=description,
+        code_version=PARSER_VERSION,
+        metadata={"dagster/column_schema": table_schema(table)},
+        # a dry run materializes neither (and so skips the images and the checks)
+        skippable=True,
+    )
+
+
 @dg.multi_asset(
     name=names.CATALOG_TABLES_STEP,
     partitions_def=suppliers,
     group_name=names.CATALOG_GROUP,
     pool=names.CATALOG_WRITE_POOL,
     specs=[
-        dg.AssetSpec(
+        _catalog_spec(
             names.CATALOG_PRODUCTS,
-            deps=[names.CHANGED_PRODUCT_FAMILIES],
-            description=(
-                "`products` rows of this supplier: one per family, inactive when removed; "
-                "what each sync changed is in `catalog_changes`."
-            ),
-            code_version=PARSER_VERSION,
-            metadata={"dagster/column_schema": table_schema(t.products)},
-            # a dry run materializes neither (and so skips the images and the checks)
-            skippable=True,
+            t.products,
+            "`products` rows of this supplier: one per family, inactive when removed; what "
+            "each sync changed is in `catalog_changes`.",
         ),
-        dg.AssetSpec(
+        _catalog_spec(
             names.CATALOG_VARIANTS,
-            deps=[names.CHANGED_PRODUCT_FAMILIES],
-            description=(
-                "`product_variants` and `price_tiers` rows of this supplier's families, with "
-                "their price terms and decoration (imprint positions, options, charges, prices)."
-            ),
-            code_version=PARSER_VERSION,
-            metadata={"dagster/column_schema": table_schema(t.product_variants)},
-            skippable=True,
+            t.product_variants,
+            "`product_variants` and `price_tiers` rows of this supplier's families, with their "
+            "price terms and decoration (imprint positions, options, charges, prices).",
         ),
     ],
     ins={"changes": dg.AssetIn(names.CHANGED_PRODUCT_FAMILIES)},

@@ -477,6 +477,22 @@ class ErrorStage(StrEnum):
 FAMILY_STAGES: tuple[ErrorStage, ...] = (ErrorStage.DOWNLOAD, ErrorStage.PARSE, ErrorStage.WRITE)
 """Stages whose open errors a committed family resolves."""
 
+
+def _change_columns() -> list[sa.Column[Any]]:
+    """What a change holds, in ``catalog_changes`` and in a dry run's ``change_previews``."""
+    return [
+        sa.Column("product_sku", sa.String(SKU), nullable=False),
+        sa.Column("variant_sku", sa.String(SKU)),
+        sa.Column("change", sa.String(16), nullable=False),
+        sa.Column("field", sa.Text),
+        sa.Column("old_value", sa.Text),
+        sa.Column("new_value", sa.Text),
+        # a price's relative move, (new - old) / old, when both are prices: "largest first"
+        sa.Column("price_move", sa.Float),
+        sa.Column("created_at", Stamp, nullable=False),
+    ]
+
+
 catalog_changes = sa.Table(
     "catalog_changes",
     metadata,
@@ -485,15 +501,7 @@ catalog_changes = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("sync_run_id", BigId, index=True),
     sa.Column("supplier_code", sa.String(CODE), nullable=False),
-    sa.Column("product_sku", sa.String(SKU), nullable=False),
-    sa.Column("variant_sku", sa.String(SKU)),
-    sa.Column("change", sa.String(16), nullable=False),
-    sa.Column("field", sa.Text),
-    sa.Column("old_value", sa.Text),
-    sa.Column("new_value", sa.Text),
-    # a price's relative move, (new - old) / old, when both are prices: "largest moves first"
-    sa.Column("price_move", sa.Float),
-    sa.Column("created_at", Stamp, nullable=False),
+    *_change_columns(),
     sa.CheckConstraint("change IN ('added', 'removed', 'reactivated', 'changed')", name="change"),
     sa.Index(None, "supplier_code", "created_at"),
     sa.Index(None, "created_at"),
@@ -523,14 +531,7 @@ change_previews = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.String(64), nullable=False, index=True),
     sa.Column("supplier_code", sa.String(CODE), nullable=False, index=True),
-    sa.Column("product_sku", sa.String(SKU), nullable=False),
-    sa.Column("variant_sku", sa.String(SKU)),
-    sa.Column("change", sa.String(16), nullable=False),
-    sa.Column("field", sa.Text),
-    sa.Column("old_value", sa.Text),
-    sa.Column("new_value", sa.Text),
-    sa.Column("price_move", sa.Float),
-    sa.Column("created_at", Stamp, nullable=False),
+    *_change_columns(),
 )
 
 staged_families = sa.Table(

@@ -4,14 +4,11 @@ call them: a separate process against the feed simulator, on SQLite and PostgreS
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline_tests.support.catalog import dump, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_supplier_equals_feed
 from promosync_pipeline_tests.support.cli import cli_env, run_cli
 
@@ -22,19 +19,6 @@ CHANGE_KEYS = {
     "old_value", "new_value", "price_move", "created_at",
 }  # fmt: skip
 """One change of ``promosync changes --json``, as the README documents it."""
-
-
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the catalog database, comparable."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.name: sorted((tuple(r) for r in conn.execute(sa.select(table))), key=repr)
-                for table in t.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
 
 
 def test_dry_run_then_the_guard_then_allow_price_shift_then_changes(feed, catalog_url, tmp_path):

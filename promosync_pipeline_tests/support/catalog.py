@@ -146,3 +146,19 @@ def cached_index(url: str, feed: FeedServer) -> bytes | None:
     finally:
         engine.dispose()
     return cached.body if cached is not None else None
+
+
+def dump(url: str, *, leave_out: Iterable[sa.Table] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the catalog database (but ``leave_out``), comparable: a
+    test that something wrote nothing compares two dumps."""
+    skipped = set(leave_out)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table.name: sorted((tuple(r) for r in conn.execute(sa.select(table))), key=repr)
+                for table in t.metadata.sorted_tables
+                if table not in skipped
+            }
+    finally:
+        engine.dispose()
