@@ -19,9 +19,9 @@ from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.catalog.rows import FamilyRows, family_rows
 from promosync_pipeline.promidata import content_hash, parse_product
 from promosync_pipeline_tests.promidata.builders import block, clone, reference_like, tier
-from promosync_pipeline_tests.promidata.drawn import Draw, as_read, product_files
-from promosync_pipeline_tests.promidata.scalars import lost
+from promosync_pipeline_tests.promidata.drawn import Draw, product_files
 from promosync_pipeline_tests.support.catalog import write_families
+from promosync_pipeline_tests.support.scalars import as_read, lost
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 DECORATION = (t.imprint_positions, t.imprint_options, t.imprint_charges, t.imprint_prices)

@@ -1,9 +1,10 @@
 """Promidata-shaped product files drawn at random, for property tests.
 
 Random languages (some in odd case or with blanks), random decoration, numbers sent as text,
-unknown keys at random depths and random nulls. :func:`as_read` removes from a file the values
-the format defines as "none" (a ``SearchColor`` of ``Undefined``, a measure of 0 where 0 means
-unknown) and reads the currency spelled ``EURO`` as ``EUR``: what remains must all be kept.
+unknown keys at random depths and random nulls. ``support.scalars.as_read`` removes from a file
+the values the format defines as "none" (a ``SearchColor`` of ``Undefined``, a measure of 0
+where 0 means unknown): what remains must all be kept (a currency spelled ``EURO`` counts as
+kept read as ``EUR``, or as spelled).
 """
 
 from __future__ import annotations
@@ -17,11 +18,6 @@ from hypothesis import strategies as st
 LANGUAGES = ["de", "en", "fr", "nl", "es", "it", "da", "EN ", "Fr"]
 WORDS = ["tote", "bag", "cotton", "print", "front", "lid", "  padded ", "zip", "blue", "eco"]
 REGIONS = ["BENELUX", "GERMANY", "FRANCE"]
-UNKNOWN_ZERO = {
-    "DimensionsWidth", "DimensionsHeight", "DimensionsDepth", "DimensionsDiameter",
-    "OuterCartonLengthCM", "OuterCartonWidthCM", "OuterCartonHeightCM",
-    "OuterCartonWeightNetKG", "OuterCartonWeightGrossKG", "OuterCartonQuantityPerCarton",
-}  # fmt: skip
 OBJECT_MAPS = {"ProductDetails", "ImprintLocationTexts", "ImprintTexts", "Texts"}
 """Objects whose values must be objects (per language); price maps are handled alike."""
 
@@ -227,21 +223,6 @@ def mutated(value: Any, rng: random.Random, draw: Draw, parent_key: str = "") ->
         extra = {f"X{draw.token()}": draw.text(), "list": [draw.number(), {"deep": draw.text()}]}
         out[f"X{draw.token()}"] = extra if objects_only else rng.choice([extra, draw.number()])
     return out
-
-
-def as_read(value: Any, key: str = "") -> Any:
-    """``value`` without the values the format defines as none, and with ``EURO`` read."""
-    if isinstance(value, dict):
-        return {k: as_read(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_read(v, key) for v in value]
-    if key == "SearchColor" and isinstance(value, str) and value.strip().lower() == "undefined":
-        return None
-    if key in UNKNOWN_ZERO and value in (0, "0"):
-        return None
-    if key == "Valuta" and value == "EURO":
-        return "EUR"
-    return value
 
 
 @st.composite

@@ -16,8 +16,8 @@ import orjson
 from hypothesis import given, settings
 
 from promosync_pipeline.promidata import parse_product
-from promosync_pipeline_tests.promidata.drawn import Draw, as_read, product_files
-from promosync_pipeline_tests.promidata.scalars import lost, scalars_of, scalars_of_json
+from promosync_pipeline_tests.promidata.drawn import Draw, product_files
+from promosync_pipeline_tests.support.scalars import as_read, lost, scalars_of, scalars_of_json
 
 
 @settings(max_examples=300, deadline=None)

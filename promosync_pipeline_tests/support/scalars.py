@@ -17,6 +17,16 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+UNKNOWN_ZERO = {
+    "DimensionsWidth", "DimensionsHeight", "DimensionsDepth", "DimensionsDiameter",
+    "OuterCartonLengthCM", "OuterCartonWidthCM", "OuterCartonHeightCM",
+    "OuterCartonWeightNetKG", "OuterCartonWeightGrossKG", "OuterCartonQuantityPerCarton",
+}  # fmt: skip
+"""Fields whose 0 the format defines as unknown (read as none)."""
+
+CURRENCY_SPELLINGS = {"EURO": "EUR", "€": "EUR"}
+"""The ``Valuta`` spellings the parser reads as a currency code."""
+
 Scalar = str | int | float | bool | Decimal
 Reading = tuple[str, Any]
 """``("text", "Tote")``, ``("number", Decimal("12.5"))`` or ``("flag", True)``."""
@@ -37,7 +47,10 @@ def readings(value: Scalar) -> frozenset[Reading]:
     if isinstance(value, str):
         text = value.strip()
         number = _number(text)
-        return frozenset({("text", text)} | ({("number", number)} if number is not None else set()))
+        found = {("text", text)} | ({("number", number)} if number is not None else set())
+        if text in CURRENCY_SPELLINGS:  # a currency is kept read, or as the file spells it
+            found.add(("text", CURRENCY_SPELLINGS[text]))
+        return frozenset(found)
     number = value if isinstance(value, Decimal) else Decimal(repr(value))
     if not number.is_finite():
         return frozenset({("text", repr(value))})
@@ -93,3 +106,16 @@ def lost(document: Any, value: Any) -> dict[str, Scalar]:
         for path, scalar in scalars_of_json(document).items()
         if not readings(scalar) & kept
     }
+
+
+def as_read(value: Any, key: str = "") -> Any:
+    """``value`` without the values the format defines as none."""
+    if isinstance(value, dict):
+        return {k: as_read(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_read(v, key) for v in value]
+    if key == "SearchColor" and isinstance(value, str) and value.strip().lower() == "undefined":
+        return None
+    if key in UNKNOWN_ZERO and value in (0, "0"):
+        return None
+    return value
