@@ -49,6 +49,7 @@ SENSORS_AND_SCHEDULES = (
     "promidata_index_sensor",
     "run_failure_alert_sensor",
     "run_recovery_alert_sensor",
+    "weekly_reconciliation",
 )
 
 
