@@ -228,6 +228,12 @@ def _fractional_quantity(doc):
     doc["ProductPriceCountryBased"]["BENELUX"]["GeneralBuyingPrice"][1]["Quantity"] = 2.5
 
 
+def _thousands_separator_in_a_price(doc):
+    doc["ChildProducts"][0]["ProductPriceCountryBased"] = {
+        "BENELUX": {"RecommendedSellingPrice": [tier("1.234,56", 1)]}
+    }
+
+
 def _bool_for_weight(doc):
     doc["ChildProducts"][0]["NonLanguageDependedProductDetails"]["Weight"] = True
 
@@ -258,6 +264,11 @@ def _gallery_not_a_list(doc):
             _fractional_quantity,
             "ProductPriceCountryBased.BENELUX.GeneralBuyingPrice[1].Quantity",
             "whole non-negative quantity",
+        ),
+        (
+            _thousands_separator_in_a_price,
+            "ChildProducts[0].ProductPriceCountryBased.BENELUX.RecommendedSellingPrice[0].Price",
+            "expected a number, got '1.234,56'",
         ),
         (
             _bool_for_weight,
