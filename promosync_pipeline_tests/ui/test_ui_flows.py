@@ -2,7 +2,8 @@
 server and daemon) on a temporary instance, syncing the feed simulator into a SQLite catalog.
 
 The tests share one ``dg dev`` and run in file order, as a user works: look at the
-lineage, refresh the feed, sync one supplier and read its metadata, stop a run, backfill every
+lineage, refresh the feed, sync one supplier and read its metadata, preview a sync with a dry
+run, stop a run, backfill every
 supplier, read the failing check of the supplier whose feed is broken, switch automation on.
 Each leaves a screenshot of its final state (see conftest); with ``PROMOSYNC_README_SCREENSHOTS``
 set, four of them become the README's pictures (``scripts/screenshots``).
@@ -14,6 +15,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +23,8 @@ from playwright.sync_api import expect
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.definitions import defs
 from promosync_pipeline.feedsim import FeedServer, parse_fault
-from promosync_pipeline_tests.support.catalog import rows
+from promosync_pipeline.names import DRY_RUN_TAG, PARTITION_TAG
+from promosync_pipeline_tests.support.catalog import dump, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_family_stored,
     assert_nothing_lost,
@@ -94,11 +97,18 @@ def _metadata_value(page: Any, key: str) -> str:
     return row.locator("td").nth(1).inner_text().strip()
 
 
+FAMILY_TABLES = (
+    t.product_variants, t.price_tiers, t.price_terms, t.imprint_positions, t.imprint_options,
+    t.imprint_charges, t.imprint_prices,
+)  # fmt: skip
+"""The rows a family write counts besides its product (``rows_written``)."""
+
+
 def _supplier_rows_written(url: str, code: str) -> int:
     products = [r["sku"] for r in rows(url, t.products, t.products.c.supplier_code == code)]
-    variants = rows(url, t.product_variants, t.product_variants.c.product_sku.in_(products))
-    tiers = rows(url, t.price_tiers, t.price_tiers.c.product_sku.in_(products))
-    return len(products) + len(variants) + len(tiers)
+    return len(products) + sum(
+        len(rows(url, table, table.c.product_sku.in_(products))) for table in FAMILY_TABLES
+    )
 
 
 def _partition_counts(page: Any) -> dict[str, int]:
@@ -159,6 +169,33 @@ def test_partition_metadata_and_its_plots_after_a_second_run(
     expect(page.locator("canvas").first).to_be_visible()
     page.get_by_text("families_unchanged", exact=True).first.scroll_into_view_if_needed()
     _readme_picture(page, tmp_path, "metadata-plots")
+
+
+DRY_RUN_CONFIG = "ops:\n  parsed_variants:\n    config:\n      dry_run: true\n"
+
+
+def test_a_dry_run_from_the_launchpad_is_tagged_and_writes_nothing(page, ui_feed, ui_catalog_url):
+    """``dry_run: true`` in the launchpad: the run succeeds, carries the dry-run tag, observes
+    what it would change (the supplier's raised prices) and leaves the catalog as it was."""
+    code = _codes(ui_feed)[0]
+    (raised,) = ui_feed.generator.change_prices(skus=ui_feed.generator.family_skus(code)[:1])
+    refresh_feed(page)  # the supplier runs read the kept index
+    before = dump(ui_catalog_url, leave_out=[t.change_previews])
+    query = urlencode({"config": DRY_RUN_CONFIG, "tags[0][key]": PARTITION_TAG})
+    query += f"&tags[0][value]={code}"
+    open_page(page, f"/locations/promosync/jobs/supplier_sync_job/playground/setup?{query}")
+    page.get_by_role("button", name="Launch Run").click()
+    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]{36}"), timeout=RUN_TIMEOUT_MS)
+    expect_run_succeeded(page)
+    page.reload()  # the step tagged the run as it went: the page shows the tags it loaded
+    page.get_by_role("button", name="View tags and config").click()
+    expect(page.get_by_role("dialog").get_by_text(DRY_RUN_TAG).first).to_be_visible()
+    page.keyboard.press("Escape")
+    assert dump(ui_catalog_url, leave_out=[t.change_previews]) == before
+    run_id = page.url.rsplit("/", 1)[1]
+    previews = rows(ui_catalog_url, t.change_previews, t.change_previews.c.run_id == run_id)
+    assert {p["product_sku"] for p in previews} == {raised}
+    assert all(p["price_move"] > 0.09 for p in previews if p["price_move"] is not None)
 
 
 def test_run_terminated_while_downloading_then_the_next_run_converges(
