@@ -6,13 +6,17 @@ is ``KIND[:key=value,key=value…]``, for example::
     429:times=2,retry_after=1        first two requests of every product file get 429
     5xx:rate=0.1,status=503          one request in ten gets 503
     slow:delay=5,target=index        the index answers after 5 s
+    hold:delay=25,sku=A23-100004     that file answers once released (FeedServer.release)
     drop:sku=A23-100004              the connection drops mid-body for that file
     truncate:sku=A23-100004+A23-100007
     corrupt_image:rate=0.05
     other_format:format=svg,path=/Images/*/a-1.jpg
     content_type:value=text/html,target=image
 
-Kinds: ``429``, ``5xx``, ``slow``, ``drop``, ``truncate``, ``invalid_utf8``, ``404``,
+Kinds: ``429``, ``5xx``, ``slow``, ``hold`` (like ``slow``, but answered as soon as the
+server's :meth:`~promosync_pipeline.feedsim.server.FeedServer.release` is called, ``delay``
+at the latest: a test keeps a sync busy exactly as long as it needs), ``drop``, ``truncate``,
+``invalid_utf8``, ``404``,
 ``corrupt_image``, ``huge_image``, ``other_format`` (the image as ``format``: bmp, tiff, svg,
 html or empty), ``content_type`` (the same body under the Content-Type ``value``), ``redirect``
 (302 to ``location``). Keys: ``target``
@@ -36,7 +40,7 @@ from dataclasses import dataclass, field
 from promosync_pipeline.feedsim.images import OTHER_FORMATS
 
 KINDS = {
-    "429", "5xx", "slow", "drop", "truncate", "invalid_utf8", "404",
+    "429", "5xx", "slow", "hold", "drop", "truncate", "invalid_utf8", "404",
     "corrupt_image", "huge_image", "other_format", "content_type", "redirect",
 }  # fmt: skip
 IMAGE_KINDS = {"corrupt_image", "huge_image", "other_format", "content_type"}

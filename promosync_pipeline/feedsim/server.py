@@ -89,6 +89,7 @@ class FeedServer:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
+        self._released = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------
     @property
@@ -105,6 +106,11 @@ class FeedServer:
 
     def set_faults(self, faults: list[Fault]) -> None:
         self.plan = FaultPlan(list(faults))
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer the requests a ``hold`` fault keeps waiting, and the later ones at once."""
+        self._released.set()
 
     async def start_async(self) -> None:
         self._server = await asyncio.start_server(self._handle, self.host, self.port)
@@ -268,6 +274,11 @@ class FeedServer:
             return _Response(404, b"not found", "text/plain"), None
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay)
+            return response, None
+        if fault.kind == "hold":
+            deadline = time.monotonic() + fault.delay
+            while not self._released.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
             return response, None
         if fault.kind == "drop":
             cut = len(body) // 3 if fault.keep is None else int(len(body) * fault.keep)

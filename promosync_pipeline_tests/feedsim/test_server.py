@@ -105,6 +105,23 @@ def test_slow_response_makes_a_client_timeout_fire(feed):
         client.get(product_url(feed))
 
 
+def test_a_held_response_answers_once_released_and_later_ones_at_once(feed):
+    feed.set_faults([parse_fault("hold:delay=20")])
+    answered: list[int] = []
+    waiting = threading.Thread(
+        target=lambda: answered.append(httpx.get(product_url(feed), timeout=30).status_code)
+    )
+    waiting.start()
+    waiting.join(1.0)
+    assert waiting.is_alive() and answered == [], "answered before it was released"
+    feed.release()
+    waiting.join(5)
+    assert answered == [200]
+    started = time.monotonic()
+    assert httpx.get(product_url(feed), timeout=30).status_code == 200
+    assert time.monotonic() - started < 5
+
+
 def test_stopping_with_a_response_in_flight_logs_no_error(caplog):
     server = FeedServer(FeedGenerator(FeedSpec(seed=5, suppliers=1, families=3))).start()
     server.set_faults([parse_fault("slow:delay=30")])
