@@ -164,16 +164,21 @@ def supplier_run(
     write: Mapping[str, Any] | None = None,
     images: bool = True,
     tags: Mapping[str, str] | None = None,
+    assets: Iterable[str] | None = None,
 ) -> Run:
     """One ``supplier_sync_job`` run of ``code``, its partition registered first; the image
-    step only with ``images``."""
+    step only with ``images``; only the steps of ``assets`` when given (a step materialized
+    alone reads its upstream values from the instance's storage)."""
     instance.add_dynamic_partitions(suppliers.name, [code])
+    selection = None if images else CATALOG_ONLY
+    if assets is not None:
+        selection = [dg.AssetKey(key) for key in assets]
     return _execute(
         SUPPLIER_SYNC_JOB,
         instance,
         partition_key=code,
         run_config=run_config(promidata, parse, write),
-        asset_selection=None if images else CATALOG_ONLY,
+        asset_selection=selection,
         tags=dict(tags) if tags else None,
     )
 
