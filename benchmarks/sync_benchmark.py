@@ -10,7 +10,11 @@ generated and cached before the clock starts), so it is not the bottleneck. In o
   and the same with promosync's parser and content hash;
 - ``promosync sync CODE --skip-images`` from a fresh process: full, no-op and 1 %-change, each
   with its wall time, product downloads counted at the feed, and the peak RSS of the process;
-  the raw archive starts empty, so the full sync keeps every file in it.
+  the raw archive starts empty, so the full sync keeps every file in it;
+- the catalog's rows per table after those syncs;
+- what the change feed costs a 1 % change: the same 1 % of families (their prices moved)
+  written to that catalog alternately with and without recording ``catalog_changes``, as the
+  sync's catalog write does, six times each (the median of each).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import subprocess
 import tempfile
 import time
@@ -29,8 +34,12 @@ import httpx
 import orjson
 import sqlalchemy as sa
 
-from promosync_pipeline.feedsim import FeedSpec
+from promosync_pipeline import clock
+from promosync_pipeline.catalog import Catalog, FamilyWrite, make_engine
+from promosync_pipeline.catalog import schema as t
+from promosync_pipeline.feedsim import FeedGenerator, FeedSpec
 from promosync_pipeline.promidata import IndexEntry, content_hash, parse_index, parse_product
+from promosync_pipeline_tests.support.catalog import write_families
 from promosync_pipeline_tests.support.feed_process import start_feed
 from promosync_pipeline_tests.support.paths import PROMOSYNC, ROOT
 
@@ -90,6 +99,57 @@ def cli_sync(code: str, env: dict[str, str]) -> tuple[float, float, str]:
     return wall, peak / 1024, done.stdout
 
 
+def table_rows(db_url: str) -> dict[str, int]:
+    """Rows per catalog table."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for table in t.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def change_feed_cost(
+    db_url: str, spec: FeedSpec, image_base: str, code: str, count: int
+) -> tuple[float, float]:
+    """Median seconds of writing ``count`` families whose prices moved, with and without
+    recording the change feed (each write undoes the one before it, so every one changes
+    the same prices)."""
+    generator = FeedGenerator(spec, image_base=image_base)
+    skus = generator.family_skus(code)[-count:]
+
+    def writes() -> list[FamilyWrite]:
+        families = [generator.family(sku) for sku in skus]
+        return [
+            FamilyWrite(f, f"bench:{f.sku}", content_hash(f), content_hash(f)) for f in families
+        ]
+
+    original = writes()
+    generator.change_prices(skus=skus, factor=1.07)
+    moved = writes()
+    engine = make_engine(db_url)
+    catalog = Catalog(engine)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        latest = catalog.runs.latest(code)
+        assert latest is not None, "no sync run to attach the changes to"
+        write_families(catalog, code, original, clock.now())  # as the generator has them
+        for round_ in range(12):
+            recorded = round_ // 2 % 2 == 0
+            started = time.perf_counter()
+            write_families(
+                catalog, code, moved if round_ % 2 == 0 else original, clock.now(),
+                changes_of=latest.id if recorded else None,
+            )  # fmt: skip
+            times[recorded].append(time.perf_counter() - started)
+    finally:
+        engine.dispose()
+    return statistics.median(times[True]), statistics.median(times[False])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=5000, help="families of the supplier")
@@ -144,6 +204,9 @@ def main() -> None:
                 print(
                     f"{label}: {wall:.2f} s wall, {downloads} downloads, {rss:.0f} MB", flush=True
                 )
+        counts = table_rows(db_url)
+        changed = max(1, files // 100)
+        with_feed, without = change_feed_cost(db_url, spec, f"{origin}/Images", code, changed)
     finally:
         feed.terminate()
         with admin.connect() as conn:
@@ -153,6 +216,17 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    print()
+    print("| table | rows |")
+    print("| --- | --- |")
+    for table, count in counts.items():
+        print(f"| `{table}` | {count:,} |")
+    print()
+    print(
+        f"change feed: writing {changed} families with moved prices took {with_feed:.3f} s "
+        f"recording catalog_changes, {without:.3f} s without (median of 6 each): "
+        f"{with_feed - without:+.3f} s"
+    )
 
 
 if __name__ == "__main__":
