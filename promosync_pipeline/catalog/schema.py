@@ -570,6 +570,25 @@ supplier_leases = sa.Table(
     sa.Column("expires_at", Stamp, nullable=False),
 )
 
+check_outcomes = sa.Table(
+    "check_outcomes",
+    metadata,
+    # The last full evaluation of each scanning check of a supplier (revision 0009): a sync
+    # that changed none of the supplier's rows since carries it over instead of scanning again.
+    sa.Column("supplier_code", sa.String(CODE), primary_key=True),
+    sa.Column("check_name", sa.String(128), primary_key=True),
+    # the supplier's latest sync run that may have changed its rows, when it was evaluated
+    sa.Column("catalog_stamp", sa.BigInteger, nullable=False),
+    # a digest of the checks' code: an outcome of other code is never carried over
+    sa.Column("code_digest", sa.String(32), nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("check_metadata", Json, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("evaluated_at", Stamp, nullable=False),
+)
+
 image_sources = sa.Table(
     "image_sources",
     metadata,
@@ -615,6 +634,7 @@ WORKING_TABLES = (
     "change_previews",
     "feed_cache",
     "supplier_leases",
+    "check_outcomes",
     "image_sources",
     "image_objects",
 )

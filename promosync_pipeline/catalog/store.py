@@ -3,21 +3,22 @@
 SQLAlchemy Core only, no Dagster, no HTTP. Each concern owns its tables; what spans two of
 them (a family write resolving the family's errors) is done in the owner's transaction:
 
-========================  =================================================================
-``catalog.families``      writes of families (products, variants, tiers, image references)
-``catalog.reads``         what the catalog holds of a supplier: hashes, active counts
-``catalog.runs``          ``sync_runs``: one row per supplier sync
-``catalog.errors``        ``sync_errors``: failed families and images
-``catalog.suppliers``     ``suppliers``
-``catalog.categories``    ``categories``
-``catalog.images``        image references, stored source URLs and objects
-``catalog.feed_cache``    the last copy of Import.txt and CAT.csv
-``catalog.staging``       parsed families parked between pipeline steps
-``catalog.statistics``    the planner's statistics, refreshed after a large write
-``catalog.status``        every supplier's state at once, for the status board
-``catalog.leases``        ``supplier_leases``: one sync writes a supplier at a time
-``catalog.changes``       ``catalog_changes``: what each sync changed, and dry-run previews
-========================  =================================================================
+=========================  ================================================================
+``catalog.families``       writes of families (products, variants, tiers, image references)
+``catalog.reads``          what the catalog holds of a supplier: hashes, active counts
+``catalog.runs``           ``sync_runs``: one row per supplier sync
+``catalog.errors``         ``sync_errors``: failed families and images
+``catalog.suppliers``      ``suppliers``
+``catalog.categories``     ``categories``
+``catalog.images``         image references, stored source URLs and objects
+``catalog.feed_cache``     the last copy of Import.txt and CAT.csv
+``catalog.staging``        parsed families parked between pipeline steps
+``catalog.statistics``     the planner's statistics, refreshed after a large write
+``catalog.status``         every supplier's state at once, for the status board
+``catalog.leases``         ``supplier_leases``: one sync writes a supplier at a time
+``catalog.changes``        ``catalog_changes``: what each sync changed, and dry-run previews
+``catalog.check_outcomes`` ``check_outcomes``: the last scan of each check, while it holds
+=========================  ================================================================
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog.categories import Categories
 from promosync_pipeline.catalog.changes import ChangeFeed
+from promosync_pipeline.catalog.check_outcomes import CheckOutcomes
 from promosync_pipeline.catalog.errors import SyncErrors
 from promosync_pipeline.catalog.families import FamilyWriter
 from promosync_pipeline.catalog.feed_cache import FeedCache
@@ -57,6 +59,7 @@ class Catalog:
         self.status = StatusReads(engine)
         self.leases = SupplierLeases(engine, ttl_s=lease_ttl_s)
         self.changes = ChangeFeed(engine)
+        self.check_outcomes = CheckOutcomes(engine)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
