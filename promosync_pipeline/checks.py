@@ -13,23 +13,31 @@ or two aggregate queries, the three price-tier checks one shared scan of the tie
 of its own would cost more than the queries. The step can run a subset (the UI's "execute"
 of one check).
 
+In ``supplier_sync_job`` the checks that scan every price tier and print price of the supplier
+(seconds on a large one) carry their last scan over when none of the supplier's rows changed
+since (``catalog/check_outcomes.py``): a sync that changed nothing costs the index and little
+else. ``catalog_checks_job`` and every other job always scan.
+
 None of them is blocking: the catalog is already committed when they run, and a blocking
 failure would only skip the image step. ERROR failures mean the catalog contradicts itself or
 the feed and are alerted by ``freshness_alert_sensor``; WARN failures are data to look at.
 The queries live in :mod:`promosync_pipeline.catalog.quality`.
 """
 
+import hashlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import dagster as dg
 import sqlalchemy as sa
 
-from promosync_pipeline import names
-from promosync_pipeline.catalog import is_postgres, quality
+from promosync_pipeline import clock, names
+from promosync_pipeline.catalog import Catalog, is_postgres, quality
+from promosync_pipeline.catalog.check_outcomes import StoredOutcome
 from promosync_pipeline.partitions import suppliers
 from promosync_pipeline.resources import CatalogDatabaseResource
 
@@ -345,6 +353,82 @@ TIER_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, TierCheck]] = _by_k
 """The price-tier checks: they read one :func:`~promosync_pipeline.catalog.quality.tier_audit`
 of the supplier, the longest query of the step (0.5-0.6 s for 480,000 tiers)."""
 SPECS = {key: spec for key, (spec, _) in (ROW_CHECKS | TIER_CHECKS).items()}
+SCANNING = frozenset(TIER_CHECKS) | frozenset(
+    key
+    for key in ROW_CHECKS
+    if key.name
+    in {
+        names.CHECK_OPTIONS_HAVE_PRICES,
+        names.CHECK_CHARGES_HAVE_PRICES,
+        names.CHECK_PRINT_PRICES_NOT_NEGATIVE,
+    }
+)
+"""The checks that scan every price tier or print price of the supplier (seconds on a large
+one). In ``supplier_sync_job`` they carry their last scan over while none of the supplier's
+rows changed since (``catalog/check_outcomes.py``); every other job scans."""
+CODE_DIGEST = hashlib.sha256(
+    Path(quality.__file__).read_bytes() + Path(__file__).read_bytes()
+).hexdigest()[:32]
+"""The checks' code: a scan made by other code is never carried over."""
+
+
+def evaluate(engine: sa.Engine, code: str, keys: Set[dg.AssetCheckKey]) -> dict[Any, Outcome]:
+    """Evaluate the checks ``keys`` of supplier ``code`` against the catalog as it is."""
+    at_once = QUERIES_AT_ONCE if is_postgres(engine) else 1
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check") as pool:
+        # The tier audit is the longest query: it starts first, the others share the rest.
+        tiers = keys & TIER_CHECKS.keys()
+        audit = pool.submit(quality.tier_audit, engine, code) if tiers else None
+        rows = {
+            key: pool.submit(check, engine, code)
+            for key, (_, check) in ROW_CHECKS.items()
+            if key in keys
+        }
+        outcomes = {key: future.result() for key, future in rows.items()}
+        if audit is not None:
+            outcomes |= {key: TIER_CHECKS[key][1](audit.result()) for key in sorted(tiers)}
+    return outcomes
+
+
+def _carried(found: StoredOutcome, stamp: int) -> Outcome:
+    return Outcome(
+        found.passed,
+        dg.AssetCheckSeverity(found.severity),
+        found.description,
+        {
+            **found.metadata,
+            "scanned_in_run": found.run_id,
+            "scanned_at": found.evaluated_at.isoformat(timespec="seconds"),
+            "unchanged_since_sync_run": stamp,
+        },
+    )
+
+
+def outcomes_of(
+    catalog: Catalog, code: str, keys: Set[dg.AssetCheckKey], run_id: str, *, carry_over: bool
+) -> dict[Any, Outcome]:
+    """The checks ``keys`` of supplier ``code``: the scanning ones carried over from their last
+    scan when ``carry_over`` and the supplier's rows have not changed since (their metadata
+    says from which run), the others evaluated; each scan is recorded for the next time."""
+    store = catalog.check_outcomes
+    stamp = store.stamp(code)
+    kept = store.current(code, stamp, CODE_DIGEST) if carry_over and stamp is not None else {}
+    carried = {
+        key: _carried(kept[key.name], stamp)
+        for key in keys & SCANNING
+        if key.name in kept and stamp is not None
+    }
+    outcomes = evaluate(catalog.engine, code, keys - carried.keys())
+    scanned = {
+        key.name: StoredOutcome(
+            o.passed, o.severity.value, o.description, o.metadata, run_id, clock.now()
+        )
+        for key, o in outcomes.items()
+        if key in SCANNING
+    }
+    if stamp is not None and store.stamp(code) == stamp:  # no sync began meanwhile
+        store.save(code, stamp, CODE_DIGEST, scanned)
+    return outcomes | carried
 
 
 @dg.multi_asset_check(
@@ -353,30 +437,23 @@ SPECS = {key: spec for key, (spec, _) in (ROW_CHECKS | TIER_CHECKS).items()}
     retry_policy=CHECK_RETRY,
     description=(
         "The catalog's data-quality checks of one supplier, in one step: read-only queries "
-        "(catalog/quality.py), the three price-tier checks sharing one scan of the tiers."
+        "(catalog/quality.py), the three price-tier checks sharing one scan of the tiers. In a "
+        "supplier sync that changed none of the supplier's rows, the checks that scan every "
+        "tier and print price carry their last scan over."
     ),
 )
 def catalog_quality_checks(
     context: dg.AssetCheckExecutionContext, catalog_db: CatalogDatabaseResource
 ) -> Iterator[dg.AssetCheckResult]:
-    engine = catalog_db.catalog().engine
-    code = context.partition_key
-    selected = context.selected_asset_check_keys
-    at_once = QUERIES_AT_ONCE if is_postgres(engine) else 1
-    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="check") as pool:
-        # The tier audit is the longest query: it starts first, the others share the rest.
-        tiers = selected & TIER_CHECKS.keys()
-        audit = pool.submit(quality.tier_audit, engine, code) if tiers else None
-        rows = {
-            key: pool.submit(evaluate, engine, code)
-            for key, (_, evaluate) in ROW_CHECKS.items()
-            if key in selected
-        }
-        outcomes = {key: future.result() for key, future in rows.items()}
-        if audit is not None:
-            outcomes |= {key: TIER_CHECKS[key][1](audit.result()) for key in sorted(tiers)}
-    for key, outcome in outcomes.items():
-        spec = SPECS[key]
+    outcomes = outcomes_of(
+        catalog_db.catalog(),
+        context.partition_key,
+        context.selected_asset_check_keys,
+        context.run.run_id,
+        carry_over=context.run.job_name == names.SUPPLIER_SYNC_JOB,
+    )
+    for key in sorted(outcomes, key=lambda k: k.name):
+        spec, outcome = SPECS[key], outcomes[key]
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key,
             check_name=spec.name,

@@ -263,3 +263,64 @@ def test_no_images_recorded_is_reported_honestly(catalog_url: str) -> None:
         assert quality.last_sync(engine, "S1").sync_run_id is None
     finally:
         engine.dispose()
+
+
+SCANS = {
+    "catalog_variants_prices_not_negative",
+    "catalog_variants_tier_quantities_valid",
+    "catalog_variants_tier_prices_descending",
+    "catalog_variants_print_options_have_prices",
+    "catalog_variants_print_charges_have_prices",
+    "catalog_variants_print_prices_not_negative",
+}
+"""The checks that scan every tier or print price of the supplier."""
+NEGATIVE = {"catalog_variants_prices_not_negative"}
+
+
+def _scanned_in(evaluations: dict[str, dg.AssetCheckEvaluation]) -> dict[str, str | None]:
+    """Per check, the run whose scan it carried over (None: it evaluated the catalog itself)."""
+    out = {}
+    for name, e in evaluations.items():
+        carried = e.metadata.get("scanned_in_run")
+        out[name] = carried.value if carried is not None else None  # type: ignore[assignment]
+    return out
+
+
+def _in_sync(run: Any) -> dict[str, dg.AssetCheckEvaluation]:
+    """The check evaluations of a sync run without its image step (so without the main image
+    share check's verdict: no image is stored)."""
+    assert run.success, run.error()
+    evaluations = {e.check_name: e for e in run.result.get_asset_check_evaluations()}
+    assert not evaluations.pop("catalog_products_main_image_share").passed
+    return evaluations
+
+
+def test_a_sync_that_changed_nothing_carries_the_scans_over_and_a_change_scans_again(
+    env: str, feed: FeedServer, instance: dg.DagsterInstance
+) -> None:
+    code = feed.generator.supplier_codes()[0]
+    first = sync(instance, [code], images=False)[code]
+    assert set(_scanned_in(_in_sync(first)).values()) == {None}
+
+    noop = _in_sync(sync(instance, [code], images=False)[code])
+    carried = _scanned_in(noop)
+    assert {n for n, run in carried.items() if run is not None} == SCANS
+    assert {carried[n] for n in SCANS} == {first.run_id}
+    assert not failing(noop)
+
+    # a hand edit is not a sync: the checks job scans, and its scan is carried over after it
+    engine = make_engine(env)
+    with engine.begin() as conn:
+        negative_price(conn, code)
+    engine.dispose()
+    checked = run_checks(instance, code)
+    assert failing(checked) == {"catalog_products_main_image_share", *NEGATIVE}
+    after_edit = _in_sync(sync(instance, [code], images=False)[code])
+    assert failing(after_edit) == NEGATIVE
+    assert _scanned_in(after_edit)["catalog_variants_prices_not_negative"] is not None
+
+    # a sync that writes a family changes the supplier's rows: everything is scanned again
+    feed.generator.change_families(1, code=code)
+    rescanned = _in_sync(sync(instance, [code], images=False)[code])
+    assert set(_scanned_in(rescanned).values()) == {None}
+    assert failing(rescanned) == NEGATIVE
