@@ -191,24 +191,30 @@ class KillOutcome:
 @contextmanager
 def _progress(rig: Rig, phase: str, since: datetime) -> Iterator[Callable[[], int]]:
     """A callable that counts the phase's :data:`UNITS` done so far (0 before the catalog is
-    migrated). The feed's counters are read by key: its server thread updates them."""
+    migrated). The feed's counters are read by key: its server thread updates them. Staged
+    rows are counted per sync run, each at the most seen: a supplier's are deleted once
+    written, before the next supplier stages its own."""
     if phase == "fetch":
         yield lambda: rig.feed.stats.requests["product"]
         return
     if phase == "images":
         yield lambda: rig.feed.stats.requests["image"]
         return
-    query = sa.select(sa.func.count()).select_from(t.staged_families)
+    s, p = t.staged_families, t.products
+    query = sa.select(s.c.sync_run_id, sa.func.count()).group_by(s.c.sync_run_id)
     if phase == "write":
-        query = sa.select(sa.func.count()).where(t.products.c.last_synced_at >= since)
+        query = sa.select(sa.literal(0), sa.func.count()).where(p.c.last_synced_at >= since)
     engine = make_engine(rig.url)
+    peak: dict[int, int] = {}
 
     def count() -> int:
         try:
             with engine.connect() as conn:
-                return int(conn.execute(query).scalar_one())
+                for key, n in conn.execute(query):
+                    peak[key] = max(n, peak.get(key, 0))
         except sa.exc.DBAPIError:
-            return 0
+            pass  # not migrated yet
+        return sum(peak.values())
 
     try:
         yield count
