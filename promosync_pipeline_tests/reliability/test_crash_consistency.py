@@ -44,7 +44,7 @@ def _crash_and_converge(rig: Rig, point: KillPoint) -> None:
 def test_kill_in_every_phase_then_a_sync_converges_on_postgres(pg_url: str, tmp_path: Path):
     points = kill_points(SEED, 4)
     assert sorted(p.phase for p in points) == sorted(PHASES)
-    spec = FeedSpec(seed=SEED, suppliers=1, families=40, exact=True, image_size=(240, 180))
+    spec = FeedSpec(seed=SEED, suppliers=1, families=30, exact=True, image_size=(240, 180))
     with FeedServer(FeedGenerator(spec)) as feed:
         rig = Rig(feed, pg_url, tmp_path)
         churn = FeedChurn(feed.generator, SEED)
@@ -57,7 +57,7 @@ def test_kill_in_every_phase_then_a_sync_converges_on_postgres(pg_url: str, tmp_
 def test_kill_during_the_write_then_a_sync_converges_on_sqlite(sqlite_url: str, tmp_path: Path):
     """On SQLite the killed sync's lease is a row that expires (``crashes.LEASE_TTL_S``); the
     recovery sync waits for it, then takes over."""
-    spec = FeedSpec(seed=SEED, suppliers=1, families=30, exact=True, image_size=(240, 180))
+    spec = FeedSpec(seed=SEED, suppliers=1, families=20, exact=True, image_size=(240, 180))
     with FeedServer(FeedGenerator(spec)) as feed:
         rig = Rig(feed, sqlite_url, tmp_path)
         _crash_and_converge(rig, KillPoint("write", 0.5))
