@@ -27,8 +27,13 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     )
 
 
-def start_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    """``promosync *args`` started, not waited for (its output discarded)."""
+def start_cli(
+    *args: str, env: dict[str, str], cwd: Path, new_session: bool = False
+) -> subprocess.Popen[str]:
+    """``promosync *args`` started, not waited for (its output discarded). With
+    ``new_session`` it leads a session and process group of its own, with every process it
+    starts: ``os.killpg(process.pid, ...)`` ends them all at once, as a dying container
+    would."""
     return subprocess.Popen(
         [PROMOSYNC, *args],
         env=env,
@@ -36,4 +41,5 @@ def start_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[st
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
+        start_new_session=new_session,
     )
