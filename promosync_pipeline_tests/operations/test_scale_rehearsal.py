@@ -23,7 +23,7 @@ MAX_RUNS = 2
 def test_backfill_of_every_supplier_then_a_no_op_backfill(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> None:
-    spec = FeedSpec(seed=59, suppliers=4, families=20, exact=True, image_size=(120, 90))
+    spec = FeedSpec(seed=59, suppliers=3, families=20, exact=True, image_size=(120, 90))
     with rehearsal(tmp_path, pg_database, s3_endpoint, spec, max_runs=MAX_RUNS) as parts:
         setup, feed, catalog_url, _, _ = parts
         instance = setup.instance()

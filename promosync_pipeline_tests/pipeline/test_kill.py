@@ -61,7 +61,7 @@ def _kill_once_rows_appear(
 
 
 def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, tmp_path):
-    spec = FeedSpec(seed=41, suppliers=1, families=1200, exact=True)
+    spec = FeedSpec(seed=41, suppliers=1, families=800, exact=True)
     with FeedServer(FeedGenerator(spec)) as feed:
         total = len(feed.generator.all_skus())
         env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
@@ -74,14 +74,10 @@ def test_kill_during_catalog_write_leaves_whole_families_and_converges(pg_url, t
         for product in stored:
             assert_family_stored(pg_url, feed.generator.family(product["sku"]))
 
+        # convergence after a kill in every phase: reliability/test_crash_consistency.py
         again = run_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
         assert again.returncode == 0, again.stderr[-2000:]
         assert_catalog_equals_feed(pg_url, feed.generator)
-
-        reference = f"sqlite:///{tmp_path / 'uninterrupted.sqlite'}"
-        env_ref = cli_env(feed.base_url, reference, tmp_path / "dagster-ref")
-        assert run_cli("sync", "--all", "--skip-images", env=env_ref, cwd=tmp_path).returncode == 0
-        assert catalog_snapshot(pg_url) == catalog_snapshot(reference)
 
 
 def _assert_image_rows_have_objects(url: str, folder: Path) -> None:
