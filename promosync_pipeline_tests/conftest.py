@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.resources import RESOURCE_VARIABLES
+from promosync_pipeline.signals import sigterm_kept
 from promosync_pipeline_tests.support import processes
 from promosync_pipeline_tests.support.ci import missing
 from promosync_pipeline_tests.support.databases import (
@@ -71,6 +72,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
     items.sort(key=lambda item: -slow[item.path])  # a stable sort: files stay whole
+
+
+@pytest.fixture(autouse=True)
+def _sigterm_as_found() -> Iterator[None]:
+    """Each test leaves SIGTERM as it found it. A job run in this process leaves it mapped to
+    SIGINT's handler; in a suite started in the background of a non-interactive shell SIGINT
+    is ignored, and every process a later test started would then ignore ``terminate()``
+    (``promosync_pipeline/signals.py``)."""
+    with sigterm_kept():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ ROOT = Path(promosync_pipeline.__file__).parent
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"settings", "clock", "names", "redaction"}),
     ("pure", {"promidata", "automation"}),
-    ("clients", {"http", "processes"}),
+    ("clients", {"http", "processes", "signals"}),
     ("stores", {"images", "archive", "feedsim"}),
     ("catalog", {"catalog"}),
     ("sync", {"sync"}),
@@ -81,6 +81,7 @@ BELOW_DAGSTER = [
     "sync/*.py",
     "feedsim/*.py",
     "processes.py",
+    "signals.py",
 ]
 CONFIGURATION = ["settings.py"]
 """The contract's environment variables, read at run time by any layer."""

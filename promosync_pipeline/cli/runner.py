@@ -15,6 +15,7 @@ from promosync_pipeline.http import FetchError
 from promosync_pipeline.partitions import register_suppliers
 from promosync_pipeline.promidata import parse_index
 from promosync_pipeline.resources import PromidataResource
+from promosync_pipeline.signals import sigterm_kept
 from promosync_pipeline.sync.kept_index import conditional_headers, poll_index
 
 
@@ -61,7 +62,10 @@ def _execute(
 ) -> RunOutcome:
     config = {**QUIET_LOGS, **(run_config or {})}
     job = dg.reconstructable(job_fn)
-    with dg.execute_job(job, instance=instance, run_config=config, **kwargs) as result:
+    with (
+        sigterm_kept(),
+        dg.execute_job(job, instance=instance, run_config=config, **kwargs) as result,
+    ):
         outcome = RunOutcome(result.run_id, result.success, _step_errors(result))
         for event in result.all_events:
             if event.is_step_materialization:
