@@ -24,15 +24,21 @@ def test_backfill_of_every_supplier_then_a_no_op_backfill(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> None:
     spec = FeedSpec(seed=59, suppliers=3, families=20, exact=True, image_size=(120, 90))
-    with rehearsal(tmp_path, pg_database, s3_endpoint, spec, max_runs=MAX_RUNS) as parts:
+    # The daemon starts with the first backfill, which its first tick then takes up; the
+    # no-op is launched as soon as the first backfill's runs ended: the tick that marks the
+    # first done starts the second's runs (Dagster's backfill loop ticks every 30 s).
+    with rehearsal(
+        tmp_path, pg_database, s3_endpoint, spec, max_runs=MAX_RUNS, daemon=False
+    ) as parts:
         setup, feed, catalog_url, _, _ = parts
         instance = setup.instance()
         try:
             assert refresh(instance, TEST_CLIENT).success
             codes = sorted(feed.generator.supplier_codes())
 
-            full = run_backfill(setup, instance, codes, "all suppliers", timeout_s=900)
-            assert full.status == "COMPLETED_SUCCESS"
+            full = run_backfill(
+                setup, instance, codes, "all suppliers", timeout_s=900, until_marked_done=False
+            )
             assert full.statuses() == {"SUCCESS": len(codes)}
             assert full.partitions() == codes
             assert full.max_at_once() == MAX_RUNS
@@ -46,12 +52,17 @@ def test_backfill_of_every_supplier_then_a_no_op_backfill(
             )
 
             downloads = feed.stats.product_downloads()
-            no_op = run_backfill(setup, instance, codes, "no-op", timeout_s=900)
+            no_op = run_backfill(
+                setup, instance, codes, "no-op", timeout_s=900, until_marked_done=False
+            )
             assert no_op.statuses() == {"SUCCESS": len(codes)}
             assert no_op.max_at_once() <= MAX_RUNS
             assert no_op.overlapping_suppliers() == []
             assert no_op.files_downloaded(instance) == 0
             assert feed.stats.product_downloads() == downloads
             assert_catalog_equals_feed(catalog_url, feed.generator)
+            # marked done at the tick that took up the no-op, at the latest
+            done = instance.get_backfill(full.backfill_id)
+            assert done is not None and done.status.value == "COMPLETED_SUCCESS"
         finally:
             instance.dispose()

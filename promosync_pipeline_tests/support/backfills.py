@@ -117,17 +117,28 @@ def run_backfill(
     title: str,
     timeout_s: float,
     assets: Sequence[str] = SUPPLIER_ASSETS,
+    *,
+    until_marked_done: bool = True,
 ) -> BackfillResult:
-    """Launch an asset backfill of ``assets`` over ``partitions`` and wait for it."""
+    """Launch an asset backfill of ``assets`` over ``partitions`` and wait for it; the daemon
+    is started if it is not running yet (:meth:`Deployment.start_daemon`).
+
+    The daemon marks a backfill done at its first tick after the last run ended, up to 30 s
+    later. Without ``until_marked_done`` the wait ends when a run per partition has ended, and
+    :attr:`BackfillResult.status` is the status at that moment."""
     started, launched_at = time.monotonic(), time.time()
     backfill_id = deployment.launch_asset_backfill(partitions, title, assets)
+    deployment.start_daemon()
     runs_filter = dg.RunsFilter(tags={"dagster/backfill": backfill_id})
 
     def finished() -> bool:
-        backfill = instance.get_backfill(backfill_id)
-        if backfill is None or backfill.status.value not in FINISHED_BACKFILL:
+        records = instance.get_run_records(runs_filter)
+        if not all(r.dagster_run.is_finished for r in records):
             return False
-        return all(r.dagster_run.is_finished for r in instance.get_run_records(runs_filter))
+        if not until_marked_done:
+            return len(records) >= len(partitions)
+        backfill = instance.get_backfill(backfill_id)
+        return backfill is not None and backfill.status.value in FINISHED_BACKFILL
 
     wait_for(f"backfill {title}", finished, timeout_s, poll_s=0.5)
     wall = time.monotonic() - started
