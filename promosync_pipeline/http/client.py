@@ -8,7 +8,9 @@ the size cap.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -102,6 +104,13 @@ def parse_retry_after(value: str | None, cap: float) -> float | None:
     return min(max(seconds, 0.0), cap)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client of the process: building one (reading the CA bundle)
+    takes ~25 ms, and a sync opens several clients (the index, the categories, the files)."""
+    return httpx.create_ssl_context()
+
+
 class FetchClient:
     """``async with FetchClient(settings, policy) as client: await client.get(url)``.
 
@@ -135,11 +144,9 @@ class FetchClient:
         s = self.settings
         self._limiter = AdaptiveRateLimiter(s.requests_per_second, pause=self.pause)
         timeout = httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s)
-        # One TLS context for all: building one (reading the CA bundle) takes ~25 ms.
-        tls = httpx.create_ssl_context()
         self._clients = [
             httpx.AsyncClient(
-                verify=tls,
+                verify=tls_context(),
                 timeout=timeout,
                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
                 headers={"User-Agent": s.user_agent},

@@ -11,7 +11,14 @@ from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_family_stored,
     catalog_snapshot,
 )
-from promosync_pipeline_tests.support.syncs import refresh, sync
+from promosync_pipeline_tests.support import syncs
+from promosync_pipeline_tests.support.syncs import Sync, refresh
+
+
+def sync(instance, codes=None, **options) -> Sync:
+    """A sync without the image step (``--skip-images``): these tests are about the catalog,
+    the image step's are in test_images.py, and it would be a third of their time."""
+    return syncs.sync(instance, codes, images=False, **options)
 
 
 def test_first_sync_writes_every_family_variant_and_tier(instance, feed, env):
