@@ -5,13 +5,13 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import schema as t
 from promosync_pipeline.feedsim import parse_fault
+from promosync_pipeline_tests.support import syncs
 from promosync_pipeline_tests.support.catalog import active_skus, rows
 from promosync_pipeline_tests.support.catalog_vs_feed import (
     assert_catalog_equals_feed,
     assert_family_stored,
     catalog_snapshot,
 )
-from promosync_pipeline_tests.support import syncs
 from promosync_pipeline_tests.support.syncs import Sync, refresh
 
 
