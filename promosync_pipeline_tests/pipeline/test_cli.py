@@ -57,6 +57,7 @@ def _summary(stdout: str) -> dict[str, list[str]]:
     return {line.split()[0]: line.split()[1:] for line in table.splitlines()[1:] if line.strip()}
 
 
+@pytest.mark.feed(families=4)  # three syncs of every image: a small feed
 def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog_url, tmp_path):
     env = cli_env(feed.base_url, catalog_url, tmp_path / "dagster")
     codes = feed.generator.supplier_codes()
