@@ -249,14 +249,6 @@ def _dagster_instance(
     SQLite in a temporary folder, or a fresh PostgreSQL database (dagster-postgres, as in
     production) when the test is parametrized with ``"postgresql"``."""
     overrides = dict(overrides or {})
-    if not overrides and not hasattr(request, "param"):
-        # Unless a test asks for a storage, Dagster's in-memory one: an event stored in SQLite
-        # on disk costs 10-12 ms (a connection, a write, an fsync), 4-6 s of a test that syncs
-        # twice. The on-disk SQLite instance is the one the CLI, the UI and the automation
-        # tests (parametrized) run on.
-        with dg.DagsterInstance.ephemeral() as inst:
-            yield inst
-        return
     if getattr(request, "param", "sqlite") != "sqlite":
         url = sa.make_url(request.getfixturevalue("pg_url")).set(drivername="postgresql+psycopg2")
         overrides["storage"] = {"postgres": {"postgres_url": url.render_as_string(False)}}
@@ -266,8 +258,14 @@ def _dagster_instance(
 
 @pytest.fixture
 def instance(request: pytest.FixtureRequest) -> Iterator[dg.DagsterInstance]:
-    """A throwaway Dagster instance: in-memory storage, or each storage of ``BACKENDS`` where
-    a package parametrizes it (``automation/conftest.py``)."""
+    """A throwaway Dagster instance: each storage of ``BACKENDS`` where a package parametrizes
+    it (``automation/conftest.py``), Dagster's in-memory storage otherwise. An event stored in
+    SQLite on disk costs 10-12 ms (a connection, a write, an fsync): 4-6 s of a test that syncs
+    twice. The CLI, UI and deployment tests run on instances on disk."""
+    if not hasattr(request, "param"):
+        with dg.DagsterInstance.ephemeral() as inst:
+            yield inst
+        return
     yield from _dagster_instance(request)
 
 

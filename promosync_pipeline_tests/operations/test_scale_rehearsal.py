@@ -24,12 +24,9 @@ def test_backfill_of_every_supplier_then_a_no_op_backfill(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> None:
     spec = FeedSpec(seed=59, suppliers=3, families=20, exact=True, image_size=(120, 90))
-    # The daemon starts with the first backfill, which its first tick then takes up; the
-    # no-op is launched as soon as the first backfill's runs ended: the tick that marks the
-    # first done starts the second's runs (Dagster's backfill loop ticks every 30 s).
-    with rehearsal(
-        tmp_path, pg_database, s3_endpoint, spec, max_runs=MAX_RUNS, daemon=False
-    ) as parts:
+    # The no-op is launched as soon as the first backfill's runs ended: the daemon's tick that
+    # marks the first done starts the second's runs (its backfill loop ticks every 30 s).
+    with rehearsal(tmp_path, pg_database, s3_endpoint, spec, max_runs=MAX_RUNS) as parts:
         setup, feed, catalog_url, _, _ = parts
         instance = setup.instance()
         try:

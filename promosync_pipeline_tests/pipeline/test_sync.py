@@ -1,5 +1,9 @@
 """A supplier sync, end to end: feed simulator over HTTP -> Dagster -> real catalog database."""
 
+from collections.abc import Iterable
+from typing import Any
+
+import dagster as dg
 import httpx
 import sqlalchemy as sa
 
@@ -15,7 +19,7 @@ from promosync_pipeline_tests.support.catalog_vs_feed import (
 from promosync_pipeline_tests.support.syncs import Sync, refresh
 
 
-def sync(instance, codes=None, **options) -> Sync:
+def sync(instance: dg.DagsterInstance, codes: Iterable[str] | None = None, **options: Any) -> Sync:
     """A sync without the image step (``--skip-images``): these tests are about the catalog,
     the image step's are in test_images.py, and it would be a third of their time."""
     return syncs.sync(instance, codes, images=False, **options)

@@ -120,15 +120,13 @@ def run_backfill(
     *,
     until_marked_done: bool = True,
 ) -> BackfillResult:
-    """Launch an asset backfill of ``assets`` over ``partitions`` and wait for it; the daemon
-    is started if it is not running yet (:meth:`Deployment.start_daemon`).
+    """Launch an asset backfill of ``assets`` over ``partitions`` and wait for it.
 
     The daemon marks a backfill done at its first tick after the last run ended, up to 30 s
     later. Without ``until_marked_done`` the wait ends when a run per partition has ended, and
     :attr:`BackfillResult.status` is the status at that moment."""
     started, launched_at = time.monotonic(), time.time()
     backfill_id = deployment.launch_asset_backfill(partitions, title, assets)
-    deployment.start_daemon()
     runs_filter = dg.RunsFilter(tags={"dagster/backfill": backfill_id})
 
     def finished() -> bool:

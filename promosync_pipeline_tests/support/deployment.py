@@ -109,9 +109,9 @@ class Deployment:
             stderr=subprocess.STDOUT,
         )
 
-    def start(self, timeout_s: float = 180, *, daemon: bool = True) -> None:
-        """The code server, and the daemon unless ``daemon`` is False (then
-        :meth:`start_daemon` starts it when there is work for it)."""
+    def start(self, timeout_s: float = 180) -> None:
+        """The code server; the daemon starts with the first run or backfill submitted
+        (:meth:`launch_run`, :meth:`launch_asset_backfill`)."""
         self.write_config()
         self.code_server = self._start(
             "worker",
@@ -119,13 +119,11 @@ class Deployment:
              "-h", "127.0.0.1", "-p", str(self.port), "--location-name", LOCATION],
         )  # fmt: skip
         self._wait_for_port(timeout_s)
-        if daemon:
-            self.start_daemon()
 
-    def start_daemon(self) -> None:
+    def _start_daemon(self) -> None:
         """``dagster-daemon run``, once. Its backfill loop looks for work every 30 s (fixed in
-        Dagster 1.13) from the moment it starts: a daemon started right after a backfill is
-        launched takes it up within seconds instead of at its next tick."""
+        Dagster 1.13) from the moment it starts, so it is started right after the first work
+        is submitted: it takes that up within seconds instead of at its next tick."""
         if self.daemon is None:
             self.daemon = self._start(
                 "daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace)]
@@ -185,6 +183,7 @@ class Deployment:
         """Submit one run of ``job`` for ``partition`` to the instance's queue."""
         tags = json.dumps({"dagster/partition": partition})
         self.cli("dagster", "job", "launch", "-w", str(self.workspace), "-j", job, "--tags", tags)
+        self._start_daemon()
 
     def launch_asset_backfill(
         self, partitions: list[str], title: str, assets: Sequence[str] = SUPPLIER_ASSETS
@@ -204,6 +203,7 @@ class Deployment:
         answer = json.loads(out)["data"]["launchPartitionBackfill"]
         if answer.get("__typename") != "LaunchBackfillSuccess":
             raise RuntimeError(f"the backfill was not launched: {answer}")
+        self._start_daemon()
         return answer["backfillId"]
 
 
@@ -239,14 +239,14 @@ def deployment_env(
 
 
 @contextmanager
-def running(deployment: Deployment, *, daemon: bool = True) -> Iterator[Deployment]:
-    """The code server and the daemon (or, without ``daemon``, the daemon once
-    :meth:`Deployment.start_daemon` starts it) for the length of the block; the environment of
-    this process set as theirs meanwhile (for :meth:`Deployment.instance`)."""
+def running(deployment: Deployment) -> Iterator[Deployment]:
+    """The code server and the daemon (from the first work submitted) for the length of the
+    block; the environment of this process set as theirs meanwhile (for
+    :meth:`Deployment.instance`)."""
     saved = {name: os.environ.get(name) for name in deployment.env}
     os.environ.update(deployment.env)
     try:
-        deployment.start(daemon=daemon)
+        deployment.start()
         yield deployment
     finally:
         deployment.stop()
@@ -265,11 +265,10 @@ def rehearsal(
     spec: FeedSpec,
     *,
     max_runs: int,
-    daemon: bool = True,
 ) -> Iterator[tuple[Deployment, FeedServer, str, Any, dict[str, str]]]:
     """The production instance running against a simulated feed: (deployment, feed, catalog
     URL, S3 client, buckets). Dagster's storage and the catalog are fresh PostgreSQL databases;
-    step values, compute logs and images go to moto's S3. ``daemon``: as in :func:`running`."""
+    step values, compute logs and images go to moto's S3."""
     s3, buckets = s3_buckets(s3_endpoint)
     catalog_url = pg_database()
     with FeedServer(FeedGenerator(spec)) as feed:
@@ -282,7 +281,7 @@ def rehearsal(
         )
         config = instance_config(max_runs=max_runs)
         setup = Deployment(tmp_path / "deploy", env, config)
-        with running(setup, daemon=daemon):
+        with running(setup):
             set_pool_limits(setup, config["concurrency"]["pools"]["default_limit"])
             yield setup, feed, catalog_url, s3, buckets
 
