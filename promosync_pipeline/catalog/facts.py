@@ -14,7 +14,7 @@ No SQL here: the rows come from the staged family (new) and from the catalog (ol
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -93,8 +93,13 @@ def text(value: Any) -> str | None:
 
 
 def diff(old: FamilyState, new: FamilyState) -> list[FactChange]:
-    """Every fact that differs between two versions of a family, in path order."""
-    before, after = facts(old), facts(new)
+    """Every fact that differs between two versions of a family, in path order.
+
+    Rows both versions hold alike are left out before their facts are listed: they cannot
+    differ, and most of a changed family's rows (its print options above all) are such rows.
+    """
+    alike = _rows_alike(old, new)
+    before, after = facts(old, alike), facts(new, alike)
     if old.parser_version is None:
         after = {k: v for k, v in after.items() if not k[1].startswith(BEFORE_VERSIONS)}
         before = {k: v for k, v in before.items() if not k[1].startswith(BEFORE_VERSIONS)}
@@ -134,6 +139,46 @@ def _inside_of(roots: Sequence[FactKey]) -> Callable[[FactKey], bool]:
     return inside
 
 
+ROW_LISTS = ("variants", "tiers", "terms", "positions", "options", "charges", "prices", "images")
+"""The :class:`FamilyState` attributes that hold lists of rows."""
+
+
+def _rows_alike(old: FamilyState, new: FamilyState) -> set[int]:
+    """The ``id()`` of every row that has an identical twin in the other version (each row
+    paired at most once)."""
+    alike: set[int] = set()
+    for name in ROW_LISTS:
+        unmatched: dict[Any, list[Any]] = {}
+        for row in getattr(old, name):
+            key = _strict(row)
+            if key is not None:
+                unmatched.setdefault(key, []).append(row)
+        for row in getattr(new, name):
+            twins = unmatched.get(_strict(row))
+            if twins:
+                alike.update((id(row), id(twins.pop())))
+    return alike
+
+
+def _strict(row: tuple[Any, ...]) -> Any:
+    """A key that is equal for two rows exactly when they list the same facts: the values
+    with their types (``True`` is not ``1``), JSON values as sorted text; None when a value
+    is neither hashable nor JSON (such a row is never taken as alike)."""
+    types = tuple(map(type, row))
+    if dict in types or list in types:
+        row = tuple(_json(v) if isinstance(v, dict | list) else v for v in row)
+    key = (row, types)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def _move(path: str, old: str | None, new: str | None) -> float | None:
     if not path.endswith(".price") or old is None or new is None:
         return None
@@ -141,23 +186,31 @@ def _move(path: str, old: str | None, new: str | None) -> float | None:
     return None if before == 0 else float((after - before) / before)
 
 
-def facts(state: FamilyState) -> dict[FactKey, str]:
+def facts(state: FamilyState, alike: Set[int] = frozenset()) -> dict[FactKey, str]:
+    """The family's facts, leaving out those of the rows whose ``id()`` is in ``alike``."""
     out: dict[FactKey, str] = {}
     _product(out, state.product)
     for variant in state.variants:
-        _variant(out, variant)
+        if id(variant) not in alike:
+            _variant(out, variant)
     for tier in state.tiers:
+        if id(tier) in alike:
+            continue
         base = f"price_tiers.{tier.region}.{tier.kind}.{tier.min_quantity}"
         _put(out, tier.variant_sku, f"{base}.price", tier.price)
         _put(out, tier.variant_sku, f"{base}.currency", tier.currency)
         _put(out, tier.variant_sku, f"{base}.on_request", tier.on_request or None)
     for term in state.terms:
+        if id(term) in alike:
+            continue
         base = f"price_terms.{term.region}"
         for name in ("min_order_quantity", "quantity_increment", "vat_percentage"):
             _put(out, term.variant_sku, f"{base}.{name}", getattr(term, name))
         _put(out, term.variant_sku, f"{base}.vat_setting_id", term.vat_setting_id)
-    _decoration(out, state)
+    _decoration(out, state, alike)
     for image in state.images:
+        if id(image) in alike:
+            continue
         path = f"product_images.{image.role}"
         if image.position_code is not None:
             path += f".{image.position_code}"
@@ -218,7 +271,7 @@ DECORATION_KEYS = frozenset(
 )
 
 
-def _decoration(out: dict[FactKey, str], state: FamilyState) -> None:
+def _decoration(out: dict[FactKey, str], state: FamilyState, alike: Set[int]) -> None:
     """Positions, options and charges under the feed's codes: an option by its SKU (``@`` and
     its position's code where one SKU is offered at two positions of one variant), a charge
     by its own SKU; their prices under the option's or charge's path."""
@@ -226,11 +279,15 @@ def _decoration(out: dict[FactKey, str], state: FamilyState) -> None:
         p.id: (p.variant_sku, p.position_code or f"#{p.sort_order}") for p in state.positions
     }
     for p in state.positions:
+        if id(p) in alike:
+            continue
         variant, code = positions[p.id]
         _put(out, variant, f"imprint_positions.{code}", code, ROOT)
         _columns(out, variant, f"imprint_positions.{code}.", p, DECORATION_KEYS | {"position_code"})
     options = _option_paths(state.options, positions)
     for o in state.options:
+        if id(o) in alike:
+            continue
         variant, path = options[o.id]
         _put(out, variant, f"imprint_options.{path}", o.option_sku or path, ROOT)
         _columns(out, variant, f"imprint_options.{path}.", o, DECORATION_KEYS | {"option_sku"})
@@ -239,10 +296,14 @@ def _decoration(out: dict[FactKey, str], state: FamilyState) -> None:
         variant, option_path = options[c.option_id]
         path = c.charge_sku or f"{option_path}#c{c.sort_order}"
         charges[c.id] = (variant, path)
+        if id(c) in alike:
+            continue
         _put(out, variant, f"imprint_charges.{path}", c.charge_sku or path, ROOT)
         _columns(out, variant, f"imprint_charges.{path}.", c, DECORATION_KEYS | {"charge_sku"})
     owners = {**options, **charges}
     for price in state.prices:
+        if id(price) in alike:
+            continue
         variant, path = owners[price.owner_id]
         base = f"imprint_prices.{path}.{price.region}.{price.kind}.{price.min_quantity}"
         _put(out, variant, f"{base}.price", price.price)

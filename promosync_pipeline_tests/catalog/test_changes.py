@@ -143,6 +143,20 @@ def test_image_references_added_and_removed_by_url(catalog: Catalog, stored: dic
     assert {f[2] for f in found} == {"product_images.gallery"}
 
 
+def test_a_value_that_only_changes_its_json_type_is_a_change(
+    catalog: Catalog, stored: dict[str, Any]
+):
+    """A field unknown to the parser that goes from ``1`` to ``true`` on one variant: Python
+    holds the two rows equal (``1 == True``), the feed does not."""
+    doc = clone(stored)
+    doc["ChildProducts"][0]["NonLanguageDependedProductDetails"]["PromoFlag"] = 1
+    rewrite(catalog, doc, 2)
+    doc["ChildProducts"][0]["NonLanguageDependedProductDetails"]["PromoFlag"] = True
+    [(variant, change, field, old, new)] = rewrite(catalog, doc, 3)
+    assert (variant, change, old, new) == ("A23-100-001", "changed", "1", "true")
+    assert field.startswith("product_variants.attributes.") and field.endswith(".PromoFlag")
+
+
 def test_a_variant_that_leaves_is_one_row_once(catalog: Catalog, stored: dict[str, Any]):
     """A variant gone from the file is one row (its prices and images not listed one by
     one); it stays in the catalog, inactive, and is not reported again by later syncs."""
