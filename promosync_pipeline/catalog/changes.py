@@ -32,6 +32,7 @@ from promosync_pipeline.catalog.rows import (
 )
 from promosync_pipeline.catalog.schema import ChangeKind
 from promosync_pipeline.catalog.sql import among, chunks
+from promosync_pipeline.catalog.writers import row_writer
 
 DEFAULT_RETENTION_DAYS = 365
 c = t.catalog_changes
@@ -185,7 +186,7 @@ def _rows(
     columns = [table.c[name] for name in row_type._fields]
     query = sa.select(*columns).where(among(conn, table.c.product_sku, skus))
     out: dict[str, list[Any]] = defaultdict(list)
-    for row in conn.execute(query):
+    for row in conn.execute(query).all():  # fetchall: no driver call per row
         item = row_type._make(row)
         out[item.product_sku].append(item)
     return out
@@ -196,15 +197,16 @@ def _images(conn: sa.Connection, skus: Sequence[str]) -> dict[str, list[Any]]:
     columns = [pi.c[name] for name in ImageRefRow._fields]
     query = sa.select(*columns).where(among(conn, pi.c.product_sku, skus), pi.c.parent_id.is_(None))
     out: dict[str, list[Any]] = defaultdict(list)
-    for row in conn.execute(query):
+    for row in conn.execute(query).all():  # fetchall: no driver call per row
         out[row[0]].append(ImageRefRow._make(row))
     return out
 
 
 def insert_changes(conn: sa.Connection, changes: Sequence[Change], sync_run_id: int | None) -> None:
-    """Record ``changes`` in the caller's transaction (the family write's)."""
-    if changes:
-        conn.execute(sa.insert(c), [_values(change, sync_run_id=sync_run_id) for change in changes])
+    """Record ``changes`` in the caller's transaction (the family write's); COPY on PostgreSQL
+    (a 1 % change of a decorated feed records some 500 rows a family)."""
+    rows = [ch._replace(change=str(ch.change), sync_run_id=sync_run_id) for ch in changes]
+    row_writer(conn).insert(conn, c, Change._fields, rows)
 
 
 def _values(change: Change, **extra: Any) -> dict[str, Any]:

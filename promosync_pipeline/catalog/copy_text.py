@@ -104,8 +104,13 @@ class PriceBlock:
         read, make = self._READ, self.ROW._make
         out = []
         for line in self.text.decode().split("\n")[:-1]:  # not splitlines: \x1c is data
-            fields = map(unescape, line.split("\t"))
-            out.append(make(f(v) for f, v in zip(read, fields, strict=True)))
+            fields = line.split("\t")
+            # most fields hold no backslash: no NULL (\N), nothing escaped
+            values = [
+                f(v) if "\\" not in v else None if v == NULL else f(unescape(v))
+                for f, v in zip(read, fields, strict=True)
+            ]
+            out.append(make(values))
         return out
 
 

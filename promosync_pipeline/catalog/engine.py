@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -44,11 +45,14 @@ def make_engine(url: str | URL, *, echo: bool = False) -> sa.Engine:
     """
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True, echo=echo)
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, echo=echo, json_deserializer=orjson.loads
+        )
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     options: dict[str, Any] = {
-        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        "json_deserializer": orjson.loads,
     }
     if in_memory:
         options["poolclass"] = StaticPool

@@ -89,6 +89,11 @@ class FamilyRowWriter(Protocol):
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         """Insert new ``product_images`` rows (:data:`IMAGE_REF_COLUMNS`)."""
 
+    def insert(
+        self, conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        """Insert ``rows``, each the values of ``columns``, into ``table``."""
+
 
 def row_writer(conn: sa.Connection) -> FamilyRowWriter:
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
@@ -145,9 +150,14 @@ class StatementWriter:
             conn.execute(table.table.insert(), dicts)
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
+        self.insert(conn, t.product_images, IMAGE_REF_COLUMNS, rows)
+
+    def insert(
+        self, conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
         if rows:
-            dicts = [dict(zip(IMAGE_REF_COLUMNS, row, strict=True)) for row in rows]
-            conn.execute(sa.insert(t.product_images), dicts)
+            dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+            conn.execute(sa.insert(table), dicts)
 
 
 def _rows(rows: Sequence[Row] | Sequence[PriceBlock]) -> list[Row]:
@@ -231,7 +241,14 @@ class CopyWriter:
 
     def insert_image_refs(self, conn: sa.Connection, rows: Sequence[Row]) -> None:
         # A full sync inserts seven references per family: COPY, not executemany.
-        _copy(conn, "product_images", IMAGE_REF_COLUMNS, rows)
+        self.insert(conn, t.product_images, IMAGE_REF_COLUMNS, rows)
+
+    def insert(
+        self, conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Row]
+    ) -> None:
+        if rows:
+            json = tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.JSON))
+            _copy(conn, table.name, columns, _json_text(rows, json) if json else rows)
 
     def _exists(
         self, conn: sa.Connection, table: FamilyTable, scope: tuple[Sequence[str], Sequence[str]]
