@@ -11,7 +11,7 @@ generated and cached before the clock starts), so it is not the bottleneck. In o
 - ``promosync sync CODE --skip-images`` from a fresh process: full, no-op and 1 %-change, each
   with its wall time, product downloads counted at the feed, and the peak RSS of the process;
   the raw archive starts empty, so the full sync keeps every file in it;
-- the catalog's rows per table after those syncs;
+- the catalog's rows per table after those syncs, and the seconds of each step of each sync;
 - what the change feed costs a 1 % change: the same 1 % of families (their prices moved)
   written to that catalog alternately with and without recording ``catalog_changes``, as the
   sync's catalog write does, six times each (the median of each).
@@ -30,6 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
+import dagster as dg
 import httpx
 import orjson
 import sqlalchemy as sa
@@ -97,6 +98,14 @@ def cli_sync(code: str, env: dict[str, str]) -> tuple[float, float, str]:
         )
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return wall, peak / 1024, done.stdout
+
+
+def step_seconds(home: str) -> str:
+    """The steps of the instance's latest run with their seconds, in the order they ran."""
+    with dg.DagsterInstance.from_config(home) as instance:
+        run = instance.get_runs(limit=1)[0]
+        steps = sorted(instance.get_run_step_stats(run.run_id), key=lambda s: s.start_time or 0)
+    return ", ".join(f"{s.step_key} {(s.end_time or 0) - (s.start_time or 0):.2f} s" for s in steps)
 
 
 def table_rows(db_url: str) -> dict[str, int]:
@@ -202,7 +211,9 @@ def main() -> None:
                     rate = f"{files / wall:.0f} families/s ({files / wall / raw_rate:.0%} of limit)"
                 rows.append((label, f"{wall:.2f} s", rate, str(downloads), f"{rss:.0f} MB"))
                 print(
-                    f"{label}: {wall:.2f} s wall, {downloads} downloads, {rss:.0f} MB", flush=True
+                    f"{label}: {wall:.2f} s wall, {downloads} downloads, {rss:.0f} MB; steps: "
+                    f"{step_seconds(home)}",
+                    flush=True,
                 )
         counts = table_rows(db_url)
         changed = max(1, files // 100)
