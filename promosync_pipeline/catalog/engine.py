@@ -42,6 +42,8 @@ def make_engine(url: str | URL, *, echo: bool = False) -> sa.Engine:
     SQLite: the file's folder is created; WAL, foreign keys and a busy timeout are set on every
     connection; transactions are begun explicitly so that writers queue on the busy timeout
     instead of failing with "database is locked" when a read lock cannot be upgraded.
+    Both read JSON columns with orjson (the change feed reads back every row of the families
+    a sync rewrites).
     """
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() != "sqlite":
