@@ -216,17 +216,15 @@ class ArchiveStoreResource(dg.ConfigurableResource):
         return int(value)
 
     def supplier(self, supplier_code: str, now: datetime) -> SupplierArchive:
-        """This supplier's archive for one sync, its current content listed."""
+        """This supplier's archive for one sync (listed when first needed)."""
         location = self.resolved_location()
         client = _s3_client(location, self.endpoint_url, self.region_name)
-        archive = SupplierArchive(
+        return SupplierArchive(
             open_archive_store(location, client),
             supplier_code,
             versions=self.resolved_versions(),
             now=now,
         )
-        archive.open()
-        return archive
 
 
 RESOURCE_VARIABLES = (

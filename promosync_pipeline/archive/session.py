@@ -73,7 +73,9 @@ class SupplierArchive:
         self.versions = versions
         self.now = now
         self._lock = threading.Lock()
+        self._listing = threading.Lock()
         self._families: dict[str, list[ArchivedVersion]] = {}
+        self._opened = False
         self._listed = False
         self._errors_in_a_row = 0
         self.first_error: str | None = None
@@ -100,19 +102,26 @@ class SupplierArchive:
 
     # -- steps --------------------------------------------------------------------------------
     def open(self) -> None:
-        """List what the archive holds for this supplier (one listing for the whole sync)."""
-        try:
-            found = list(self.store.list_sizes(supplier_prefix(self.supplier_code)))
-        except Exception as exc:  # any store failure: the sync goes on without the archive
-            self._failed(f"listing {self.store.description}", exc)
-            return
-        for key, size in found:
-            version = parse_key(key, size)
-            if version is not None:
-                self._families.setdefault(version.sku, []).append(version)
-        self._listed = True
+        """List what the archive holds for this supplier, once for the whole sync, before the
+        first file is looked up. A sync that fetches nothing never lists it: a listing reads
+        every family's folder, or on S3 sends a request per 1,000 files."""
+        with self._listing:
+            if self._opened:
+                return
+            self._opened = True
+            try:
+                found = list(self.store.list_sizes(supplier_prefix(self.supplier_code)))
+            except Exception as exc:  # any store failure: the sync goes on without the archive
+                self._failed(f"listing {self.store.description}", exc)
+                return
+            for key, size in found:
+                version = parse_key(key, size)
+                if version is not None:
+                    self._families.setdefault(version.sku, []).append(version)
+            self._listed = True
 
     def find(self, sku: str, file_hash: str) -> ArchivedVersion | None:
+        self.open()
         wanted = file_hash.upper()
         with self._lock:
             matches = [v for v in self._families.get(sku, []) if v.hash == wanted]
@@ -210,6 +219,14 @@ class SupplierArchive:
             "archive_hits": self.hits,
             "archive_misses": self.misses,
             "archive_versions_pruned": self.pruned,
-            "archive_objects": objects if self._listed else -1,
-            "archive_bytes": size if self._listed else -1,
+            # what the archive holds: -1 when it could not be listed, left out when it was
+            # not looked at (nothing fetched)
+            **(
+                {
+                    "archive_objects": objects if self._listed else -1,
+                    "archive_bytes": size if self._listed else -1,
+                }
+                if self._opened
+                else {}
+            ),
         }

@@ -76,12 +76,17 @@ def _archive_line(metadata: dict[str, object]) -> str | None:
             f"replayed {metadata.get('archive_hits')}, "
             f"not archived so downloaded {metadata.get('archive_misses')}; "
         )
+    holds = ""
+    if "archive_objects" in metadata:  # not listed when nothing was fetched
+        holds = (
+            f"holds {metadata.get('archive_objects')} files "
+            f"({_size(metadata.get('archive_bytes'))}), "
+        )
     return (
         f"archive: {replay}kept {metadata.get('archive_files_kept')} files "
         f"({_size(metadata.get('archive_bytes_kept'))} of "
         f"{_size(metadata.get('archive_raw_bytes_kept'))}), "
-        f"pruned {metadata.get('archive_versions_pruned')}, "
-        f"holds {metadata.get('archive_objects')} files ({_size(metadata.get('archive_bytes'))}), "
+        f"pruned {metadata.get('archive_versions_pruned')}, {holds}"
         f"errors {metadata.get('archive_errors')}"
     )
 

@@ -103,6 +103,8 @@ def stage_supplier(
         archive=archive,
         replay=request.from_archive,
     )
+    if plan.to_fetch:
+        archive.open()  # here, not on the event loop at the first file's lookup
     target = StageTarget(catalog, code, sync_run_id, record_errors=not request.dry_run)
     result = stage_files(client, target, plan.to_fetch, options)
     archive.prune({e.sku: e.hash for e in entries})

@@ -113,3 +113,33 @@ def test_the_copy_is_plain_gzip(tmp_path: Path):
     (copy,) = (tmp_path / "archive").rglob("*.json.gz")
     assert gzip.decompress(copy.read_bytes()) == b"payload"
     assert copy.relative_to(tmp_path / "archive").parts[:2] == ("A1", "A1-1")
+
+
+class CountingStore:
+    """A folder store that counts its listings."""
+
+    def __init__(self, location: str) -> None:
+        self.inner = open_archive_store(location)
+        self.listings = 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def list_sizes(self, prefix: str):
+        self.listings += 1
+        return self.inner.list_sizes(prefix)
+
+
+def test_the_archive_is_listed_once_and_only_when_a_file_is_looked_up(tmp_path: Path):
+    location = str(tmp_path / "archive")
+    session(location, 0).keep(entry("A1-1", "h1"), *packed(b"one"))
+    store = CountingStore(location)
+    idle = SupplierArchive(store, "A1", versions=3, now=T0 + timedelta(days=1))
+    idle.prune({"A1-1": "h1"})
+    metadata = idle.metadata()
+    assert store.listings == 0, "a sync that fetches nothing does not list the archive"
+    assert "archive_objects" not in metadata and "archive_bytes" not in metadata
+
+    assert not idle.wants(entry("A1-1", "h1")) and idle.wants(entry("A1-2", "h1"))
+    assert store.listings == 1
+    assert idle.metadata()["archive_objects"] == 1
