@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from promosync_pipeline.promidata.models import (
     IndexEntry,
@@ -14,6 +14,7 @@ from promosync_pipeline.promidata.models import (
 )
 
 _HASH = re.compile(r"^[0-9A-Za-z]{8,128}$")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _MAX_SHOWN = 200
 
 
@@ -23,7 +24,11 @@ def _problem(line_no: int, kind: IndexProblemKind, message: str, text: str) -> I
 
 def split_product_path(url: str) -> tuple[str, str] | None:
     """``…/<code>/<code>-<sku>.json`` -> ``(code, "<code>-<sku>")``; None if it disagrees."""
-    parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
+    return _product_path(urlsplit(url).path)
+
+
+def _product_path(path: str) -> tuple[str, str] | None:
+    parts = [unquote(p) for p in path.split("/") if p]
     if len(parts) < 2:
         return None
     code, file_name = parts[-2], parts[-1]
@@ -66,7 +71,7 @@ def unsafe_name(code: str, sku: str) -> str | None:
     which are parameterised, so it may hold anything but control characters.
     """
     for name, value in (("supplier code", code), ("SKU", sku)):
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        if _CONTROL.search(value):
             return f"{name} {value!r} contains control characters"
     if any(ch in code for ch in "/\\") or ".." in code:
         return f"supplier code {code!r} contains a path separator or '..'"
@@ -94,10 +99,11 @@ def parse_index(data: bytes | str) -> IndexReport:
         if not line:
             continue
         url, sep, hash_ = (part.strip() for part in line.partition("|"))
-        if urlsplit(url).path.lower().endswith("/cat.csv"):
+        split = urlsplit(url)
+        if split.path.lower().endswith("/cat.csv"):
             categories_url = url
             continue
-        read = _read_line(line_no, raw, url, sep, hash_, first_line_of)
+        read = _read_line(line_no, raw, (url, split), sep, hash_, first_line_of)
         if isinstance(read, IndexProblem):
             problems.append(read)
             continue
@@ -113,15 +119,21 @@ def parse_index(data: bytes | str) -> IndexReport:
 
 
 def _read_line(
-    line_no: int, raw: str, url: str, sep: str, hash_: str, first_line_of: dict[str, int]
+    line_no: int,
+    raw: str,
+    location: tuple[str, SplitResult],
+    sep: str,
+    hash_: str,
+    first_line_of: dict[str, int],
 ) -> IndexEntry | IndexProblem:
-    """One product line of Import.txt: its entry, or why it is skipped."""
-    scheme = urlsplit(url).scheme.lower()
-    if not sep or not url or scheme not in ("http", "https") or not urlsplit(url).netloc:
+    """One product line of Import.txt (``location``: its URL, split): its entry, or why it
+    is skipped."""
+    url, split = location
+    if not sep or not url or split.scheme.lower() not in ("http", "https") or not split.netloc:
         return _problem(line_no, "malformed", "expected '<http(s) url>|<hash>'", raw)
     if not _HASH.match(hash_):
         return _problem(line_no, "bad_hash", "missing or malformed hash", raw)
-    named = split_product_path(url)
+    named = _product_path(split.path)
     if named is None:
         message = "URL path is not '<code>/<code>-<supplier sku>.json'"
         return _problem(line_no, "url_mismatch", message, raw)
