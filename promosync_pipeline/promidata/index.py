@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from promosync_pipeline.promidata.models import (
     IndexEntry,
@@ -24,11 +24,7 @@ def _problem(line_no: int, kind: IndexProblemKind, message: str, text: str) -> I
 
 def split_product_path(url: str) -> tuple[str, str] | None:
     """``…/<code>/<code>-<sku>.json`` -> ``(code, "<code>-<sku>")``; None if it disagrees."""
-    return _product_path(urlsplit(url).path)
-
-
-def _product_path(path: str) -> tuple[str, str] | None:
-    parts = [unquote(p) for p in path.split("/") if p]
+    parts = [unquote(p) for p in urlsplit(url).path.split("/") if p]
     if len(parts) < 2:
         return None
     code, file_name = parts[-2], parts[-1]
@@ -99,11 +95,10 @@ def parse_index(data: bytes | str) -> IndexReport:
         if not line:
             continue
         url, sep, hash_ = (part.strip() for part in line.partition("|"))
-        split = urlsplit(url)
-        if split.path.lower().endswith("/cat.csv"):
+        if urlsplit(url).path.lower().endswith("/cat.csv"):
             categories_url = url
             continue
-        read = _read_line(line_no, raw, (url, split), sep, hash_, first_line_of)
+        read = _read_line(line_no, raw, url, sep, hash_, first_line_of)
         if isinstance(read, IndexProblem):
             problems.append(read)
             continue
@@ -119,21 +114,15 @@ def parse_index(data: bytes | str) -> IndexReport:
 
 
 def _read_line(
-    line_no: int,
-    raw: str,
-    location: tuple[str, SplitResult],
-    sep: str,
-    hash_: str,
-    first_line_of: dict[str, int],
+    line_no: int, raw: str, url: str, sep: str, hash_: str, first_line_of: dict[str, int]
 ) -> IndexEntry | IndexProblem:
-    """One product line of Import.txt (``location``: its URL, split): its entry, or why it
-    is skipped."""
-    url, split = location
-    if not sep or not url or split.scheme.lower() not in ("http", "https") or not split.netloc:
+    """One product line of Import.txt: its entry, or why it is skipped."""
+    scheme = urlsplit(url).scheme.lower()
+    if not sep or not url or scheme not in ("http", "https") or not urlsplit(url).netloc:
         return _problem(line_no, "malformed", "expected '<http(s) url>|<hash>'", raw)
     if not _HASH.match(hash_):
         return _problem(line_no, "bad_hash", "missing or malformed hash", raw)
-    named = _product_path(split.path)
+    named = split_product_path(url)
     if named is None:
         message = "URL path is not '<code>/<code>-<supplier sku>.json'"
         return _problem(line_no, "url_mismatch", message, raw)
