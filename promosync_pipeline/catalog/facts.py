@@ -190,32 +190,30 @@ def facts(state: FamilyState, alike: Set[int] = frozenset()) -> dict[FactKey, st
     """The family's facts, leaving out those of the rows whose ``id()`` is in ``alike``."""
     out: dict[FactKey, str] = {}
     _product(out, state.product)
-    for variant in state.variants:
-        if id(variant) not in alike:
-            _variant(out, variant)
-    for tier in state.tiers:
-        if id(tier) in alike:
-            continue
+    for variant in _unlike(state.variants, alike):
+        _variant(out, variant)
+    for tier in _unlike(state.tiers, alike):
         base = f"price_tiers.{tier.region}.{tier.kind}.{tier.min_quantity}"
         _put(out, tier.variant_sku, f"{base}.price", tier.price)
         _put(out, tier.variant_sku, f"{base}.currency", tier.currency)
         _put(out, tier.variant_sku, f"{base}.on_request", tier.on_request or None)
-    for term in state.terms:
-        if id(term) in alike:
-            continue
+    for term in _unlike(state.terms, alike):
         base = f"price_terms.{term.region}"
         for name in ("min_order_quantity", "quantity_increment", "vat_percentage"):
             _put(out, term.variant_sku, f"{base}.{name}", getattr(term, name))
         _put(out, term.variant_sku, f"{base}.vat_setting_id", term.vat_setting_id)
     _decoration(out, state, alike)
-    for image in state.images:
-        if id(image) in alike:
-            continue
+    for image in _unlike(state.images, alike):
         path = f"product_images.{image.role}"
         if image.position_code is not None:
             path += f".{image.position_code}"
         out[(image.variant_sku, path, image.source_url)] = image.source_url
     return out
+
+
+def _unlike(rows: Sequence[Any], alike: Set[int]) -> Iterator[Any]:
+    """The rows whose ``id()`` is not in ``alike``: those whose facts are listed."""
+    return (row for row in rows if id(row) not in alike)
 
 
 def _put(
@@ -278,32 +276,25 @@ def _decoration(out: dict[FactKey, str], state: FamilyState, alike: Set[int]) ->
     positions = {
         p.id: (p.variant_sku, p.position_code or f"#{p.sort_order}") for p in state.positions
     }
-    for p in state.positions:
-        if id(p) in alike:
-            continue
+    for p in _unlike(state.positions, alike):
         variant, code = positions[p.id]
         _put(out, variant, f"imprint_positions.{code}", code, ROOT)
         _columns(out, variant, f"imprint_positions.{code}.", p, DECORATION_KEYS | {"position_code"})
     options = _option_paths(state.options, positions)
-    for o in state.options:
-        if id(o) in alike:
-            continue
+    for o in _unlike(state.options, alike):
         variant, path = options[o.id]
         _put(out, variant, f"imprint_options.{path}", o.option_sku or path, ROOT)
         _columns(out, variant, f"imprint_options.{path}.", o, DECORATION_KEYS | {"option_sku"})
     charges: dict[int, tuple[str | None, str]] = {}
     for c in state.charges:
         variant, option_path = options[c.option_id]
-        path = c.charge_sku or f"{option_path}#c{c.sort_order}"
-        charges[c.id] = (variant, path)
-        if id(c) in alike:
-            continue
+        charges[c.id] = (variant, c.charge_sku or f"{option_path}#c{c.sort_order}")
+    for c in _unlike(state.charges, alike):
+        variant, path = charges[c.id]
         _put(out, variant, f"imprint_charges.{path}", c.charge_sku or path, ROOT)
         _columns(out, variant, f"imprint_charges.{path}.", c, DECORATION_KEYS | {"charge_sku"})
     owners = {**options, **charges}
-    for price in state.prices:
-        if id(price) in alike:
-            continue
+    for price in _unlike(state.prices, alike):
         variant, path = owners[price.owner_id]
         base = f"imprint_prices.{path}.{price.region}.{price.kind}.{price.min_quantity}"
         _put(out, variant, f"{base}.price", price.price)

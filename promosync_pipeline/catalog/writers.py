@@ -55,9 +55,12 @@ class FamilyTable:
     @property
     def json(self) -> tuple[int, ...]:
         """Positions of the JSON columns among :attr:`columns`."""
-        return tuple(
-            i for i, name in enumerate(self.columns) if isinstance(self.table.c[name].type, sa.JSON)
-        )
+        return _json_positions(self.table, self.columns)
+
+
+def _json_positions(table: sa.Table, columns: Sequence[str]) -> tuple[int, ...]:
+    """Positions of ``table``'s JSON columns among ``columns``."""
+    return tuple(i for i, name in enumerate(columns) if isinstance(table.c[name].type, sa.JSON))
 
 
 TIERS = FamilyTable(t.price_tiers, TierRow._fields, TierRow._fields[:4], by_variant=True)
@@ -247,7 +250,7 @@ class CopyWriter:
         self, conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Row]
     ) -> None:
         if rows:
-            json = tuple(i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.JSON))
+            json = _json_positions(table, columns)
             _copy(conn, table.name, columns, _json_text(rows, json) if json else rows)
 
     def _exists(
