@@ -13,10 +13,11 @@ or two aggregate queries, the three price-tier checks one shared scan of the tie
 of its own would cost more than the queries. The step can run a subset (the UI's "execute"
 of one check).
 
-In ``supplier_sync_job`` the checks that scan every price tier and print price of the supplier
-(seconds on a large one) carry their last scan over when none of the supplier's rows changed
-since (``catalog/check_outcomes.py``): a sync that changed nothing costs the index and little
-else. ``catalog_checks_job`` and every other job always scan.
+In ``supplier_sync_job`` the checks that read nothing but the supplier's rows (:data:`ROWS_ONLY`:
+those that scan every price tier and print price, seconds on a large supplier, and those that
+read every product, variant and order term) carry their last evaluation over when none of the
+supplier's rows changed since (``catalog/check_outcomes.py``): a sync that changed nothing costs
+the index and little else. ``catalog_checks_job`` and every other job always evaluate them.
 
 None of them is blocking: the catalog is already committed when they run, and a blocking
 failure would only skip the image step. ERROR failures mean the catalog contradicts itself or
@@ -353,7 +354,7 @@ TIER_CHECKS: dict[dg.AssetCheckKey, tuple[dg.AssetCheckSpec, TierCheck]] = _by_k
 """The price-tier checks: they read one :func:`~promosync_pipeline.catalog.quality.tier_audit`
 of the supplier, the longest query of the step (0.5-0.6 s for 480,000 tiers)."""
 SPECS = {key: spec for key, (spec, _) in (ROW_CHECKS | TIER_CHECKS).items()}
-SCANNING = frozenset(TIER_CHECKS) | frozenset(
+ROWS_ONLY = frozenset(TIER_CHECKS) | frozenset(
     key
     for key in ROW_CHECKS
     if key.name
@@ -361,11 +362,18 @@ SCANNING = frozenset(TIER_CHECKS) | frozenset(
         names.CHECK_OPTIONS_HAVE_PRICES,
         names.CHECK_CHARGES_HAVE_PRICES,
         names.CHECK_PRINT_PRICES_NOT_NEGATIVE,
+        names.CHECK_HAVE_ACTIVE_VARIANT,
+        names.CHECK_VARIANT_COUNT_CONSISTENT,
+        names.CHECK_ORDER_TERMS_VALID,
     }
 )
-"""The checks that scan every price tier or print price of the supplier (seconds on a large
-one). In ``supplier_sync_job`` they carry their last scan over while none of the supplier's
-rows changed since (``catalog/check_outcomes.py``); every other job scans."""
+"""The checks whose verdict depends on the supplier's catalog rows alone: the six that scan
+every price tier or print price (seconds on a large supplier) and three that read every
+product, variant and order term (0.4 s of a 20,000-family supplier). In ``supplier_sync_job``
+they carry their last evaluation over while none of the supplier's rows changed since
+(``catalog/check_outcomes.py``); every other job evaluates them. The index coverage, the image
+share and the last sync's outcome read what each sync and image step records, and are always
+evaluated."""
 CODE_DIGEST = hashlib.sha256(
     Path(quality.__file__).read_bytes() + Path(__file__).read_bytes()
 ).hexdigest()[:32]
@@ -407,15 +415,16 @@ def _carried(found: StoredOutcome, stamp: int) -> Outcome:
 def outcomes_of(
     catalog: Catalog, code: str, keys: Set[dg.AssetCheckKey], run_id: str, *, carry_over: bool
 ) -> dict[Any, Outcome]:
-    """The checks ``keys`` of supplier ``code``: the scanning ones carried over from their last
-    scan when ``carry_over`` and the supplier's rows have not changed since (their metadata
-    says from which run), the others evaluated; each scan is recorded for the next time."""
+    """The checks ``keys`` of supplier ``code``: those of :data:`ROWS_ONLY` carried over from
+    their last evaluation when ``carry_over`` and the supplier's rows have not changed since
+    (their metadata says from which run), the others evaluated; each evaluation of
+    :data:`ROWS_ONLY` is recorded for the next time."""
     store = catalog.check_outcomes
     stamp = store.stamp(code)
     kept = store.current(code, stamp, CODE_DIGEST) if carry_over and stamp is not None else {}
     carried = {
         key: _carried(kept[key.name], stamp)
-        for key in keys & SCANNING
+        for key in keys & ROWS_ONLY
         if key.name in kept and stamp is not None
     }
     outcomes = evaluate(catalog.engine, code, keys - carried.keys())
@@ -424,7 +433,7 @@ def outcomes_of(
             o.passed, o.severity.value, o.description, o.metadata, run_id, clock.now()
         )
         for key, o in outcomes.items()
-        if key in SCANNING
+        if key in ROWS_ONLY
     }
     if stamp is not None and store.stamp(code) == stamp:  # no sync began meanwhile
         store.save(code, stamp, CODE_DIGEST, scanned)
@@ -438,8 +447,9 @@ def outcomes_of(
     description=(
         "The catalog's data-quality checks of one supplier, in one step: read-only queries "
         "(catalog/quality.py), the three price-tier checks sharing one scan of the tiers. In a "
-        "supplier sync that changed none of the supplier's rows, the checks that scan every "
-        "tier and print price carry their last scan over."
+        "supplier sync that changed none of the supplier's rows, the nine checks that read "
+        "only those rows (every tier, print price, product, variant and order term) carry "
+        "their last evaluation over."
     ),
 )
 def catalog_quality_checks(

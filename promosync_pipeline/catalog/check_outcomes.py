@@ -1,15 +1,16 @@
-"""``check_outcomes``: what the last full evaluation of a supplier's scanning checks found, and
-whether the supplier's rows changed since.
+"""``check_outcomes``: what the last evaluation of a supplier's checks that read only its
+catalog rows found, and whether those rows changed since.
 
 The checks that scan every price tier and print price of a supplier take seconds on a large
-one (millions of rows at 20,000 families), and a sync that wrote nothing would find exactly
-what the last scan found. The rows of a supplier change through its syncs only (each holds the
+one (millions of rows at 20,000 families), those of every product, variant and order term
+tenths of a second, and a sync that wrote nothing would find exactly what the last evaluation
+found. The rows of a supplier change through its syncs only (each holds the
 supplier's lease and records itself in ``sync_runs``), so the supplier's *stamp* says whether
 they changed: the id of its latest sync run that may have changed them, one that wrote,
 changed or removed a family or did not end in success (killed, failed, refused). An outcome
 recorded at the current stamp, by the same checks' code, still holds.
 
-Edits made by hand bypass the stamp: ``catalog_checks_job`` always scans.
+Edits made by hand bypass the stamp: ``catalog_checks_job`` always evaluates.
 """
 
 from __future__ import annotations

@@ -573,8 +573,8 @@ supplier_leases = sa.Table(
 check_outcomes = sa.Table(
     "check_outcomes",
     metadata,
-    # The last full evaluation of each scanning check of a supplier (revision 0009): a sync
-    # that changed none of the supplier's rows since carries it over instead of scanning again.
+    # The last evaluation of each check of a supplier that reads only its catalog rows
+    # (revision 0009): a sync that changed none of those rows since carries it over.
     sa.Column("supplier_code", sa.String(CODE), primary_key=True),
     sa.Column("check_name", sa.String(128), primary_key=True),
     # the supplier's latest sync run that may have changed its rows, when it was evaluated
