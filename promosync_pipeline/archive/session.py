@@ -208,7 +208,7 @@ class SupplierArchive:
     def metadata(self) -> dict[str, Any]:
         objects, size = self.size()
         status = "ok" if not self.errors else f"{self.errors} failures; first: {self.first_error}"
-        return {
+        out: dict[str, Any] = {
             "archive_store": self.store.description,
             "archive_status": status,
             "archive_errors": self.errors,
@@ -219,14 +219,10 @@ class SupplierArchive:
             "archive_hits": self.hits,
             "archive_misses": self.misses,
             "archive_versions_pruned": self.pruned,
-            # what the archive holds: -1 when it could not be listed, left out when it was
-            # not looked at (nothing fetched)
-            **(
-                {
-                    "archive_objects": objects if self._listed else -1,
-                    "archive_bytes": size if self._listed else -1,
-                }
-                if self._opened
-                else {}
-            ),
         }
+        # what the archive holds, when it was looked at (something was fetched); -1 when it
+        # could not be listed
+        if self._opened:
+            out["archive_objects"] = objects if self._listed else -1
+            out["archive_bytes"] = size if self._listed else -1
+        return out
