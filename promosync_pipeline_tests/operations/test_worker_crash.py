@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedServer, FeedSpec
+from promosync_pipeline.feedsim import FeedServer, FeedSpec, parse_fault
 from promosync_pipeline_tests.support import processes
 from promosync_pipeline_tests.support.catalog import rows
 from promosync_pipeline_tests.support.catalog_vs_feed import assert_whole_families
@@ -34,7 +34,7 @@ KEPT = {"dagster.yaml", "workspace.yaml"}
 def deployment(
     tmp_path: Path, pg_database: Callable[[], str], s3_endpoint: str
 ) -> Iterator[tuple[Deployment, FeedServer, str, Any, dict[str, str]]]:
-    spec = FeedSpec(seed=53, suppliers=1, families=150, exact=True, image_size=(120, 90))
+    spec = FeedSpec(seed=53, suppliers=1, families=20, exact=True, image_size=(120, 90))
     with rehearsal(tmp_path, pg_database, s3_endpoint, spec, max_runs=2) as parts:
         yield parts
 
@@ -102,6 +102,10 @@ def test_killed_run_worker_is_retried_from_s3_with_no_local_file_left(deployment
     instance = setup.instance()
     try:
         assert refresh(instance, TEST_CLIENT).success  # the kept index and the supplier partitions
+        # one product file held back: the first run cannot get past parsed_variants before it
+        # is killed, however quickly it downloads the rest
+        held = feed.generator.family_skus(code)[0]
+        feed.set_faults([parse_fault(f"hold:delay=240,sku={held}")])
         setup.launch_run(JOB, code)
         run = wait_for(
             "the supplier run to start",
@@ -127,6 +131,8 @@ def test_killed_run_worker_is_retried_from_s3_with_no_local_file_left(deployment
         )
         tree = [processes.Proc(pid, 0, "run worker"), *processes.descendants(pid)]
         os.kill(pid, signal.SIGKILL)
+        feed.set_faults([])
+        feed.release()
 
         _remove_local_files(setup)
         assert _local_files(setup) == []
