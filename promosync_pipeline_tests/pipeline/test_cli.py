@@ -1,4 +1,9 @@
-"""``promosync`` as users and CI call it: a separate process, exit codes, what it prints."""
+"""``promosync`` as users and CI call it: a separate process, exit codes, what it prints.
+
+Exit codes and reports do not depend on the catalog's backend: the syncs here run on SQLite, a
+laptop's catalog, but for the demo on PostgreSQL. CLI syncs into PostgreSQL are also run by the
+concurrency, kill and status tests; ``pipeline/test_sync.py`` runs each catalog write on both.
+"""
 
 import os
 import shutil
@@ -16,8 +21,8 @@ from promosync_pipeline_tests.support.cli import cli_env, run_cli
 from promosync_pipeline_tests.support.paths import DG, ROOT
 
 
-def test_sync_exits_non_zero_naming_the_failed_family_then_zero(feed, catalog_url, tmp_path):
-    env = cli_env(feed.base_url, catalog_url, tmp_path / "dagster")
+def test_sync_exits_non_zero_naming_the_failed_family_then_zero(feed, sqlite_url, tmp_path):
+    env = cli_env(feed.base_url, sqlite_url, tmp_path / "dagster")
     bad = feed.generator.all_skus()[3]
     feed.set_faults([parse_fault(f"truncate:sku={bad}")])
     failed = run_cli("sync", "--all", env=env, cwd=tmp_path)
@@ -30,7 +35,7 @@ def test_sync_exits_non_zero_naming_the_failed_family_then_zero(feed, catalog_ur
     feed.set_faults([])
     ok = run_cli("sync", "--all", env=env, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr[-2000:]
-    assert_catalog_equals_feed(catalog_url, feed.generator)
+    assert_catalog_equals_feed(sqlite_url, feed.generator)
     with dg.DagsterInstance.local_temp(str(tmp_path / "dagster")) as inst:
         runs = inst.get_runs()
     supplier_runs = [r for r in runs if r.job_name == "supplier_sync_job"]
@@ -58,15 +63,15 @@ def _summary(stdout: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.feed(families=4)  # three syncs of every image: a small feed
-def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog_url, tmp_path):
-    env = cli_env(feed.base_url, catalog_url, tmp_path / "dagster")
+def test_images_are_reported_skipped_on_request_and_failures_named(feed, sqlite_url, tmp_path):
+    env = cli_env(feed.base_url, sqlite_url, tmp_path / "dagster")
     codes = feed.generator.supplier_codes()
     skipped = run_cli("sync", "--all", "--skip-images", env=env, cwd=tmp_path)
     assert skipped.returncode == 0, skipped.stderr[-2000:]
     assert "img failed" in skipped.stdout.splitlines()[0]
     assert all(cells[-2:] == ["-", "-"] for cells in _summary(skipped.stdout).values())
     assert not (tmp_path / ".promosync" / "images").exists()
-    assert {r["status"] for r in rows(catalog_url, t.product_images)} == {"pending"}
+    assert {r["status"] for r in rows(sqlite_url, t.product_images)} == {"pending"}
 
     bad_url = feed.generator.family(feed.generator.all_skus()[0]).variants[0].images[0].url
     feed.set_faults([parse_fault(f"corrupt_image:path=/{bad_url.split('/', 3)[3]}")])
@@ -82,7 +87,7 @@ def test_images_are_reported_skipped_on_request_and_failures_named(feed, catalog
     feed.set_faults([])
     fixed = run_cli("sync", "--all", env=env, cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
-    assert {r["status"] for r in rows(catalog_url, t.product_images)} == {"stored"}
+    assert {r["status"] for r in rows(sqlite_url, t.product_images)} == {"stored"}
 
 
 def test_demo_syncs_every_supplier_with_the_embedded_defaults(tmp_path, monkeypatch):

@@ -249,26 +249,27 @@ def test_bad_images_fail_alone_and_succeed_once_fixed(instance, feed, env) -> No
 
 
 def test_an_unreachable_image_store_leaves_images_pending_for_the_next_sync(
-    instance, feed, env, monkeypatch: pytest.MonkeyPatch, s3_bucket: str, s3_endpoint: str
+    instance, feed, sqlite_env, monkeypatch: pytest.MonkeyPatch, s3_bucket: str, s3_endpoint: str
 ) -> None:
     """With the S3 server unreachable the products still commit, the image step fails
-    naming the store, and the next sync with the store back stores every image."""
+    naming the store, and the next sync with the store back stores every image. The store is
+    the subject, so the catalog is SQLite alone; the tests above write image rows on both."""
     monkeypatch.setenv(settings.IMAGE_STORE, f"s3://{s3_bucket}/shop")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     runs = sync(instance)
     assert not any(run.success for run in runs.values())
-    assert_catalog_equals_feed(env, feed.generator)
+    assert_catalog_equals_feed(sqlite_env, feed.generator)
     for run in runs.values():
         failures = [e for e in run.result.all_events if e.is_step_failure]
         assert [e.step_key for e in failures] == ["uploaded_images"]
         message = failures[0].step_failure_data.error.message
         assert "image store failed" in message and "left pending" in message
-    originals = [r for r in _image_rows(env) if r["parent_id"] is None]
+    originals = [r for r in _image_rows(sqlite_env) if r["parent_id"] is None]
     assert originals and {r["status"] for r in originals} == {"pending"}
-    assert rows(env, t.image_objects) == [], "no object recorded that is not in the store"
+    assert rows(sqlite_env, t.image_objects) == [], "no object recorded that is not in the store"
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
     runs = sync(instance)
     assert all(run.success for run in runs.values())
-    _assert_every_image_stored(env, feed.generator, open_image_store())
+    _assert_every_image_stored(sqlite_env, feed.generator, open_image_store())
