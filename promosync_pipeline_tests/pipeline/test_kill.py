@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from promosync_pipeline.catalog import make_engine
 from promosync_pipeline.catalog import schema as t
-from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
+from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec, parse_fault
 from promosync_pipeline_tests.support import processes
 from promosync_pipeline_tests.support.catalog import rows
 from promosync_pipeline_tests.support.catalog_vs_feed import (
@@ -98,14 +98,20 @@ def _image_view(url: str) -> list[tuple]:
 
 
 def test_kill_during_image_upload_leaves_no_row_without_its_object(pg_url, tmp_path):
-    spec = FeedSpec(seed=43, suppliers=1, families=20, exact=True, image_size=(1000, 750))
+    spec = FeedSpec(seed=43, suppliers=1, families=20, exact=True, image_size=(240, 180))
     run_dir, ref_dir = tmp_path / "run", tmp_path / "ref"
     run_dir.mkdir()
     ref_dir.mkdir()
     with FeedServer(FeedGenerator(spec)) as feed:
+        # one image held back: the sync is still busy with its images when the first ones
+        # are recorded (in batches of 50, of some 150 here), however quickly it works
+        held = feed.generator.family(feed.generator.all_skus()[0]).variants[0].images[0].url
+        feed.set_faults([parse_fault(f"hold:delay=240,target=image,path=/{held.split('/', 3)[3]}")])
         env = cli_env(feed.base_url, pg_url, tmp_path / "dagster")
         process = start_cli("sync", "--all", env=env, cwd=run_dir)
         _kill_once_rows_appear(process, pg_url, t.image_objects)
+        feed.set_faults([])
+        feed.release()
         folder = run_dir / ".promosync" / "images"
         _assert_image_rows_have_objects(pg_url, folder)
         statuses = {r["status"] for r in rows(pg_url, t.product_images) if r["parent_id"] is None}
