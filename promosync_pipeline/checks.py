@@ -428,7 +428,7 @@ def outcomes_of(
         if key.name in kept and stamp is not None
     }
     outcomes = evaluate(catalog.engine, code, keys - carried.keys())
-    scanned = {
+    recorded = {
         key.name: StoredOutcome(
             o.passed, o.severity.value, o.description, o.metadata, run_id, clock.now()
         )
@@ -436,7 +436,7 @@ def outcomes_of(
         if key in ROWS_ONLY
     }
     if stamp is not None and store.stamp(code) == stamp:  # no sync began meanwhile
-        store.save(code, stamp, CODE_DIGEST, scanned)
+        store.save(code, stamp, CODE_DIGEST, recorded)
     return outcomes | carried
 
 

@@ -83,9 +83,7 @@ def _assert_every_image_stored(url: str, generator: FeedGenerator, store: ImageS
     decoded = [r for r in objects.values() if r["sha256"] in sample]
     assert {r["rendition"] for r in decoded} == set(RENDITIONS)
     for r in decoded:
-        data = store.get(r["storage_key"])
-        assert len(data) == r["bytes"]
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(store.get(r["storage_key"])))
         image.load()
         assert (image.format, image.size) == ("JPEG", (r["width"], r["height"]))
         if r["rendition"] == "thumbnail":
