@@ -16,6 +16,7 @@ ensure_venv() {
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check "${compile[@]}" -e "$1"
   if [ ${#compile[@]} -gt 0 ]; then
+    # A file that does not compile (a package's template, say) is left as pip leaves it.
     .venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
   fi
   # The project is installed editable, so pip compiles none of its modules; where
