@@ -6,16 +6,17 @@ ensure_venv() {
       if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
     done
   fi
-  local compile=()
+  local fresh=false pip_compile=()
   if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
     # pip compiles what it installs in one process; a fresh venv is compiled afterwards on
     # every core instead: its set-up took 100 s against 115 s (median of three each, 2 cores).
-    compile=(--no-compile)
+    fresh=true
+    pip_compile=(--no-compile)
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check "${compile[@]}" -e "$1"
-  if [ ${#compile[@]} -gt 0 ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "${pip_compile[@]}" -e "$1"
+  if [ "$fresh" = true ]; then
     # A file that does not compile (a package's template, say) is left as pip leaves it.
     .venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
   fi
