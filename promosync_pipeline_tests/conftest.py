@@ -14,7 +14,6 @@ import gc
 import os
 import signal
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from promosync_pipeline import settings
 from promosync_pipeline.feedsim import FeedGenerator, FeedServer, FeedSpec
 from promosync_pipeline.resources import RESOURCE_VARIABLES
 from promosync_pipeline.signals import sigterm_kept
-from promosync_pipeline_tests.support import processes
+from promosync_pipeline_tests.support import file_order, processes
 from promosync_pipeline_tests.support.ci import missing
 from promosync_pipeline_tests.support.databases import (
     BACKENDS,
@@ -64,15 +63,33 @@ QUEUED_RUNS = {
 """Instance setting: submitted runs wait in the queue (no run queue daemon runs in tests)."""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files with the most ``slow`` tests first, each file's tests in their own order.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        file_order.OPTION,
+        action="store_true",
+        help="write the seconds each test file took to the record that orders the files "
+        "(promosync_pipeline_tests/support/file_seconds.json); run the whole suite with it",
+    )
 
-    The suite's workers take whole files in collection order (``--dist loadfile``, see
-    ``scripts/test``); a long file collected last, as the browser flows in ``ui/`` are,
-    would run alone at the end while the other worker has nothing left to do.
-    """
-    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -slow[item.path])  # a stable sort: files stay whole
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first (``support/file_order.py``), each file's tests in their own
+    order."""
+    rank = file_order.longest_first((item.nodeid for item in items), file_order.load())
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+
+
+_file_seconds = file_order.Recorder()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _file_seconds.add(report.nodeid, report.duration)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Under xdist the workers' reports reach the controller too: it alone writes the record.
+    if session.config.getoption(file_order.OPTION) and not hasattr(session.config, "workerinput"):
+        _file_seconds.write()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

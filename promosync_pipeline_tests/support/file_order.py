@@ -1,0 +1,46 @@
+"""The order in which the suite's workers take test files: the longest first.
+
+The workers take whole files in collection order (``--dist loadfile``, see ``scripts/test``),
+each taking the next file when it has finished one. A long file taken last runs alone at the
+end while the other core has nothing left to do; taken first, the short files fill in beside
+it. How long a file takes is what it took in a recorded run of the whole suite, kept in
+``file_seconds.json`` beside this module and written again by ``pytest --record-file-seconds``.
+A file the record does not know yet goes first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+RECORD = Path(__file__).with_name("file_seconds.json")
+OPTION = "--record-file-seconds"
+
+
+def load(record: Path = RECORD) -> dict[str, float]:
+    """Seconds by test file (its path as in a test id), or nothing without a record."""
+    return json.loads(record.read_text()) if record.exists() else {}
+
+
+def longest_first(node_ids: Iterable[str], seconds: Mapping[str, float]) -> dict[str, int]:
+    """The rank of each test's file when files are run longest first, unknown files before
+    all others; the files' own order breaks ties."""
+    files = list(dict.fromkeys(node_id.split("::")[0] for node_id in node_ids))
+    files.sort(key=lambda path: -seconds.get(path, float("inf")))  # stable: ties keep order
+    return {path: rank for rank, path in enumerate(files)}
+
+
+class Recorder:
+    """Adds up the seconds of each file's tests (set-up, call and tear-down) as they report."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+
+    def add(self, node_id: str, duration_s: float) -> None:
+        self.seconds[node_id.split("::")[0]] += duration_s
+
+    def write(self, record: Path = RECORD) -> None:
+        ordered = dict(sorted(((k, round(v, 1)) for k, v in self.seconds.items())))
+        record.write_text(json.dumps(ordered, indent=1) + "\n")
