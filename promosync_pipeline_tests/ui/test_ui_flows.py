@@ -39,6 +39,7 @@ from promosync_pipeline_tests.support.ui.actions import (
     open_page,
     refresh_feed,
     run_final_status,
+    select_all_partitions,
     sync_supplier,
 )
 from promosync_pipeline_tests.support.ui.broken_feed import broken_family, broken_supplier
@@ -238,8 +239,7 @@ def test_backfill_of_every_partition_turns_every_partition_green(
     open_group(page, "catalog")
     page.get_by_role("button", name="Materialize all").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_role("button", name="All", exact=True).click()
-    expect(dialog.get_by_text(f"{len(_codes(ui_feed))} partitions")).to_be_visible()
+    select_all_partitions(dialog, len(_codes(ui_feed)))
     dialog.get_by_role("button", name="Launch backfill").click()
     expect(dialog).to_have_count(0)
     open_asset(page, "catalog_products", "Partitions")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from playwright.sync_api import expect
@@ -55,6 +56,25 @@ def launch_group_run(page: Any, group: str, partition: str) -> str:
     view.click()
     expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]{36}"))
     return page.url.rsplit("/", 1)[1]
+
+
+def select_all_partitions(dialog: Any, count: int, timeout_s: float = 90) -> None:
+    """In the launch dialog, click *All* until it selects the ``count`` partitions.
+
+    The dialog loads the partitions after it opens: *All* clicked before they came selected
+    none and left *Custom* on (seen once, with the suite's heaviest tests running beside
+    ``dg dev``). A user clicks again; so does this.
+    """
+    selected = dialog.get_by_text(f"{count} partitions")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        dialog.get_by_role("button", name="All", exact=True).click()
+        try:
+            expect(selected).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def sync_supplier(page: Any, code: str) -> str:
