@@ -67,8 +67,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         file_order.OPTION,
         action="store_true",
-        help="write the seconds each test file took to the record that orders the files "
-        "(promosync_pipeline_tests/support/file_seconds.json); run the whole suite with it",
+        help="after a run that passed, update the seconds of its files in the record that orders "
+        "the files (promosync_pipeline_tests/support/file_seconds.json): "
+        "scripts/test --record-file-seconds",
     )
 
 
@@ -87,13 +88,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    # Under xdist the workers' reports reach the controller too: it alone writes the record.
-    if session.config.getoption(file_order.OPTION) and not hasattr(session.config, "workerinput"):
+    # Under xdist the workers' reports reach the controller too: it alone writes the record,
+    # and only after a run that passed (a run cut short would record its files too short).
+    recording = session.config.getoption(file_order.OPTION)
+    if recording and exitstatus == 0 and not hasattr(session.config, "workerinput"):
         _file_seconds.write()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """The collector walks less in each worker: the modules and objects collection loaded are
+    """The collector walks less in each test process: the modules and objects collection loaded are
     frozen out of its reach, and it runs after 10,000 net allocations, not 700.
 
     The jobs the tests run in this process allocate millions of short-lived objects, and their

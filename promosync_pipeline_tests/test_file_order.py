@@ -28,15 +28,17 @@ def test_files_run_longest_first_unknown_ones_before_all_and_ties_in_their_order
     ]
 
 
-def test_the_record_adds_up_each_files_reports_and_loads_back(tmp_path: Path):
+def test_the_record_adds_up_each_files_reports_and_keeps_the_files_not_run(tmp_path: Path):
+    record = tmp_path / "seconds.json"
+    record.write_text(json.dumps({"a/test_old.py": 9.0, "a/test_x.py": 1.0}))
     recorder = file_order.Recorder()
-    recorder.add("a/test_x.py::test_one", 1.25)  # set-up
+    recorder.add("a/test_x.py::test_one", 1.2)  # set-up
     recorder.add("a/test_x.py::test_one", 3.0)  # call
     recorder.add("a/test_y.py::test_two[sqlite]", 0.5)
-    record = tmp_path / "seconds.json"
 
     recorder.write(record)
 
-    assert json.loads(record.read_text()) == {"a/test_x.py": 4.2, "a/test_y.py": 0.5}
-    assert file_order.load(record) == {"a/test_x.py": 4.2, "a/test_y.py": 0.5}
+    want = {"a/test_old.py": 9.0, "a/test_x.py": 4.2, "a/test_y.py": 0.5}
+    assert json.loads(record.read_text()) == want
+    assert file_order.load(record) == want
     assert file_order.load(tmp_path / "missing.json") == {}

@@ -1,11 +1,12 @@
 """The order in which the suite's workers take test files: the longest first.
 
-The workers take whole files in collection order (``--dist loadfile``, see ``scripts/test``),
-each taking the next file when it has finished one. A long file taken last runs alone at the
-end while the other core has nothing left to do; taken first, the short files fill in beside
-it. How long a file takes is what it took in a recorded run of the whole suite, kept in
-``file_seconds.json`` beside this module and written again by ``pytest --record-file-seconds``.
-A file the record does not know yet goes first.
+The workers are handed whole files in collection order (``--dist loadfile
+--no-loadscope-reorder``, see ``scripts/test``), the next ones as each runs short of work. A
+long file handed out last runs alone at the end while the other core has nothing left to do;
+handed out first, the short files fill in beside it. How long a file takes is what it took in a
+recorded run of the whole suite, kept in ``file_seconds.json`` beside this module and updated by
+``scripts/test --record-file-seconds`` when that run passes. A file the record does not know
+yet goes first.
 """
 
 from __future__ import annotations
@@ -42,5 +43,7 @@ class Recorder:
         self.seconds[node_id.split("::")[0]] += duration_s
 
     def write(self, record: Path = RECORD) -> None:
-        ordered = dict(sorted(((k, round(v, 1)) for k, v in self.seconds.items())))
+        """Update ``record`` with this run's files; the files it did not run keep theirs."""
+        merged = {**load(record), **self.seconds}
+        ordered = dict(sorted(((k, round(v, 1)) for k, v in merged.items())))
         record.write_text(json.dumps(ordered, indent=1) + "\n")
