@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest files first (``support/file_order.py``), each file's tests in their own
     order."""
     rank = file_order.longest_first((item.nodeid for item in items), file_order.load())
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+    items.sort(key=lambda item: rank[file_order.file_of(item.nodeid)])
 
 
 _file_seconds = file_order.Recorder()

@@ -20,6 +20,11 @@ RECORD = Path(__file__).with_name("file_seconds.json")
 OPTION = "--record-file-seconds"
 
 
+def file_of(node_id: str) -> str:
+    """The test file of a test id (``a/test_x.py::test_one[sqlite]`` → ``a/test_x.py``)."""
+    return node_id.split("::")[0]
+
+
 def load(record: Path = RECORD) -> dict[str, float]:
     """Seconds by test file (its path as in a test id), or nothing without a record."""
     return json.loads(record.read_text()) if record.exists() else {}
@@ -28,7 +33,7 @@ def load(record: Path = RECORD) -> dict[str, float]:
 def longest_first(node_ids: Iterable[str], seconds: Mapping[str, float]) -> dict[str, int]:
     """The rank of each test's file when files are run longest first, unknown files before
     all others; the files' own order breaks ties."""
-    files = list(dict.fromkeys(node_id.split("::")[0] for node_id in node_ids))
+    files = list(dict.fromkeys(file_of(node_id) for node_id in node_ids))
     files.sort(key=lambda path: -seconds.get(path, float("inf")))  # stable: ties keep order
     return {path: rank for rank, path in enumerate(files)}
 
@@ -40,7 +45,7 @@ class Recorder:
         self.seconds: defaultdict[str, float] = defaultdict(float)
 
     def add(self, node_id: str, duration_s: float) -> None:
-        self.seconds[node_id.split("::")[0]] += duration_s
+        self.seconds[file_of(node_id)] += duration_s
 
     def write(self, record: Path = RECORD) -> None:
         """Update ``record`` with this run's files; the files it did not run keep theirs."""
